@@ -1,0 +1,1 @@
+//! The device object graph on top of RM: memory, VA space, channels, submission, fault reports.

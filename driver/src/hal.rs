@@ -1,0 +1,1 @@
+//! Per-chip choices (QMD version, class ids, ...) made once from the chipset.

@@ -1,0 +1,1 @@
+//! Queue meta data (QMD): one module per version behind one trait.

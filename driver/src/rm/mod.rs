@@ -1,0 +1,1 @@
+//! Resource-manager (RM) object model: typed handles, the RmControl trait, and backends.

@@ -1,0 +1,1 @@
+//! CUDA binary loading: CUBIN (NVIDIA ELF) and fatbin containers, kernel metadata, relocations.
