@@ -8,6 +8,7 @@
 
 pub mod chip;
 pub mod error;
+pub mod falcon;
 
 pub use chip::{Architecture, Chipset};
 pub use error::{Error, Result};
