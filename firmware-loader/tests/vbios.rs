@@ -1,4 +1,5 @@
 //! VBIOS / FWSEC parsing and FWSEC-FRTS building against synthetic ROMs (tests/support).
+#![allow(clippy::cast_possible_truncation)] // test data generation
 
 mod support;
 

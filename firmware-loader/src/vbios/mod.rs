@@ -57,7 +57,17 @@ pub struct Vbios {
     /// Debug FWSEC, if the table has one.
     pub fwsec_dbg: Option<FwsecUcode>,
     #[cfg_attr(feature = "serde", serde(skip))]
-    rom: Vec<u8>,
+    rom: RomBytes,
+}
+
+/// The ROM bytes; `Debug` prints only their length.
+#[derive(Clone)]
+struct RomBytes(Vec<u8>);
+
+impl std::fmt::Debug for RomBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
 }
 
 impl Vbios {
@@ -113,13 +123,13 @@ impl Vbios {
             ucode_table,
             fwsec_prod,
             fwsec_dbg,
-            rom: rom.to_vec(),
+            rom: RomBytes(rom.to_vec()),
         })
     }
 
     /// The ROM bytes (from the first image's header to the last image's end).
     pub fn rom(&self) -> &[u8] {
-        &self.rom
+        &self.rom.0
     }
 
     /// The FWSEC ucode of `variant`, or [`Error::VbiosMissing`].

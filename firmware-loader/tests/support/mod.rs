@@ -6,7 +6,7 @@
 //! data), an optional EFI image, and an NVIDIA extended image (falcon ucode table, a FWSEC v3
 //! descriptor with four signatures and its ucode, a FWSEC v2 descriptor and its ucode). No byte
 //! comes from a real VBIOS.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::cast_possible_truncation)]
 
 /// What goes in front of the ROM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
