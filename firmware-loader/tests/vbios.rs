@@ -396,3 +396,14 @@ fn mutations_never_panic() {
     }
     assert!(parsed > 0);
 }
+
+/// The parsed structures are `Serialize` (for the `inspect` example's JSON output).
+#[cfg(feature = "serde")]
+#[test]
+fn parsed_structures_are_serializable() {
+    fn serializable<T: serde::Serialize>(_: &T) {}
+    let (rom, _) = default_rom();
+    let v = Vbios::parse(&rom).unwrap();
+    serializable(&v);
+    serializable(v.fwsec(FwsecVariant::Prod).unwrap());
+}
