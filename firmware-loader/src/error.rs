@@ -19,6 +19,42 @@ pub enum Error {
     /// A magic number or signature word did not match.
     #[error("{what}: bad magic {found:#x}, expected {expected:#x}")]
     BadMagic { what: &'static str, expected: u64, found: u64 },
+    /// No PCI expansion ROM image (0x55AA header with a valid PCI data structure) was found.
+    #[error("VBIOS: no PCI expansion ROM image found in the {input_len}-byte input")]
+    VbiosNoRomImage { input_len: u64 },
+    /// The IFR header in front of the ROM has a version this crate does not know.
+    #[error("VBIOS: unsupported IFR header version {0}")]
+    VbiosIfrVersion(u8),
+    /// A ROM image's PCI data structure declares a length of zero blocks.
+    #[error("VBIOS: image at ROM offset {offset:#x} has a zero length")]
+    VbiosZeroImageLength { offset: u64 },
+    /// The image chain reached the end of the input without an image flagged as last.
+    #[error("VBIOS: image chain reaches the end of the input at {offset:#x} without a last-image flag")]
+    VbiosChainUnterminated { offset: u64 },
+    /// The image chain has more images than any real ROM has.
+    #[error("VBIOS: image chain has more than {limit} images")]
+    VbiosTooManyImages { limit: u64 },
+    /// No BIT header (id 0xB8FF, "BIT\\0", zero checksum) was found.
+    #[error("VBIOS: no BIT header found")]
+    VbiosNoBitHeader,
+    /// A required VBIOS structure is absent (e.g. the Falcon data token or the FWSEC table entry).
+    #[error("VBIOS: {0} not found")]
+    VbiosMissing(&'static str),
+    /// A versioned VBIOS/FWSEC structure has a version this crate does not parse.
+    #[error("{what}: unsupported version {version}")]
+    UnsupportedVersion { what: &'static str, version: u64 },
+    /// A size field is smaller than the structure it must hold.
+    #[error("{what}: size {size} is smaller than the minimum {min}")]
+    TooSmall { what: &'static str, size: u64, min: u64 },
+    /// No FWSEC signature matches the falcon's fuse version.
+    #[error("FWSEC: no signature for fuse version {fuse_version} (signature versions {versions:#x}, {count} signatures)")]
+    FwsecNoSignature { fuse_version: u32, versions: u16, count: u8 },
+    /// The FWSEC application interface table has no DMEM-mapper entry.
+    #[error("FWSEC: no DMEM-mapper entry in the application interface table")]
+    FwsecNoDmemMapper,
+    /// The FRTS region handed to the FWSEC-FRTS builder is not 4 KiB aligned, empty, or too large.
+    #[error("FWSEC-FRTS: invalid FRTS region offset {offset:#x} size {size:#x} (must be non-zero, 4 KiB aligned, below 16 TiB)")]
+    FwsecFrtsRegion { offset: u64, size: u64 },
     /// A chip name or PMC_BOOT_42 chipset id this crate does not know.
     #[error("unknown chip {0:?}")]
     UnknownChip(String),

@@ -9,6 +9,7 @@
 pub mod chip;
 pub mod error;
 pub mod falcon;
+pub mod vbios;
 
 pub use chip::{Architecture, Chipset};
 pub use error::{Error, Result};
