@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:?usage: qemu.sh DIR}
 out="$dir/qemu"
 stamp="$out/.complete"
-stamp_version=2
+stamp_version=3
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_version" ]]; then
     echo "qemu assets: cached in $out"
     exit 0
@@ -25,7 +25,7 @@ suite=bookworm
 comp=main
 echo "qemu assets: downloading qemu-system-x86, firmware, kernel and busybox from $suite"
 mapfile -t main_debs < <(apt_private_download "$debs" "$suite" "$comp" \
-    qemu-system-x86 qemu-system-data seabios busybox-static linux-image-cloud-amd64)
+    qemu-system-x86 qemu-system-common qemu-system-data seabios busybox-static linux-image-cloud-amd64)
 for deb in "${main_debs[@]}"; do
     [[ -f "$deb" ]] || { echo "qemu assets: missing $deb" >&2; exit 1; }
 done
