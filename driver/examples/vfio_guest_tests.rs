@@ -315,7 +315,7 @@ fn main() {
                 return Err(format!("IOVA {:#x} outside edu's 28-bit window", buf.iova()));
             }
         }
-        let pattern: Vec<u8> = (0..LEN).map(|i| (i * 7 + 3) as u8).collect();
+        let pattern: Vec<u8> = (0..LEN).map(|i| u8::try_from((i * 7 + 3) % 256).unwrap_or(0)).collect();
         src.write_bytes(0, &pattern).map_err(e)?;
         dst.fill(0).map_err(e)?;
         let mut msis = 0;

@@ -79,7 +79,10 @@ impl IovaAllocator {
     pub fn new(window: Range<u64>) -> Self {
         let start = round_up(window.start, PAGE_SIZE).unwrap_or(u64::MAX);
         let end = window.end & !(PAGE_SIZE - 1);
-        let free = if start < end { vec![start..end] } else { Vec::new() };
+        let mut free = Vec::new();
+        if start < end {
+            free.push(start..end);
+        }
         Self { window: start..end, free }
     }
 
@@ -489,6 +492,7 @@ mod tests {
         let mut b = IovaAllocator::new(0x1000..0x1000_0000);
         assert!(b.alloc(u64::MAX, 0).is_err());
         assert!(b.alloc(0x1000, 3 << 12).is_err(), "non power of two alignment");
+        #[allow(clippy::reversed_empty_ranges)]
         let mut c = IovaAllocator::new(0x5000..0x10);
         assert!(c.alloc(1, 0).is_err(), "empty window");
     }
