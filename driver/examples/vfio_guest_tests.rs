@@ -14,7 +14,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use nvbare_driver::pci::{
-    Bar, Bdf, DeviceFilter, IrqKind, OpenOptions, PciTransport, Sysfs, Unusable, VfioDevice, VfioMode,
+    kernel_group_viable, Bar, Bdf, DeviceFilter, IrqKind, OpenOptions, PciTransport, Sysfs, Unusable, VfioDevice, VfioMode,
 };
 use nvbare_driver::poll::poll_timeout;
 use nvbare_driver::Error;
@@ -136,6 +136,25 @@ fn edu_dma(bar: &Bar, src: u64, dst: u64, len: u64, cmd: u64) -> Result<(), Stri
     .map_err(e)
 }
 
+/// The outcome expected when opening a device whose IOMMU group another driver holds.
+fn check_not_viable(r: Result<VfioDevice, Error>, other: Bdf) -> TestResult {
+    match r {
+        Err(Error::DeviceUnusable { reason: Unusable::GroupNotViable { group, other: blocker, driver }, .. }) => {
+            if driver != "virtio-pci" {
+                return Err(format!("blocked by {blocker} bound to {driver:?}, expected virtio-pci"));
+            }
+            // The kernel's own verdict on the group agrees with the sysfs reasoning.
+            let path = std::path::PathBuf::from(format!("/dev/vfio/{group}"));
+            if kernel_group_viable(&path).map_err(e)? {
+                return Err(format!("kernel says group {group} is viable"));
+            }
+            Ok(format!("{other}: group {group} blocked by {blocker} ({driver}); kernel agrees"))
+        }
+        Err(x) => Err(format!("wrong error: {}", e(x))),
+        Ok(_) => Err(format!("opened {other} although its group is not viable")),
+    }
+}
+
 fn main() {
     let bdf: Bdf = match std::env::args().nth(1).unwrap_or_else(|| "0000:00:04.0".into()).parse() {
         Ok(b) => b,
@@ -172,10 +191,26 @@ fn main() {
         }
     });
 
+    t.run("group_not_viable_is_typed_error", || {
+        // The second edu sits behind a conventional PCI bridge, so it shares an IOMMU group with a
+        // virtio-rng device that virtio-pci owns: VFIO must refuse that group.
+        let edus = sysfs.list(DeviceFilter::id(edu::VENDOR, edu::DEVICE)).map_err(e)?;
+        let other = edus.iter().find(|d| d.bdf != bdf).ok_or("no second edu device")?.bdf;
+        sysfs.bind_vfio_pci(other).map_err(e)?;
+        let r = check_not_viable(VfioDevice::open(other, &opts), other);
+        let _ = sysfs.unbind(other);
+        r
+    });
+
     t.run("bind_vfio_pci", || {
         sysfs.bind_vfio_pci(bdf).map_err(e)?;
         let d = sysfs.device(bdf).map_err(e)?;
-        (d.driver.as_deref() == Some("vfio-pci")).then_some(String::new()).ok_or(format!("driver is {:?}", d.driver))
+        if d.driver.as_deref() != Some("vfio-pci") {
+            return Err(format!("driver is {:?}", d.driver));
+        }
+        let group = d.iommu_group.ok_or("no IOMMU group")?;
+        let viable = kernel_group_viable(std::path::Path::new(&format!("/dev/vfio/{group}"))).map_err(e)?;
+        viable.then(|| format!("kernel: group {group} viable")).ok_or(format!("kernel: group {group} not viable"))
     });
 
     let dev = match VfioDevice::open(bdf, &opts) {

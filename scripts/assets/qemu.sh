@@ -3,7 +3,8 @@
 #   DIR/qemu/root     qemu-system-x86 7.2 from Debian bookworm and the libraries it needs that this
 #                     machine lacks, unpacked with `dpkg-deb -x` (never installed: installing it would
 #                     replace the machine's qemu-utils);
-#   DIR/qemu/kernel   a bookworm linux-image-*-cloud-amd64 kernel (vmlinuz + its vfio/irqbypass modules);
+#   DIR/qemu/kernel   a bookworm linux-image-*-cloud-amd64 kernel (vmlinuz + its vfio/irqbypass modules,
+#                     and virtio-pci, which the guest binds to a device to make an IOMMU group non-viable);
 #   DIR/qemu/busybox  busybox-static.
 # Idempotent: a complete DIR/qemu (marked by DIR/qemu/.complete) is reused as it is.
 set -euo pipefail
@@ -11,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:?usage: qemu.sh DIR}
 out="$dir/qemu"
 stamp="$out/.complete"
-stamp_version=3
+stamp_version=4
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_version" ]]; then
     echo "qemu assets: cached in $out"
     exit 0
@@ -56,10 +57,11 @@ rm -rf "$out/kernel/modules"
 mkdir -p "$out/kernel/modules"
 while IFS= read -r -d '' ko; do
     cp "$ko" "$out/kernel/modules/"
-done < <(find "$krootdir/lib/modules" \( -path '*/drivers/vfio/*' -o -path '*/virt/lib/*' \) \
+done < <(find "$krootdir/lib/modules" \( -path '*/drivers/vfio/*' -o -path '*/virt/lib/*' \
+    -o -regex '.*/drivers/virtio/virtio\(_ring\|_pci\|_pci_legacy_dev\|_pci_modern_dev\)?\.ko\(\.xz\)?' \) \
     \( -name '*.ko' -o -name '*.ko.xz' \) -print0)
 rm -rf "$krootdir"
-for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci irqbypass; do
+for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci irqbypass virtio virtio_ring virtio_pci; do
     compgen -G "$out/kernel/modules/$m.ko*" >/dev/null ||
         { echo "qemu assets: the kernel package lacks module $m" >&2; exit 1; }
 done

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Tests the PCI/VFIO layer against the real Linux VFIO: boots a Debian cloud kernel in QEMU (q35, TCG,
-# emulated Intel IOMMU, QEMU's edu device at 00:04.0) with an initramfs holding busybox, the VFIO
+# emulated Intel IOMMU, QEMU's edu device at 00:04.0, and behind a conventional PCI bridge a second edu
+# sharing its IOMMU group with a virtio-rng device that virtio-pci binds, so that group is not viable)
+# with an initramfs holding busybox, the VFIO
 # modules and the static in-guest test program (driver/examples/vfio_guest_tests.rs), and checks its
 # output. Assets come from scripts/assets/qemu.sh DIR.
 #
@@ -61,6 +63,8 @@ timeout --kill-after=10 240 "$qroot/usr/bin/qemu-system-x86_64" \
     -machine q35,accel=tcg -cpu max -smp 1 -m 512M \
     -device intel-iommu,intremap=on \
     -device edu,addr=04.0 \
+    -device pci-bridge,id=br1,chassis_nr=1,addr=05.0 \
+    -device edu,bus=br1,addr=01.0 -device virtio-rng-pci,bus=br1,addr=02.0 \
     -net none -nographic -no-reboot \
     -kernel "$assets/kernel/vmlinuz" -initrd "$work/initramfs.gz" \
     -append 'console=ttyS0 intel_iommu=on loglevel=1 panic=-1' \

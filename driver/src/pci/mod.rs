@@ -13,7 +13,7 @@ pub mod vfio;
 pub use dma::DmaBuffer;
 pub use mmio::Bar;
 pub use sysfs::{Bdf, DeviceFilter, PciDeviceInfo, Requirements, Sysfs, Unusable, VfioAccess};
-pub use vfio::{Interrupts, IrqKind, OpenOptions, VfioDevice, VfioMode};
+pub use vfio::{kernel_group_viable, Interrupts, IrqKind, OpenOptions, VfioDevice, VfioMode};
 
 use crate::error::Result;
 

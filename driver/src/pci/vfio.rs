@@ -358,6 +358,18 @@ impl VfioDevice {
     }
 }
 
+/// Asks the kernel whether the VFIO group at `group_path` (`/dev/vfio/N`) is viable, i.e. every
+/// device in it is bound to a VFIO driver, `pci-stub`, or nothing. Opening the group node requires
+/// that no other process has it open.
+pub fn kernel_group_viable(group_path: &Path) -> Result<bool> {
+    let group = open_rw(group_path)?;
+    let mut status = vfio_group_status { argsz: argsz::<vfio_group_status>(), flags: 0 };
+    // SAFETY: group fd; status is a live struct whose argsz is its size.
+    unsafe { ioctl::vfio_group_get_status(group.as_raw_fd(), &mut status) }
+        .map_err(ioctl_err("VFIO_GROUP_GET_STATUS"))?;
+    Ok(status.flags & VFIO_GROUP_FLAGS_VIABLE != 0)
+}
+
 fn region_info(device: &File, index: u32) -> Result<RegionInfo> {
     let mut r = vfio_region_info { argsz: argsz::<vfio_region_info>(), index, ..Default::default() };
     // SAFETY: device fd; r is a live struct whose argsz is its size.
