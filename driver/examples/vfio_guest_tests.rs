@@ -14,7 +14,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use nvbare_driver::pci::{
-    kernel_group_viable, Bar, Bdf, DeviceFilter, IrqKind, OpenOptions, PciTransport, Sysfs, Unusable, VfioDevice, VfioMode,
+    kernel_group_viable, Bar, Bdf, DeviceFilter, IrqKind, OpenOptions, PciTransport, Sysfs, Unusable, VfioDevice,
+    VfioMode,
 };
 use nvbare_driver::poll::poll_timeout;
 use nvbare_driver::Error;
@@ -166,10 +167,7 @@ fn main() {
     };
     let sysfs = Sysfs::default();
     let mut t = Runner { passed: 0, failed: 0 };
-    let opts = OpenOptions {
-        iova_window: 0x10_0000..edu::DMA_WINDOW_END,
-        ..OpenOptions::default()
-    };
+    let opts = OpenOptions { iova_window: 0x10_0000..edu::DMA_WINDOW_END, ..OpenOptions::default() };
 
     t.run("discover_edu_by_id", || {
         let found = sysfs.list(DeviceFilter::id(edu::VENDOR, edu::DEVICE)).map_err(e)?;

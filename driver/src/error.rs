@@ -18,7 +18,11 @@ pub enum Error {
 
     /// A sysfs or devfs file of the PCI layer could not be read or written.
     #[error("PCI sysfs access to {path} failed")]
-    Sysfs { path: PathBuf, #[source] source: std::io::Error },
+    Sysfs {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A sysfs file held text that is not what the kernel writes there.
     #[error("unexpected content {text:?} in {path}")]
     SysfsParse { path: PathBuf, text: String },
@@ -33,10 +37,18 @@ pub enum Error {
     DeviceUnusable { bdf: Bdf, reason: Unusable },
     /// Opening a VFIO/iommufd character device failed.
     #[error("opening {path} failed")]
-    VfioOpen { path: PathBuf, #[source] source: std::io::Error },
+    VfioOpen {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A VFIO or iommufd ioctl failed.
     #[error("VFIO ioctl {op} failed")]
-    VfioIoctl { op: &'static str, #[source] source: nix::errno::Errno },
+    VfioIoctl {
+        op: &'static str,
+        #[source]
+        source: nix::errno::Errno,
+    },
     /// The kernel's VFIO API version or IOMMU model is not one this code speaks.
     #[error("VFIO: {what}")]
     VfioUnsupported { what: &'static str },
@@ -48,7 +60,12 @@ pub enum Error {
     BarUnavailable { index: u32, why: &'static str },
     /// mmap/munmap of a BAR or DMA buffer failed.
     #[error("{what} of {len} bytes failed")]
-    Mmap { what: &'static str, len: usize, #[source] source: nix::errno::Errno },
+    Mmap {
+        what: &'static str,
+        len: usize,
+        #[source]
+        source: nix::errno::Errno,
+    },
     /// An MMIO/DMA access outside the mapped range.
     #[error("{width}-byte access at offset {offset:#x} is outside the {len:#x}-byte {what}")]
     OutOfBounds { what: &'static str, offset: u64, width: usize, len: usize },
@@ -57,7 +74,12 @@ pub enum Error {
     Misaligned { offset: u64, width: usize },
     /// Config-space access outside the config region or failed.
     #[error("PCI config access of {len} bytes at {offset:#x} failed")]
-    ConfigAccess { offset: u64, len: usize, #[source] source: std::io::Error },
+    ConfigAccess {
+        offset: u64,
+        len: usize,
+        #[source]
+        source: std::io::Error,
+    },
     /// A DMA allocation of zero bytes or one whose size overflows.
     #[error("invalid DMA buffer size {size}")]
     DmaSize { size: usize },
@@ -75,7 +97,11 @@ pub enum Error {
     IrqUnsupported { kind: &'static str, count: u32, available: u32 },
     /// Waiting on an interrupt eventfd failed.
     #[error("waiting for interrupt vector {vector} failed")]
-    IrqWait { vector: u32, #[source] source: nix::errno::Errno },
+    IrqWait {
+        vector: u32,
+        #[source]
+        source: nix::errno::Errno,
+    },
     /// The device does not support VFIO_DEVICE_RESET.
     #[error("device {bdf} does not support reset through VFIO")]
     ResetUnsupported { bdf: Bdf },

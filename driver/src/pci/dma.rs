@@ -26,8 +26,8 @@ pub const HUGE_PAGE_SIZE: u64 = 2 << 20;
 
 /// The process's RLIMIT_MEMLOCK soft limit in bytes (`u64::MAX` when unlimited).
 pub fn memlock_limit() -> Result<u64> {
-    let (soft, _hard) =
-        getrlimit(Resource::RLIMIT_MEMLOCK).map_err(|source| Error::VfioIoctl { op: "getrlimit(RLIMIT_MEMLOCK)", source })?;
+    let (soft, _hard) = getrlimit(Resource::RLIMIT_MEMLOCK)
+        .map_err(|source| Error::VfioIoctl { op: "getrlimit(RLIMIT_MEMLOCK)", source })?;
     Ok(if soft == RLIM_INFINITY { u64::MAX } else { soft })
 }
 
@@ -104,9 +104,15 @@ impl IovaAllocator {
         }
         let size = round_up(size, PAGE_SIZE).ok_or(Error::IovaExhausted { size })?;
         for i in 0..self.free.len() {
-            let Some(r) = self.free.get(i).cloned() else { break };
-            let Some(start) = round_up(r.start, align) else { continue };
-            let Some(end) = start.checked_add(size) else { continue };
+            let Some(r) = self.free.get(i).cloned() else {
+                break;
+            };
+            let Some(start) = round_up(r.start, align) else {
+                continue;
+            };
+            let Some(end) = start.checked_add(size) else {
+                continue;
+            };
             if end > r.end {
                 continue;
             }
@@ -127,8 +133,12 @@ impl IovaAllocator {
     /// Returns `[iova, iova + size)` (size rounded up to pages) to the free list. Ranges outside the
     /// window or overlapping free space are refused with `false` and change nothing.
     pub fn free(&mut self, iova: u64, size: u64) -> bool {
-        let Some(size) = round_up(size, PAGE_SIZE) else { return false };
-        let Some(end) = iova.checked_add(size) else { return false };
+        let Some(size) = round_up(size, PAGE_SIZE) else {
+            return false;
+        };
+        let Some(end) = iova.checked_add(size) else {
+            return false;
+        };
         if size == 0 || iova % PAGE_SIZE != 0 || iova < self.window.start || end > self.window.end {
             return false;
         }
@@ -240,8 +250,11 @@ impl HostMemory {
         let ulen = usize::try_from(len).map_err(|_| Error::DmaSize { size: usize::MAX })?;
         let nz = NonZeroUsize::new(ulen).ok_or(Error::DmaSize { size: 0 })?;
         // SAFETY: a fresh anonymous mapping at a kernel-chosen address aliases nothing.
-        let p = unsafe { nix::sys::mman::mmap_anonymous(None, nz, prot, flags) }
-            .map_err(|source| Error::Mmap { what: "anonymous mmap for DMA", len: ulen, source })?;
+        let p = unsafe { nix::sys::mman::mmap_anonymous(None, nz, prot, flags) }.map_err(|source| Error::Mmap {
+            what: "anonymous mmap for DMA",
+            len: ulen,
+            source,
+        })?;
         if len >= HUGE_PAGE_SIZE {
             // Best effort: ask for transparent huge pages; failure only costs TLB reach.
             // SAFETY: advising on the mapping just created, of its exact length.

@@ -55,20 +55,16 @@ unsafe impl Sync for Bar {}
 impl Bar {
     /// Maps `len` bytes of `fd` at `offset` (the VFIO region of BAR `index`) shared, read-write.
     pub(crate) fn map(fd: impl AsFd, offset: u64, len: u64, index: u32) -> Result<Self> {
-        let ulen = usize::try_from(len).map_err(|_| Error::BarUnavailable { index, why: "size exceeds the address space" })?;
-        let nz = NonZeroUsize::new(ulen).ok_or(Error::BarUnavailable { index, why: "BAR is not implemented (size 0)" })?;
-        let off = i64::try_from(offset).map_err(|_| Error::BarUnavailable { index, why: "region offset out of range" })?;
+        let ulen =
+            usize::try_from(len).map_err(|_| Error::BarUnavailable { index, why: "size exceeds the address space" })?;
+        let nz =
+            NonZeroUsize::new(ulen).ok_or(Error::BarUnavailable { index, why: "BAR is not implemented (size 0)" })?;
+        let off =
+            i64::try_from(offset).map_err(|_| Error::BarUnavailable { index, why: "region offset out of range" })?;
         // SAFETY: mapping a VFIO region at a kernel-chosen address aliases no Rust object; the
         // mapping keeps its own reference to the file, so it stays valid until `Drop` unmaps it.
         let p = unsafe {
-            nix::sys::mman::mmap(
-                None,
-                nz,
-                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
-                MapFlags::MAP_SHARED,
-                fd,
-                off,
-            )
+            nix::sys::mman::mmap(None, nz, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_SHARED, fd, off)
         }
         .map_err(|source| Error::Mmap { what: "BAR mmap", len: ulen, source })?;
         Ok(Self { ptr: p.cast(), len: ulen, index })
@@ -106,8 +102,8 @@ impl Bar {
 
     fn checked_ptr<T: MmioValue>(&self, offset: u64) -> Result<*mut T> {
         let width = T::WIDTH;
-        let off = usize::try_from(offset)
-            .map_err(|_| Error::OutOfBounds { what: "BAR", offset, width, len: self.len })?;
+        let off =
+            usize::try_from(offset).map_err(|_| Error::OutOfBounds { what: "BAR", offset, width, len: self.len })?;
         match off.checked_add(width) {
             Some(end) if end <= self.len => {}
             _ => return Err(Error::OutOfBounds { what: "BAR", offset, width, len: self.len }),

@@ -247,9 +247,8 @@ pub struct Identity {
 impl Identity {
     /// The running process's identity.
     pub fn current() -> Self {
-        let mut gids: Vec<u32> = nix::unistd::getgroups()
-            .map(|g| g.into_iter().map(|g| g.as_raw()).collect())
-            .unwrap_or_default();
+        let mut gids: Vec<u32> =
+            nix::unistd::getgroups().map(|g| g.into_iter().map(|g| g.as_raw()).collect()).unwrap_or_default();
         gids.push(nix::unistd::getegid().as_raw());
         Self { uid: nix::unistd::geteuid().as_raw(), gids }
     }
@@ -321,7 +320,9 @@ impl Sysfs {
             let entry = entry.map_err(|source| Error::Sysfs { path: dir.clone(), source })?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let Ok(bdf) = name.parse::<Bdf>() else { continue };
+            let Ok(bdf) = name.parse::<Bdf>() else {
+                continue;
+            };
             let info = self.device(bdf)?;
             if filter.matches(&info) {
                 out.push(info);
@@ -346,10 +347,9 @@ impl Sysfs {
         let driver = link_name(&dir.join("driver"))?;
         let iommu_group = match link_name(&dir.join("iommu_group"))? {
             None => None,
-            Some(n) => Some(n.parse::<u32>().map_err(|_| Error::SysfsParse {
-                path: dir.join("iommu_group"),
-                text: n.clone(),
-            })?),
+            Some(n) => Some(
+                n.parse::<u32>().map_err(|_| Error::SysfsParse { path: dir.join("iommu_group"), text: n.clone() })?,
+            ),
         };
         let vfio_cdev = first_entry(&dir.join("vfio-dev"))?;
         Ok(PciDeviceInfo {
@@ -369,9 +369,7 @@ impl Sysfs {
         match info.driver.as_deref() {
             Some("vfio-pci") => {}
             Some("nvidia") => return Err(unusable(Unusable::BoundToNvidia)),
-            Some(other) => {
-                return Err(unusable(Unusable::BoundToOtherDriver { driver: other.to_owned() }))
-            }
+            Some(other) => return Err(unusable(Unusable::BoundToOtherDriver { driver: other.to_owned() })),
             None => return Err(unusable(Unusable::NotBound)),
         }
         let limit = match self.memlock_limit {
@@ -394,7 +392,9 @@ impl Sysfs {
                 }
             }
         }
-        let Some(group) = info.iommu_group else { return Err(unusable(Unusable::NoIommuGroup)) };
+        let Some(group) = info.iommu_group else {
+            return Err(unusable(Unusable::NoIommuGroup));
+        };
         self.check_group_viable(info, group)?;
         let path = vfio_dir.join(group.to_string());
         if path.exists() {
@@ -487,8 +487,7 @@ fn read_hex(path: &Path) -> Result<u32> {
     let text = fs::read_to_string(path).map_err(|source| Error::Sysfs { path: path.to_owned(), source })?;
     let t = text.trim();
     let digits = t.strip_prefix("0x").unwrap_or(t);
-    u32::from_str_radix(digits, 16)
-        .map_err(|_| Error::SysfsParse { path: path.to_owned(), text: t.to_owned() })
+    u32::from_str_radix(digits, 16).map_err(|_| Error::SysfsParse { path: path.to_owned(), text: t.to_owned() })
 }
 
 /// The last component of the symlink at `path`, `None` if there is no such link.
@@ -498,10 +497,7 @@ fn link_name(path: &Path) -> Result<Option<String>> {
             .file_name()
             .and_then(|n| n.to_str())
             .map(|n| Some(n.to_owned()))
-            .ok_or_else(|| Error::SysfsParse {
-                path: path.to_owned(),
-                text: target.display().to_string(),
-            }),
+            .ok_or_else(|| Error::SysfsParse { path: path.to_owned(), text: target.display().to_string() }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(Error::Sysfs { path: path.to_owned(), source }),
     }
@@ -511,10 +507,8 @@ fn link_name(path: &Path) -> Result<Option<String>> {
 fn first_entry(path: &Path) -> Result<Option<String>> {
     match fs::read_dir(path) {
         Ok(entries) => {
-            let mut names: Vec<String> = entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-                .collect();
+            let mut names: Vec<String> =
+                entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().to_str().map(str::to_owned)).collect();
             names.sort();
             Ok(names.into_iter().next())
         }

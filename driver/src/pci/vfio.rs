@@ -14,10 +14,10 @@ use nix::sys::eventfd::{EfdFlags, EventFd};
 use vfio_bindings::bindings::vfio::{
     vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd, vfio_device_info, vfio_group_status,
     vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_irq_info, vfio_irq_set, vfio_region_info,
-    VFIO_API_VERSION, VFIO_DEVICE_FLAGS_RESET, VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE,
+    VFIO_TYPE1v2_IOMMU, VFIO_API_VERSION, VFIO_DEVICE_FLAGS_RESET, VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE,
     VFIO_GROUP_FLAGS_VIABLE, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
     VFIO_NOIOMMU_IOMMU, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX,
-    VFIO_REGION_INFO_FLAG_MMAP, VFIO_TYPE1v2_IOMMU,
+    VFIO_REGION_INFO_FLAG_MMAP,
 };
 
 use super::dma::{DmaBuffer, DmaSpace, IommuMapper};
@@ -104,7 +104,10 @@ impl IommuMapper for Type1Container {
         unsafe { ioctl::vfio_iommu_unmap_dma(self.container.as_raw_fd(), &mut arg) }
             .map_err(ioctl_err("VFIO_IOMMU_UNMAP_DMA"))?;
         if arg.size != len {
-            return Err(Error::VfioIoctl { op: "VFIO_IOMMU_UNMAP_DMA (partial unmap)", source: nix::errno::Errno::EIO });
+            return Err(Error::VfioIoctl {
+                op: "VFIO_IOMMU_UNMAP_DMA (partial unmap)",
+                source: nix::errno::Errno::EIO,
+            });
         }
         Ok(())
     }
@@ -122,9 +125,7 @@ impl IommuMapper for IommufdIoas {
     unsafe fn map(&self, vaddr: u64, iova: u64, len: u64) -> Result<()> {
         let mut arg = ioctl::IommuIoasMap {
             size: argsz::<ioctl::IommuIoasMap>(),
-            flags: ioctl::IOMMU_IOAS_MAP_FIXED_IOVA
-                | ioctl::IOMMU_IOAS_MAP_READABLE
-                | ioctl::IOMMU_IOAS_MAP_WRITEABLE,
+            flags: ioctl::IOMMU_IOAS_MAP_FIXED_IOVA | ioctl::IOMMU_IOAS_MAP_READABLE | ioctl::IOMMU_IOAS_MAP_WRITEABLE,
             ioas_id: self.ioas,
             reserved: 0,
             user_va: vaddr,
@@ -138,9 +139,11 @@ impl IommuMapper for IommufdIoas {
     }
 
     fn unmap(&self, iova: u64, len: u64) -> Result<()> {
-        let mut arg = ioctl::IommuIoasUnmap { size: argsz::<ioctl::IommuIoasUnmap>(), ioas_id: self.ioas, iova, length: len };
+        let mut arg =
+            ioctl::IommuIoasUnmap { size: argsz::<ioctl::IommuIoasUnmap>(), ioas_id: self.ioas, iova, length: len };
         // SAFETY: iommufd fd; `arg` is a live struct of the size in its size field.
-        unsafe { ioctl::iommu_ioas_unmap(self.iommufd.as_raw_fd(), &mut arg) }.map_err(ioctl_err("IOMMU_IOAS_UNMAP"))?;
+        unsafe { ioctl::iommu_ioas_unmap(self.iommufd.as_raw_fd(), &mut arg) }
+            .map_err(ioctl_err("IOMMU_IOAS_UNMAP"))?;
         if arg.length != len {
             return Err(Error::VfioIoctl { op: "IOMMU_IOAS_UNMAP (partial unmap)", source: nix::errno::Errno::EIO });
         }
@@ -260,8 +263,8 @@ impl VfioDevice {
     fn open_group(bdf: Bdf, group: u32, path: &Path, container_path: &Path, iommu: u32) -> Result<(File, File, File)> {
         let container = open_rw(container_path)?;
         // SAFETY: container is a /dev/vfio/vfio fd; this ioctl takes no argument.
-        let version = unsafe { ioctl::vfio_get_api_version(container.as_raw_fd()) }
-            .map_err(ioctl_err("VFIO_GET_API_VERSION"))?;
+        let version =
+            unsafe { ioctl::vfio_get_api_version(container.as_raw_fd()) }.map_err(ioctl_err("VFIO_GET_API_VERSION"))?;
         if u32::try_from(version).ok() != Some(VFIO_API_VERSION) {
             return Err(Error::VfioUnsupported { what: "unknown VFIO API version" });
         }
@@ -271,7 +274,11 @@ impl VfioDevice {
             .map_err(ioctl_err("VFIO_CHECK_EXTENSION"))?;
         if has <= 0 {
             return Err(Error::VfioUnsupported {
-                what: if iommu == VFIO_NOIOMMU_IOMMU { "no-IOMMU mode not enabled in the vfio module" } else { "IOMMU type1 v2 not supported" },
+                what: if iommu == VFIO_NOIOMMU_IOMMU {
+                    "no-IOMMU mode not enabled in the vfio module"
+                } else {
+                    "IOMMU type1 v2 not supported"
+                },
             });
         }
         let group_file = open_rw(path)?;
@@ -387,7 +394,11 @@ struct IrqSetEventfds {
 const MAX_VECTORS: usize = 32;
 
 fn set_irqs(device: &File, index: u32, fds: &[i32]) -> Result<()> {
-    let n = u32::try_from(fds.len()).map_err(|_| Error::IrqUnsupported { kind: "vectors", count: u32::MAX, available: 32 })?;
+    let n = u32::try_from(fds.len()).map_err(|_| Error::IrqUnsupported {
+        kind: "vectors",
+        count: u32::MAX,
+        available: 32,
+    })?;
     let mut arg = IrqSetEventfds {
         head: vfio_irq_set {
             argsz: argsz::<vfio_irq_set>() + 4 * n,
@@ -435,10 +446,11 @@ impl Interrupts {
     /// last wait. A timeout is [`Error::Timeout`].
     pub fn wait(&self, vector: u32, timeout: Duration) -> Result<u64> {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-        let fd = usize::try_from(vector)
-            .ok()
-            .and_then(|v| self.fds.get(v))
-            .ok_or(Error::IrqUnsupported { kind: self.kind.name(), count: vector.saturating_add(1), available: 0 })?;
+        let fd = usize::try_from(vector).ok().and_then(|v| self.fds.get(v)).ok_or(Error::IrqUnsupported {
+            kind: self.kind.name(),
+            count: vector.saturating_add(1),
+            available: 0,
+        })?;
         let start = std::time::Instant::now();
         loop {
             let left = timeout.saturating_sub(start.elapsed());
@@ -479,24 +491,30 @@ impl PciTransport for VfioDevice {
         let len = buf.len();
         let end = u64::from(offset) + len as u64;
         if end > self.config.size {
-            return Err(Error::OutOfBounds { what: "config space", offset: offset.into(), width: len, len: usize::try_from(self.config.size).unwrap_or(usize::MAX) });
+            return Err(Error::OutOfBounds {
+                what: "config space",
+                offset: offset.into(),
+                width: len,
+                len: usize::try_from(self.config.size).unwrap_or(usize::MAX),
+            });
         }
         let pos = self.config.offset + u64::from(offset);
-        self.device
-            .read_exact_at(buf, pos)
-            .map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
+        self.device.read_exact_at(buf, pos).map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
     }
 
     fn config_write(&self, offset: u16, data: &[u8]) -> Result<()> {
         let len = data.len();
         let end = u64::from(offset) + len as u64;
         if end > self.config.size {
-            return Err(Error::OutOfBounds { what: "config space", offset: offset.into(), width: len, len: usize::try_from(self.config.size).unwrap_or(usize::MAX) });
+            return Err(Error::OutOfBounds {
+                what: "config space",
+                offset: offset.into(),
+                width: len,
+                len: usize::try_from(self.config.size).unwrap_or(usize::MAX),
+            });
         }
         let pos = self.config.offset + u64::from(offset);
-        self.device
-            .write_all_at(data, pos)
-            .map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
+        self.device.write_all_at(data, pos).map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
     }
 
     fn map_bar(&self, index: u32) -> Result<Bar> {
@@ -533,8 +551,7 @@ impl PciTransport for VfioDevice {
         let mut fds = Vec::new();
         for _ in 0..count {
             fds.push(
-                EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
-                    .map_err(ioctl_err("eventfd"))?,
+                EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK).map_err(ioctl_err("eventfd"))?,
             );
         }
         let raw: Vec<i32> = fds.iter().map(|f| f.as_raw_fd()).collect();
