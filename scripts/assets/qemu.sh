@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:?usage: qemu.sh DIR}
 out="$dir/qemu"
 stamp="$out/.complete"
-stamp_version=4
+stamp_version=5
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$stamp_version" ]]; then
     echo "qemu assets: cached in $out"
     exit 0
@@ -66,8 +66,9 @@ for m in vfio vfio_iommu_type1 vfio-pci-core vfio-pci irqbypass virtio virtio_ri
         { echo "qemu assets: the kernel package lacks module $m" >&2; exit 1; }
 done
 
-# Libraries qemu needs that this machine lacks: resolve with ldd against the unpacked tree, fetch the
-# Debian package owning each missing library, repeat until nothing is missing (bounded).
+# Libraries qemu needs that this machine lacks: walk the Depends of the unpacked packages, fetch the
+# library packages (lib*) that are not installed here, repeat for what those need (bounded), then
+# confirm with ldd that nothing is missing.
 qemu="$out/root/usr/bin/qemu-system-x86_64"
 libpath() {
     local p=""
@@ -76,26 +77,34 @@ libpath() {
     done
     printf '%s' "$p"
 }
-for round in 1 2 3 4 5 6; do
-    mapfile -t missing < <(LD_LIBRARY_PATH=$(libpath) ldd "$qemu" | awk '/not found/ { print $1 }')
-    ((${#missing[@]})) || break
-    if ((round == 6)); then
-        echo "qemu assets: still missing libraries: ${missing[*]}" >&2
-        exit 1
-    fi
-    pkgs=()
-    for lib in "${missing[@]}"; do
-        # Debian's library packages are named after the soname: libfoo.so.1 -> libfoo1,
-        # libfoo-2.0.so.0 -> libfoo-2.0-0.
-        base=${lib%%.so*}
-        ver=${lib#*.so.}
-        ver=${ver%%.*}
-        if [[ "$base" =~ [0-9]$ ]]; then pkgs+=("$base-$ver"); else pkgs+=("$base$ver"); fi
+lib_deps() { # DEB... -> library package names they depend on (first of each alternative)
+    local deb
+    for deb in "$@"; do
+        dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/:any//; s/ //g' | grep -E '^lib' || true
+    done | sort -u
+}
+installed() { [[ "$(dpkg-query -W -f '${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]; }
+declare -A fetched=()
+mapfile -t pending < <(lib_deps "$debs"/qemu-system-x86_*.deb)
+for round in 1 2 3 4 5; do
+    want=()
+    for pkg in "${pending[@]}"; do
+        [[ -n "$pkg" && -z "${fetched[$pkg]:-}" ]] || continue
+        fetched[$pkg]=1
+        installed "$pkg" || want+=("$pkg")
     done
-    echo "qemu assets: fetching libraries ${pkgs[*]}"
-    mapfile -t libdebs < <(apt_private_download "$debs" "$suite" "$comp" "${pkgs[@]}")
+    ((${#want[@]})) || break
+    echo "qemu assets: fetching libraries ${want[*]}"
+    mapfile -t libdebs < <(apt_private_download "$debs" "$suite" "$comp" "${want[@]}")
     for deb in "${libdebs[@]}"; do dpkg-deb -x "$deb" "$out/root"; done
+    mapfile -t pending < <(lib_deps "${libdebs[@]}")
 done
+mapfile -t missing < <(LD_LIBRARY_PATH=$(libpath) ldd "$qemu" "$out/root/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so" |
+    awk '/not found/ { print $1 }' | sort -u)
+if ((${#missing[@]})); then
+    echo "qemu assets: still missing libraries: ${missing[*]}" >&2
+    exit 1
+fi
 LD_LIBRARY_PATH=$(libpath) "$qemu" --version | head -n 1
 printf '%s\n' "$stamp_version" >"$stamp"
 echo "qemu assets: ready in $out"
