@@ -376,6 +376,35 @@ fn main() {
         Ok(format!("{LEN} bytes via IOVAs {:#x} -> edu -> {:#x}, {msis} MSIs", src.iova(), dst.iova()))
     });
 
+    t.run("dma_in_multi_page_buffer", || {
+        // A buffer over 2 MiB: huge pages if the guest has any reserved, else 4 KiB pages with THP
+        // requested. The device reads from its last page and writes into its first.
+        let big = dev.alloc_dma((2 << 20) + 4096).map_err(e)?;
+        let tail = big.len() - 256;
+        let pattern: Vec<u8> = (0..256u32).map(|i| u8::try_from((i * 13 + 1) % 256).unwrap_or(0)).collect();
+        big.fill(0).map_err(e)?;
+        big.write_bytes(tail, &pattern).map_err(e)?;
+        edu_dma(&bar, big.iova() + tail as u64, edu::BUFFER, 256, 0)?;
+        edu_dma(&bar, edu::BUFFER, big.iova(), 256, edu::DMA_TO_RAM)?;
+        let mut got = vec![0u8; 256];
+        big.read_bytes(0, &mut got).map_err(e)?;
+        if got != pattern {
+            return Err("data did not arrive at the start of the buffer".into());
+        }
+        let reserved = std::fs::read_to_string("/proc/sys/vm/nr_hugepages").unwrap_or_default();
+        let reserved: u32 = reserved.trim().parse().unwrap_or(0);
+        if reserved >= 2 && (!big.huge_pages() || big.iova() % (2 << 20) != 0) {
+            return Err(format!("{reserved} huge pages reserved but the buffer is {big:?}"));
+        }
+        Ok(format!(
+            "{} bytes at IOVA {:#x}, mapped {:#x}, huge pages: {}",
+            big.len(),
+            big.iova(),
+            big.mapped_len(),
+            big.huge_pages()
+        ))
+    });
+
     t.run("dma_to_unmapped_iova_is_blocked", || {
         let mut kmsg = Kmsg::open()?;
         let iova = 0x0ff0_0000u64; // inside edu's window, never handed out by the allocator here

@@ -526,6 +526,26 @@ mod tests {
     }
 
     #[test]
+    fn large_buffers_use_huge_pages_or_fall_back() {
+        let rec = Arc::new(RecordingMapper::default());
+        let space = Arc::new(DmaSpace::new(Box::new(Arc::clone(&rec)), 0x10_0000..0x1000_0000));
+        let len = usize::try_from(HUGE_PAGE_SIZE).unwrap() + 1;
+        let buf = space.alloc(len).unwrap();
+        if buf.huge_pages() {
+            assert_eq!(buf.mapped_len(), 2 * HUGE_PAGE_SIZE);
+            assert_eq!(buf.iova() % HUGE_PAGE_SIZE, 0, "huge-page buffers get huge-page aligned IOVAs");
+        } else {
+            assert_eq!(buf.mapped_len(), HUGE_PAGE_SIZE + PAGE_SIZE);
+        }
+        buf.write_u32(len - 4, 0x0102_0304).unwrap();
+        assert_eq!(buf.read_u32(len - 4).unwrap(), 0x0102_0304);
+        assert!(buf.read_u32(len - 3).is_err(), "bounds are the requested length, not the mapped one");
+        let (iova, mapped) = (buf.iova(), buf.mapped_len());
+        drop(buf);
+        assert_eq!(rec.log.lock().unwrap().last().copied(), Some((false, iova, mapped)));
+    }
+
+    #[test]
     fn buffer_maps_unmaps_and_bounds_checks() {
         let rec = Arc::new(RecordingMapper::default());
         let space = Arc::new(DmaSpace::new(Box::new(Arc::clone(&rec)), 0x10_0000..0x20_0000));
