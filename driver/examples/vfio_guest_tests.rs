@@ -131,7 +131,7 @@ fn edu_dma(bar: &Bar, src: u64, dst: u64, len: u64, cmd: u64) -> Result<(), Stri
     bar.write64(edu::DMA_DST, dst).map_err(e)?;
     bar.write64(edu::DMA_COUNT, len).map_err(e)?;
     bar.write64(edu::DMA_CMD, cmd | edu::DMA_START).map_err(e)?;
-    poll_timeout("edu DMA completion", Duration::from_secs(5), || {
+    poll_timeout("edu DMA completion", Duration::from_secs(10), || {
         Ok((bar.read64(edu::DMA_CMD)? & edu::DMA_START == 0).then_some(()))
     })
     .map_err(e)
@@ -293,7 +293,7 @@ fn main() {
     t.run("factorial_polled", || {
         bar.write32(edu::STATUS, 0).map_err(e)?;
         bar.write32(edu::FACTORIAL, 10).map_err(e)?;
-        poll_timeout("edu factorial", Duration::from_secs(5), || {
+        poll_timeout("edu factorial", Duration::from_secs(10), || {
             Ok((bar.read32(edu::STATUS)? & edu::STATUS_COMPUTING == 0).then_some(()))
         })
         .map_err(e)?;
@@ -327,7 +327,7 @@ fn main() {
         t.run("factorial_with_msi", || {
             bar.write32(edu::STATUS, edu::STATUS_IRQ_ON_FACTORIAL).map_err(e)?;
             bar.write32(edu::FACTORIAL, 5).map_err(e)?;
-            let n = irqs.wait(0, Duration::from_secs(5)).map_err(e)?;
+            let n = irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;
             bar.write32(edu::IRQ_ACK, st).map_err(e)?;
             bar.write32(edu::STATUS, 0).map_err(e)?;
@@ -354,7 +354,7 @@ fn main() {
         let mut msis = 0;
         edu_dma(&bar, src.iova(), edu::BUFFER, LEN as u64, edu::DMA_IRQ)?;
         if let Some(irqs) = &irqs {
-            msis += irqs.wait(0, Duration::from_secs(5)).map_err(e)?;
+            msis += irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;
             if st & edu::IRQ_DMA == 0 {
                 return Err(format!("irq status {st:#x} after DMA"));
@@ -363,7 +363,7 @@ fn main() {
         }
         edu_dma(&bar, edu::BUFFER, dst.iova(), LEN as u64, edu::DMA_TO_RAM | edu::DMA_IRQ)?;
         if let Some(irqs) = &irqs {
-            msis += irqs.wait(0, Duration::from_secs(5)).map_err(e)?;
+            msis += irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;
             bar.write32(edu::IRQ_ACK, st).map_err(e)?;
         }
@@ -409,7 +409,7 @@ fn main() {
         let mut kmsg = Kmsg::open()?;
         let iova = 0x0ff0_0000u64; // inside edu's window, never handed out by the allocator here
         edu_dma(&bar, iova, edu::BUFFER, 64, 0)?;
-        let line = kmsg.wait_for(&["DMAR", "fault addr", &format!("{iova:#x}")], Duration::from_secs(3))?;
+        let line = kmsg.wait_for(&["DMAR", "fault addr", &format!("{iova:#x}")], Duration::from_secs(10))?;
         Ok(format!("kernel: {line}"))
     });
 
@@ -431,7 +431,7 @@ fn main() {
         drop(buf);
         let mut kmsg = Kmsg::open()?;
         edu_dma(&bar, edu::BUFFER, iova, 64, edu::DMA_TO_RAM)?;
-        let line = kmsg.wait_for(&["DMAR", "fault addr", &format!("{iova:#x}")], Duration::from_secs(3))?;
+        let line = kmsg.wait_for(&["DMAR", "fault addr", &format!("{iova:#x}")], Duration::from_secs(10))?;
         Ok(format!("after drop: {line}"))
     });
 

@@ -210,6 +210,8 @@ pub struct VfioDevice {
     num_irqs: u32,
     config: RegionInfo,
     dma: Option<Arc<DmaSpace>>,
+    /// No-IOMMU mode: the container and group fds, kept open as long as the device.
+    _noiommu_fds: Option<(File, File)>,
 }
 
 impl VfioDevice {
@@ -221,9 +223,13 @@ impl VfioDevice {
     /// kernel (the test guest runs Debian's 6.1, which predates it). Otherwise the group/container
     /// path with IOMMU type1 v2, verified in the QEMU guest test. A no-IOMMU group is opened only with
     /// `allow_noiommu`, with a warning: the device can then DMA anywhere in physical memory.
+    ///
+    /// One `VfioDevice` per IOMMU group and process: the group node can be open only once, so a second
+    /// device of an already opened group fails with [`Error::VfioOpen`] (EBUSY).
     pub fn open(bdf: Bdf, opts: &OpenOptions) -> Result<Self> {
         let info = opts.sysfs.device(bdf)?;
         let access = opts.sysfs.check_usable(&info, opts.requirements)?;
+        let mut keep = None;
         let (mode, device, dma): (VfioMode, File, Option<Box<dyn IommuMapper>>) = match access {
             VfioAccess::Group { group, path, container } => {
                 let (c, g, d) = Self::open_group(bdf, group, &path, &container, VFIO_TYPE1v2_IOMMU)?;
@@ -234,7 +240,8 @@ impl VfioDevice {
                     "opening {bdf} in VFIO no-IOMMU mode: the device is not isolated and can read and write \
                      all of physical memory; DMA mapping through nvbare is unavailable; the kernel is tainted"
                 );
-                let (_c, _g, d) = Self::open_group(bdf, group, &path, &container, VFIO_NOIOMMU_IOMMU)?;
+                let (c, g, d) = Self::open_group(bdf, group, &path, &container, VFIO_NOIOMMU_IOMMU)?;
+                keep = Some((c, g));
                 (VfioMode::NoIommu, d, None)
             }
             VfioAccess::Cdev { device, iommufd } => {
@@ -257,6 +264,7 @@ impl VfioDevice {
             num_irqs: dinfo.num_irqs,
             config,
             dma: dma.map(|m| Arc::new(DmaSpace::new(m, opts.iova_window.clone()))),
+            _noiommu_fds: keep,
         })
     }
 
