@@ -402,11 +402,10 @@ struct IrqSetEventfds {
 const MAX_VECTORS: usize = 32;
 
 fn set_irqs(device: &File, index: u32, fds: &[i32]) -> Result<()> {
-    let n = u32::try_from(fds.len()).map_err(|_| Error::IrqUnsupported {
-        kind: "vectors",
-        count: u32::MAX,
-        available: 32,
-    })?;
+    let n = match u32::try_from(fds.len()) {
+        Ok(n) if fds.len() <= MAX_VECTORS => n,
+        _ => return Err(Error::IrqUnsupported { kind: "eventfd vectors", count: u32::MAX, available: 32 }),
+    };
     let mut arg = IrqSetEventfds {
         head: vfio_irq_set {
             argsz: argsz::<vfio_irq_set>() + 4 * n,
@@ -457,7 +456,7 @@ impl Interrupts {
         let fd = usize::try_from(vector).ok().and_then(|v| self.fds.get(v)).ok_or(Error::IrqUnsupported {
             kind: self.kind.name(),
             count: vector.saturating_add(1),
-            available: 0,
+            available: u32::try_from(self.fds.len()).unwrap_or(u32::MAX),
         })?;
         let start = std::time::Instant::now();
         loop {
