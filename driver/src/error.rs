@@ -1,6 +1,9 @@
 //! The crate's one error type: a variant per failing operation, sources kept.
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::pci::{Bdf, Unusable};
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -12,4 +15,94 @@ pub enum Error {
     /// A bounded wait ran out of time (see [`crate::poll::poll_timeout`]).
     #[error("timed out after {waited:?} waiting for {what}")]
     Timeout { what: &'static str, waited: Duration },
+
+    /// A sysfs or devfs file of the PCI layer could not be read or written.
+    #[error("PCI sysfs access to {path} failed")]
+    Sysfs {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A sysfs file held text that is not what the kernel writes there.
+    #[error("unexpected content {text:?} in {path}")]
+    SysfsParse { path: PathBuf, text: String },
+    /// A PCI address string is not `DDDD:BB:DD.F` / `BB:DD.F`.
+    #[error("{text:?} is not a PCI address (expected DDDD:BB:DD.F)")]
+    PciAddress { text: String },
+    /// No PCI device at this address.
+    #[error("no PCI device {bdf}")]
+    PciDeviceNotFound { bdf: Bdf },
+    /// The device exists but cannot be opened through VFIO; the reason says what to change.
+    #[error("PCI device {bdf} cannot be used through VFIO: {reason}")]
+    DeviceUnusable { bdf: Bdf, reason: Unusable },
+    /// Opening a VFIO/iommufd character device failed.
+    #[error("opening {path} failed")]
+    VfioOpen {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A VFIO or iommufd ioctl failed.
+    #[error("VFIO ioctl {op} failed")]
+    VfioIoctl {
+        op: &'static str,
+        #[source]
+        source: nix::errno::Errno,
+    },
+    /// The kernel's VFIO API version or IOMMU model is not one this code speaks.
+    #[error("VFIO: {what}")]
+    VfioUnsupported { what: &'static str },
+    /// A BAR index outside 0..=5.
+    #[error("BAR index {index} does not exist (PCI BARs are 0..=5)")]
+    BarIndex { index: u32 },
+    /// The BAR is not implemented by the device or cannot be memory-mapped.
+    #[error("BAR {index} cannot be mapped: {why}")]
+    BarUnavailable { index: u32, why: &'static str },
+    /// mmap/munmap of a BAR or DMA buffer failed.
+    #[error("{what} of {len} bytes failed")]
+    Mmap {
+        what: &'static str,
+        len: usize,
+        #[source]
+        source: nix::errno::Errno,
+    },
+    /// An MMIO/DMA access outside the mapped range.
+    #[error("{width}-byte access at offset {offset:#x} is outside the {len:#x}-byte {what}")]
+    OutOfBounds { what: &'static str, offset: u64, width: usize, len: usize },
+    /// An MMIO access at an offset not aligned to its width.
+    #[error("{width}-byte MMIO access at unaligned offset {offset:#x}")]
+    Misaligned { offset: u64, width: usize },
+    /// Config-space access outside the config region or failed.
+    #[error("PCI config access of {len} bytes at {offset:#x} failed")]
+    ConfigAccess {
+        offset: u64,
+        len: usize,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A DMA allocation of zero bytes or one whose size overflows.
+    #[error("invalid DMA buffer size {size}")]
+    DmaSize { size: usize },
+    /// Pinning the buffer would exceed RLIMIT_MEMLOCK.
+    #[error("DMA mapping of {requested} bytes would exceed RLIMIT_MEMLOCK ({limit} bytes, {locked} already locked); raise it with `ulimit -l` or limits.conf")]
+    MemlockLimit { requested: u64, locked: u64, limit: u64 },
+    /// No free IOVA range of the requested size.
+    #[error("no free IOVA range of {size:#x} bytes")]
+    IovaExhausted { size: u64 },
+    /// DMA needs an IOMMU, but the device was opened in no-IOMMU mode.
+    #[error("DMA mapping is not available in no-IOMMU mode (the device would need physical addresses)")]
+    NoIommuDma,
+    /// The device has no interrupt of the requested kind or not that many vectors.
+    #[error("interrupt {kind} with {count} vector(s) not supported (device offers {available})")]
+    IrqUnsupported { kind: &'static str, count: u32, available: u32 },
+    /// Waiting on an interrupt eventfd failed.
+    #[error("waiting for interrupt vector {vector} failed")]
+    IrqWait {
+        vector: u32,
+        #[source]
+        source: nix::errno::Errno,
+    },
+    /// The device does not support VFIO_DEVICE_RESET.
+    #[error("device {bdf} does not support reset through VFIO")]
+    ResetUnsupported { bdf: Bdf },
 }
