@@ -144,7 +144,7 @@ mod tests {
         let l = Radix3Layout::new(513 * 4096).unwrap();
         let data: Vec<u64> = (0..514).map(|i| 0x10_0000_0000 + i * 0x2000).collect();
         // 514 data pages -> 2 level-2 pages, 1 level-1 page.
-        assert!(l.build_contiguous(0x8000_0000, &data[..513]).is_err());
+        assert!(matches!(l.build_contiguous(0x8000_0000, &data[..512]), Err(Error::CountMismatch { expected: 513, found: 512, .. })));
         let l = Radix3Layout::new(514 * 4096).unwrap();
         let t = l.build_contiguous(0x8000_0000, &data).unwrap();
         assert_eq!(t.level0.len(), 4096);

@@ -1,6 +1,8 @@
 //! Malformed inputs: every truncation, out-of-range offsets and lengths, overflowing values and
 //! wrong magics give a typed error and never a panic.
 
+#![allow(clippy::cast_possible_truncation)]
+
 mod common;
 
 use common::hs_off;
@@ -167,7 +169,7 @@ fn gsp_elf_content_errors() {
     let e = common::elf(false, 0xf3, &[(".fwimage", img), (".fwversion", b"1\0"), (".fwsignature_ga10x", img)]);
     assert!(matches!(GspImage::parse(&e), Err(Error::InvalidField { what: "GSP-RM ELF class", .. })));
     // Version without NUL, and with an embedded NUL.
-    for v in [&b"570.144"[..], b"57\00.144\0", b""] {
+    for v in [&b"570.144"[..], b"57\x00.144\0", b""] {
         let e = common::elf(true, 0xf3, &[(".fwimage", img), (".fwversion", v), (".fwsignature_ga10x", img)]);
         assert!(matches!(GspImage::parse(&e), Err(Error::InvalidField { what: ".fwversion", .. })), "{v:?}");
     }

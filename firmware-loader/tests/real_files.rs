@@ -11,6 +11,8 @@
 //!   `gen_bootloader`).
 //! * Signature bytes: `od -A n -t x1 -j 0x3c -N 16 ga102/gsp/booter_load-535.113.01.bin` etc.
 
+#![allow(clippy::cast_possible_truncation)]
+
 use nvbare_firmware::abi::{FileKind, FirmwareVersion};
 use nvbare_firmware::booter::HsImage;
 use nvbare_firmware::bootloader::{FalconBootloader, RiscvBootloader};

@@ -25,7 +25,9 @@ fn files_for(chip: Chipset) -> Option<&'static [FileKind]> {
 /// `g_kernel_gsp_nvoc.c` (570.144): the 256 MiB pre-scrubbed limit applies to TU10x/TU11x,
 /// GA102-GA107 and AD10x only; GA100, Hopper and Blackwell are unlimited.
 fn prescrub_unlimited(chip: Chipset) -> bool {
-    !matches!(chip.arch(), Architecture::Turing | Architecture::Ada) && !(chip.arch() == Architecture::Ampere && chip != Chipset::Ga100)
+    let limited = matches!(chip.arch(), Architecture::Turing | Architecture::Ada)
+        || (chip.arch() == Architecture::Ampere && chip != Chipset::Ga100);
+    !limited
 }
 
 /// 570.144 facts.

@@ -1,5 +1,5 @@
 //! Synthetic firmware images (no NVIDIA bytes) for the malformed-input tests and the fuzz seeds.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::cast_possible_truncation)]
 
 fn put16(v: &mut Vec<u8>, x: u16) {
     v.extend_from_slice(&x.to_le_bytes());
@@ -64,7 +64,7 @@ pub fn elf(is64: bool, machine: u16, sections: &[(&str, &[u8])]) -> Vec<u8> {
     assert_eq!(f.len(), ehsize);
     f.extend_from_slice(&body);
 
-    let mut sh = |f: &mut Vec<u8>, name: usize, ty: u32, off: usize, size: usize| {
+    let sh = |f: &mut Vec<u8>, name: usize, ty: u32, off: usize, size: usize| {
         if is64 {
             put32(f, name as u32);
             put32(f, ty);
