@@ -256,9 +256,11 @@ fn every_gsp_file_parses() {
                     panic!("{ctx}: unexpected file in a gsp directory");
                 };
                 ok.unwrap_or_else(|e| panic!("{ctx}: {e}"));
-                // The resolved file is one of the table's.
+                // Files of the releases the table covers resolve to one of the table's entries.
                 let real = std::fs::canonicalize(&f).unwrap();
+                let covered = ["535.113.01", "570.144", "535.261.03", "550.163.01"].iter().any(|v| ctx.contains(v));
                 assert!(
+                    !covered ||
                     EXPECTED.iter().any(|e| std::fs::canonicalize(pkg_root(&assets, e.pkg).join(e.path)).ok() == Some(real.clone())),
                     "{ctx} resolves to {} which has no expected facts",
                     real.display()
@@ -269,6 +271,7 @@ fn every_gsp_file_parses() {
     }
     // 42 regular files plus the per-chip symbolic links.
     assert!(seen > 42, "only {seen} files seen");
+    assert_eq!(EXPECTED.len(), 42);
 }
 
 /// The signature patch writes the signature the fuse version selects (bytes from od, see top).

@@ -15,15 +15,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib/apt-private.sh
 source "$here/../lib/apt-private.sh"
 
-fetch() { # PACKAGE SUITE
-    local pkg=$1 suite=$2
+fetch() { # PACKAGE SUITE PINNED_VERSION
+    local pkg=$1 suite=$2 pin=$3
     local out="$dir/firmware/$pkg-$suite"
     if [[ -f "$out/.unpacked" ]]; then
         echo "firmware.sh: $pkg ($suite) already unpacked in $out"
         return 0
     fi
     local debs deb
-    debs=$(apt_private_download "$dir/debs/$suite" "$suite" non-free-firmware "$pkg")
+    # The tests' expected facts were read from these exact versions; a suite that has moved on
+    # (unstable does) falls back to its current version, whose new files are parsed but not
+    # compared with recorded facts.
+    if ! debs=$(apt_private_download "$dir/debs/$suite" "$suite" non-free-firmware "$pkg=$pin"); then
+        echo "firmware.sh: $pkg=$pin not in $suite any more; using the current version" >&2
+        debs=$(apt_private_download "$dir/debs/$suite" "$suite" non-free-firmware "$pkg")
+    fi
     deb=$(printf '%s\n' "$debs" | tail -n 1)
     [[ -n "$deb" && -f "$deb" ]] || { echo "firmware.sh: no .deb for $pkg from $suite" >&2; return 1; }
     rm -rf "$out.tmp"
@@ -42,6 +48,6 @@ fetch() { # PACKAGE SUITE
     echo "firmware.sh: unpacked $(basename "$deb") into $out"
 }
 
-fetch firmware-nvidia-graphics unstable
-fetch firmware-nvidia-gsp bookworm
-fetch firmware-nvidia-gsp trixie
+fetch firmware-nvidia-graphics unstable 20260916-1
+fetch firmware-nvidia-gsp bookworm 535.261.03-1
+fetch firmware-nvidia-gsp trixie 550.163.01-2
