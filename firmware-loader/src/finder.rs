@@ -131,3 +131,41 @@ pub fn test_asset_roots(assets: &Path) -> Vec<PathBuf> {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_files_per_generation() {
+        let stems = |c, v| -> Vec<&'static str> {
+            required_files(c, v).unwrap().iter().map(|f| f.kind.map_or("", FileKind::stem)).collect()
+        };
+        assert_eq!(stems(Chipset::Tu117, FirmwareVersion::R570_144), ["gsp", "bootloader", "booter_load", "booter_unload", "gen_bootloader"]);
+        assert_eq!(stems(Chipset::Ga104, FirmwareVersion::R570_144), ["gsp", "bootloader", "booter_load", "booter_unload"]);
+        assert_eq!(stems(Chipset::Ad107, FirmwareVersion::R570_144), ["gsp", "bootloader", "booter_load", "booter_unload", "scrubber"]);
+        assert_eq!(stems(Chipset::Gb202, FirmwareVersion::R570_144), ["gsp", "bootloader", "fmc"]);
+        assert_eq!(stems(Chipset::Ad107, FirmwareVersion::R535_113_01), ["gsp", "bootloader", "booter_load", "booter_unload"]);
+        let f = &required_files(Chipset::Tu116, FirmwareVersion::R535_113_01).unwrap()[2];
+        assert_eq!((f.relative_path.as_str(), f.package), ("nvidia/tu116/gsp/booter_load-535.113.01.bin", PACKAGE_GRAPHICS));
+    }
+
+    #[test]
+    fn roots_are_searched_in_order() {
+        let base = std::env::temp_dir().join(format!("nvbare-finder-{}", std::process::id()));
+        let (a, b) = (base.join("a"), base.join("b"));
+        let rel = "nvidia/ga102/gsp/gsp-570.144.bin";
+        for (root, content) in [(&a, b"first".as_slice()), (&b, b"second".as_slice())] {
+            std::fs::create_dir_all(root.join("nvidia/ga102/gsp")).unwrap();
+            std::fs::write(root.join(rel), content).unwrap();
+        }
+        let file = FirmwareFile { kind: Some(FileKind::Gsp), relative_path: rel.into(), package: PACKAGE_GRAPHICS };
+        assert_eq!(Finder::with_roots(vec![a.clone(), b.clone()]).load(&file).unwrap(), b"first");
+        assert_eq!(Finder::with_roots(vec![base.join("none"), b.clone()]).load(&file).unwrap(), b"second");
+        let _ = std::fs::remove_dir_all(&base);
+        // The default roots include the system firmware directory and the test-asset packages.
+        let roots = Finder::from_env();
+        assert!(roots.roots().iter().any(|r| r == Path::new("/lib/firmware")));
+        assert!(roots.roots().iter().any(|r| r.ends_with("firmware-nvidia-gsp-trixie/usr/lib/firmware")));
+    }
+}
