@@ -31,7 +31,11 @@ fn detect(data: &[u8]) -> Result<Kind<'_>, Error> {
             Ok(g) => Ok(Kind::GspRm(g)),
             Err(gsp_err) => FmcImage::parse(data).map(Kind::Fmc).map_err(|fmc_err| {
                 // ELF32 files are FMC candidates, ELF64 ones GSP-RM candidates.
-                if data.get(4) == Some(&1) { fmc_err } else { gsp_err }
+                if data.get(4) == Some(&1) {
+                    fmc_err
+                } else {
+                    gsp_err
+                }
             }),
         };
     }
@@ -48,12 +52,17 @@ fn detect(data: &[u8]) -> Result<Kind<'_>, Error> {
         }
         return hs.map(Kind::HsUcode);
     }
-    Err(Error::UnknownFormat { head: data.iter().take(8).copied().collect() })
+    Err(Error::UnknownFormat {
+        head: data.iter().take(8).copied().collect(),
+    })
 }
 
 /// Chips named by the path (`.../nvidia/<chip>/...`).
 fn chips_in_path(path: &str) -> Vec<String> {
-    path.split('/').filter_map(|c| c.parse::<Chipset>().ok()).map(|c| c.name().to_owned()).collect()
+    path.split('/')
+        .filter_map(|c| c.parse::<Chipset>().ok())
+        .map(|c| c.name().to_owned())
+        .collect()
 }
 
 fn describe(kind: &Kind<'_>, path: &str) -> Value {
@@ -91,7 +100,11 @@ fn describe(kind: &Kind<'_>, path: &str) -> Value {
         }),
         Kind::HsUcode(h) => {
             let by_fuse: Vec<Value> = (0..h.num_sigs)
-                .filter_map(|fuse| h.signature_index_for_fuse(fuse).ok().map(|i| json!({"fuse_version": fuse, "signature_index": i})))
+                .filter_map(|fuse| {
+                    h.signature_index_for_fuse(fuse)
+                        .ok()
+                        .map(|i| json!({"fuse_version": fuse, "signature_index": i}))
+                })
                 .collect();
             json!({
                 "kind": "hs-ucode (booter/scrubber)",
@@ -131,12 +144,19 @@ fn print_text(prefix: &str, v: &Value) {
     match v {
         Value::Object(m) => {
             for (k, v) in m {
-                let p = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 print_text(&p, v);
             }
         }
         Value::Array(a) if a.iter().all(|x| !x.is_object()) => {
-            let items: Vec<String> = a.iter().map(|x| x.to_string().trim_matches('"').to_owned()).collect();
+            let items: Vec<String> = a
+                .iter()
+                .map(|x| x.to_string().trim_matches('"').to_owned())
+                .collect();
             println!("{prefix}: [{}]", items.join(", "));
         }
         Value::Array(a) => {

@@ -96,7 +96,12 @@ impl<'a> BinFile<'a> {
         let off = u64::from(self.header.header_offset);
         let end = add(what, off, len)?;
         if end > u64_of(self.file.len()) {
-            return Err(Error::OutOfBounds { what, offset: off, len, input_len: u64_of(self.file.len()) });
+            return Err(Error::OutOfBounds {
+                what,
+                offset: off,
+                len,
+                input_len: u64_of(self.file.len()),
+            });
         }
         Ok(off)
     }
@@ -122,14 +127,24 @@ mod tests {
         let b = BinFile::parse(&f).unwrap();
         assert_eq!(b.data().unwrap(), &[7; 8]);
         f.truncate(31);
-        assert!(matches!(BinFile::parse(&f), Err(Error::OutOfBounds { offset: 0x18, len: 8, .. })));
+        assert!(matches!(
+            BinFile::parse(&f),
+            Err(Error::OutOfBounds {
+                offset: 0x18,
+                len: 8,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn every_truncation_of_the_header_is_an_error() {
         let f = hdr([0x10de, 1, 0, 0x18, 0x18, 0]);
         for len in 0..f.len() {
-            assert!(matches!(BinFile::parse(&f[..len]), Err(Error::OutOfBounds { .. })), "len {len}");
+            assert!(
+                matches!(BinFile::parse(&f[..len]), Err(Error::OutOfBounds { .. })),
+                "len {len}"
+            );
         }
         assert!(BinFile::parse(&f).is_ok());
     }

@@ -158,18 +158,46 @@ impl HsImage {
         let (os_code_offset, os_code_size, os_data_offset, os_data_size, num_apps) =
             (c.u32()?, c.u32()?, c.u32()?, c.u32()?, c.u32()?);
         if num_apps == 0 {
-            return Err(Error::InvalidField { what: "nvfw_hs_load_header_v2.num_apps", value: 0, reason: "no app" });
+            return Err(Error::InvalidField {
+                what: "nvfw_hs_load_header_v2.num_apps",
+                value: 0,
+                reason: "no app",
+            });
         }
-        let need = add(lh_what, LOAD_HEADER_FIXED, mul(lh_what, u64::from(num_apps), APP_RECORD)?)?;
+        let need = add(
+            lh_what,
+            LOAD_HEADER_FIXED,
+            mul(lh_what, u64::from(num_apps), APP_RECORD)?,
+        )?;
         if need > lh_size {
-            return Err(Error::OutOfBounds { what: "nvfw_hs_load_header_v2 apps (header_size)", offset: 0, len: need, input_len: lh_size });
+            return Err(Error::OutOfBounds {
+                what: "nvfw_hs_load_header_v2 apps (header_size)",
+                offset: 0,
+                len: need,
+                input_len: lh_size,
+            });
         }
         let mut apps = Vec::new();
         for i in 0..u64::from(num_apps) {
-            let mut c = lr.cursor("nvfw_hs_load_header_v2 app", add(lh_what, LOAD_HEADER_FIXED, i * APP_RECORD)?);
-            apps.push(HsApp { code_offset: c.u32()?, code_size: c.u32()?, data_offset: c.u32()?, data_size: c.u32()? });
+            let mut c = lr.cursor(
+                "nvfw_hs_load_header_v2 app",
+                add(lh_what, LOAD_HEADER_FIXED, i * APP_RECORD)?,
+            );
+            apps.push(HsApp {
+                code_offset: c.u32()?,
+                code_size: c.u32()?,
+                data_offset: c.u32()?,
+                data_size: c.u32()?,
+            });
         }
-        let load = HsLoadHeaderV2 { os_code_offset, os_code_size, os_data_offset, os_data_size, num_apps, apps };
+        let load = HsLoadHeaderV2 {
+            os_code_offset,
+            os_code_size,
+            os_data_offset,
+            os_data_size,
+            num_apps,
+            apps,
+        };
 
         // Signature parameters.
         if hs.meta_data_size != 12 {
@@ -180,7 +208,11 @@ impl HsImage {
             });
         }
         let mut c = r.cursor("HS signature parameters", u64::from(hs.meta_data_offset));
-        let sig_params = HsSignatureParams { fuse_ver: c.u32()?, engine_id_mask: c.u32()?, ucode_id: c.u32()? };
+        let sig_params = HsSignatureParams {
+            fuse_ver: c.u32()?,
+            engine_id_mask: c.u32()?,
+            ucode_id: c.u32()?,
+        };
 
         let patch_loc = u32_field("HS patch location", &bin, hs.patch_loc_offset)?;
         let patch_sig = u32_field("HS patch signature index", &bin, hs.patch_sig_offset)?;
@@ -188,7 +220,11 @@ impl HsImage {
 
         // Signatures: OpenRM requires a non-zero count that divides the block evenly.
         if num_sigs == 0 {
-            return Err(Error::InvalidField { what: "HS signature count", value: 0, reason: "no signature" });
+            return Err(Error::InvalidField {
+                what: "HS signature count",
+                value: 0,
+                reason: "no signature",
+            });
         }
         if hs.sig_prod_size == 0 || hs.sig_prod_size % num_sigs != 0 {
             return Err(Error::InvalidField {
@@ -198,12 +234,22 @@ impl HsImage {
             });
         }
         let sig_size = hs.sig_prod_size / num_sigs;
-        let sig_start = add("HS signatures", u64::from(hs.sig_prod_offset), u64::from(patch_sig))?;
-        let signatures = r.bytes("HS signatures", sig_start, u64::from(hs.sig_prod_size))?.to_vec();
+        let sig_start = add(
+            "HS signatures",
+            u64::from(hs.sig_prod_offset),
+            u64::from(patch_sig),
+        )?;
+        let signatures = r
+            .bytes("HS signatures", sig_start, u64::from(hs.sig_prod_size))?
+            .to_vec();
 
         let payload = bin.data()?;
         // The signature must fit at the patch location.
-        let patch_end = add("HS patch location", u64::from(patch_loc), u64::from(sig_size))?;
+        let patch_end = add(
+            "HS patch location",
+            u64::from(patch_loc),
+            u64::from(sig_size),
+        )?;
         if patch_end > u64_of(payload.len()) {
             return Err(Error::OutOfBounds {
                 what: "HS patch location + signature size",
@@ -212,17 +258,21 @@ impl HsImage {
                 input_len: u64_of(payload.len()),
             });
         }
-        let pkc_data_offset = patch_loc.checked_sub(os_data_offset).ok_or(Error::InvalidField {
-            what: "HS patch location",
-            value: u64::from(patch_loc),
-            reason: "lies before the DMEM data start (os_data_offset)",
-        })?;
+        let pkc_data_offset = patch_loc
+            .checked_sub(os_data_offset)
+            .ok_or(Error::InvalidField {
+                what: "HS patch location",
+                value: u64::from(patch_loc),
+                reason: "lies before the DMEM data start (os_data_offset)",
+            })?;
         let brom = BromParams {
             pkc_data_offset,
-            engine_id_mask: u16::try_from(sig_params.engine_id_mask).map_err(|_| Error::InvalidField {
-                what: "HS signature parameters.engine_id_mask",
-                value: u64::from(sig_params.engine_id_mask),
-                reason: "wider than 16 bits",
+            engine_id_mask: u16::try_from(sig_params.engine_id_mask).map_err(|_| {
+                Error::InvalidField {
+                    what: "HS signature parameters.engine_id_mask",
+                    value: u64::from(sig_params.engine_id_mask),
+                    reason: "wider than 16 bits",
+                }
             })?,
             ucode_id: u8::try_from(sig_params.ucode_id).map_err(|_| Error::InvalidField {
                 what: "HS signature parameters.ucode_id",
@@ -240,13 +290,33 @@ impl HsImage {
         })?;
         let params = LoadParams {
             imem_ns: None,
-            imem_sec: LoadTarget { src_start: app0.code_offset, dst_start: 0, len: app0.code_size },
-            dmem: LoadTarget { src_start: os_data_offset, dst_start: 0, len: os_data_size },
+            imem_sec: LoadTarget {
+                src_start: app0.code_offset,
+                dst_start: 0,
+                len: app0.code_size,
+            },
+            dmem: LoadTarget {
+                src_start: os_data_offset,
+                dst_start: 0,
+                len: os_data_size,
+            },
             boot_addr: app0.code_offset,
         };
         let ucode = FalconUcode::new(payload.to_vec(), params)?;
 
-        Ok(Self { bin: bin.header, hs, load, sig_params, patch_loc, patch_sig, num_sigs, sig_size, brom, signatures, ucode })
+        Ok(Self {
+            bin: bin.header,
+            hs,
+            load,
+            sig_params,
+            patch_loc,
+            patch_sig,
+            num_sigs,
+            sig_size,
+            brom,
+            signatures,
+            ucode,
+        })
     }
 
     /// Signature `index` (0-based, in file order).
@@ -274,7 +344,10 @@ impl HsImage {
         }
         let last = self.num_sigs - 1;
         if fuse_version > last {
-            return Err(Error::NoSignatureForFuse { fuse_version, num_sigs: self.num_sigs });
+            return Err(Error::NoSignatureForFuse {
+                fuse_version,
+                num_sigs: self.num_sigs,
+            });
         }
         Ok(last - fuse_version)
     }
@@ -290,9 +363,14 @@ impl HsImage {
         let index = self.signature_index_for_fuse(fuse_version)?;
         let sig = self
             .signature(index)
-            .ok_or(Error::NoSignatureForFuse { fuse_version, num_sigs: self.num_sigs })?
+            .ok_or(Error::NoSignatureForFuse {
+                fuse_version,
+                num_sigs: self.num_sigs,
+            })?
             .to_vec();
-        let at = usize::try_from(self.patch_loc).map_err(|_| Error::Overflow { what: "HS patch location" })?;
+        let at = usize::try_from(self.patch_loc).map_err(|_| Error::Overflow {
+            what: "HS patch location",
+        })?;
         self.ucode.sign(at, &sig)
     }
 }

@@ -76,7 +76,12 @@ pub struct RiscvBootloader {
 fn check_range(what: &'static str, offset: u32, size: u32, payload_len: usize) -> Result<()> {
     let end = add(what, u64::from(offset), u64::from(size))?;
     if end > u64_of(payload_len) {
-        return Err(Error::OutOfBounds { what, offset: u64::from(offset), len: u64::from(size), input_len: u64_of(payload_len) });
+        return Err(Error::OutOfBounds {
+            what,
+            offset: u64::from(offset),
+            len: u64::from(size),
+            input_len: u64_of(payload_len),
+        });
     }
     Ok(())
 }
@@ -124,15 +129,59 @@ impl RiscvBootloader {
         }
         let ucode = bin.data()?;
         let n = ucode.len();
-        check_range("RISC-V bootloader: bootloader code", desc.bootloader_offset, desc.bootloader_size, n)?;
-        check_range("RISC-V bootloader: bootloader parameters", desc.bootloader_param_offset, desc.bootloader_param_size, n)?;
-        check_range("RISC-V bootloader: RISC-V ELF", desc.riscv_elf_offset, desc.riscv_elf_size, n)?;
-        check_range("RISC-V bootloader: manifest", desc.manifest_offset, desc.manifest_size, n)?;
-        check_range("RISC-V bootloader: monitor data", desc.monitor_data_offset, desc.monitor_data_size, n)?;
-        check_range("RISC-V bootloader: monitor code", desc.monitor_code_offset, desc.monitor_code_size, n)?;
-        check_range("RISC-V bootloader: SW-BROM code", desc.swbrom_code_offset, desc.swbrom_code_size, n)?;
-        check_range("RISC-V bootloader: SW-BROM data", desc.swbrom_data_offset, desc.swbrom_data_size, n)?;
-        Ok(Self { bin: bin.header, desc, ucode: ucode.to_vec() })
+        check_range(
+            "RISC-V bootloader: bootloader code",
+            desc.bootloader_offset,
+            desc.bootloader_size,
+            n,
+        )?;
+        check_range(
+            "RISC-V bootloader: bootloader parameters",
+            desc.bootloader_param_offset,
+            desc.bootloader_param_size,
+            n,
+        )?;
+        check_range(
+            "RISC-V bootloader: RISC-V ELF",
+            desc.riscv_elf_offset,
+            desc.riscv_elf_size,
+            n,
+        )?;
+        check_range(
+            "RISC-V bootloader: manifest",
+            desc.manifest_offset,
+            desc.manifest_size,
+            n,
+        )?;
+        check_range(
+            "RISC-V bootloader: monitor data",
+            desc.monitor_data_offset,
+            desc.monitor_data_size,
+            n,
+        )?;
+        check_range(
+            "RISC-V bootloader: monitor code",
+            desc.monitor_code_offset,
+            desc.monitor_code_size,
+            n,
+        )?;
+        check_range(
+            "RISC-V bootloader: SW-BROM code",
+            desc.swbrom_code_offset,
+            desc.swbrom_code_size,
+            n,
+        )?;
+        check_range(
+            "RISC-V bootloader: SW-BROM data",
+            desc.swbrom_data_offset,
+            desc.swbrom_data_size,
+            n,
+        )?;
+        Ok(Self {
+            bin: bin.header,
+            desc,
+            ucode: ucode.to_vec(),
+        })
     }
 }
 
@@ -192,13 +241,35 @@ impl FalconBootloader {
             });
         }
         if desc.code_size == 0 {
-            return Err(Error::InvalidField { what: "falcon bootloader descriptor.code_size", value: 0, reason: "empty code" });
+            return Err(Error::InvalidField {
+                what: "falcon bootloader descriptor.code_size",
+                value: 0,
+                reason: "empty code",
+            });
         }
         let payload = bin.data()?;
-        check_range("falcon bootloader: code", desc.code_off, desc.code_size, payload.len())?;
-        check_range("falcon bootloader: data", desc.data_off, desc.data_size, payload.len())?;
-        let code = crate::reader::Reader::new(payload).bytes("falcon bootloader: code", u64::from(desc.code_off), u64::from(desc.code_size))?;
-        Ok(Self { bin: bin.header, desc, code: code.to_vec() })
+        check_range(
+            "falcon bootloader: code",
+            desc.code_off,
+            desc.code_size,
+            payload.len(),
+        )?;
+        check_range(
+            "falcon bootloader: data",
+            desc.data_off,
+            desc.data_size,
+            payload.len(),
+        )?;
+        let code = crate::reader::Reader::new(payload).bytes(
+            "falcon bootloader: code",
+            u64::from(desc.code_off),
+            u64::from(desc.code_size),
+        )?;
+        Ok(Self {
+            bin: bin.header,
+            desc,
+            code: code.to_vec(),
+        })
     }
 
     /// IMEM address execution starts at (`start_tag << 8`).

@@ -26,7 +26,11 @@ pub struct SectionInfo {
 
 impl From<&ElfSection<'_>> for SectionInfo {
     fn from(s: &ElfSection<'_>) -> Self {
-        Self { name: s.name.to_owned(), offset: s.offset, size: crate::reader::u64_of(s.data.len()) }
+        Self {
+            name: s.name.to_owned(),
+            offset: s.offset,
+            size: crate::reader::u64_of(s.data.len()),
+        }
     }
 }
 
@@ -40,9 +44,17 @@ pub enum ElfClass {
 /// All named sections of the ELF image `data`, with their contents bounds-checked.
 pub fn sections<'a>(what: &'static str, data: &'a [u8]) -> Result<(ElfClass, Vec<ElfSection<'a>>)> {
     let file = object::File::parse(data).map_err(|source| Error::Elf { what, source })?;
-    let class = if file.is_64() { ElfClass::Elf64 } else { ElfClass::Elf32 };
+    let class = if file.is_64() {
+        ElfClass::Elf64
+    } else {
+        ElfClass::Elf32
+    };
     if !matches!(file.format(), object::BinaryFormat::Elf) {
-        return Err(Error::BadMagic { what, expected: 0x7f45_4c46, found: 0 });
+        return Err(Error::BadMagic {
+            what,
+            expected: 0x7f45_4c46,
+            found: 0,
+        });
     }
     let mut out = Vec::new();
     for s in file.sections() {
@@ -58,12 +70,19 @@ pub fn sections<'a>(what: &'static str, data: &'a [u8]) -> Result<(ElfClass, Vec
 }
 
 /// The section called `name`.
-pub fn find<'a>(what: &'static str, sections: &[ElfSection<'a>], name: &str) -> Result<ElfSection<'a>> {
+pub fn find<'a>(
+    what: &'static str,
+    sections: &[ElfSection<'a>],
+    name: &str,
+) -> Result<ElfSection<'a>> {
     sections
         .iter()
         .find(|s| s.name == name)
         .copied()
-        .ok_or_else(|| Error::MissingSection { what, section: name.to_owned() })
+        .ok_or_else(|| Error::MissingSection {
+            what,
+            section: name.to_owned(),
+        })
 }
 
 /// True if `data` starts with the ELF magic.

@@ -20,8 +20,11 @@ pub const PACKAGE_GSP: &str = "firmware-nvidia-gsp";
 pub const ENV_FIRMWARE_DIR: &str = "NVBARE_FIRMWARE_DIR";
 
 /// The Debian packages `scripts/assets/firmware.sh` unpacks, as `<package>-<suite>` directories.
-pub const TEST_ASSET_PACKAGES: &[&str] =
-    &["firmware-nvidia-graphics-unstable", "firmware-nvidia-gsp-bookworm", "firmware-nvidia-gsp-trixie"];
+pub const TEST_ASSET_PACKAGES: &[&str] = &[
+    "firmware-nvidia-graphics-unstable",
+    "firmware-nvidia-gsp-bookworm",
+    "firmware-nvidia-gsp-trixie",
+];
 
 /// A file to be found under a firmware root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,12 +40,20 @@ pub struct FirmwareFile {
 
 /// The per-chip files `chip` needs for `version` (what a VFIO boot loads).
 pub fn required_files(chip: Chipset, version: FirmwareVersion) -> Result<Vec<FirmwareFile>> {
-    let kinds = (version.abi().files_for)(chip).ok_or(Error::UnsupportedChip { what: "this firmware release", chip })?;
+    let kinds = (version.abi().files_for)(chip).ok_or(Error::UnsupportedChip {
+        what: "this firmware release",
+        chip,
+    })?;
     Ok(kinds
         .iter()
         .map(|&k| FirmwareFile {
             kind: Some(k),
-            relative_path: format!("nvidia/{}/gsp/{}-{}.bin", chip.name(), k.stem(), version.as_str()),
+            relative_path: format!(
+                "nvidia/{}/gsp/{}-{}.bin",
+                chip.name(),
+                k.stem(),
+                version.as_str()
+            ),
             package: PACKAGE_GRAPHICS,
         })
         .collect())
@@ -53,11 +64,22 @@ pub fn required_files(chip: Chipset, version: FirmwareVersion) -> Result<Vec<Fir
 pub fn legacy_gsp_file(chip: Chipset, driver_version: &str) -> Result<FirmwareFile> {
     let name = ChipFamily::of(chip)
         .legacy_image_name()
-        .ok_or(Error::UnsupportedChip { what: "legacy gsp_*.bin image", chip })?;
-    if driver_version.is_empty() || !driver_version.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        .ok_or(Error::UnsupportedChip {
+            what: "legacy gsp_*.bin image",
+            chip,
+        })?;
+    if driver_version.is_empty()
+        || !driver_version
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.')
+    {
         return Err(Error::UnknownVersion(driver_version.to_owned()));
     }
-    Ok(FirmwareFile { kind: None, relative_path: format!("nvidia/{driver_version}/{name}"), package: PACKAGE_GSP })
+    Ok(FirmwareFile {
+        kind: None,
+        relative_path: format!("nvidia/{driver_version}/{name}"),
+        package: PACKAGE_GSP,
+    })
 }
 
 /// Firmware search roots.
@@ -94,17 +116,28 @@ impl Finder {
 
     /// The first root holding `file`.
     pub fn locate(&self, file: &FirmwareFile) -> Result<PathBuf> {
-        self.roots.iter().map(|r| r.join(&file.relative_path)).find(|p| p.is_file()).ok_or_else(|| {
-            Error::FirmwareNotFound {
+        self.roots
+            .iter()
+            .map(|r| r.join(&file.relative_path))
+            .find(|p| p.is_file())
+            .ok_or_else(|| Error::FirmwareNotFound {
                 file: file.relative_path.clone(),
                 package: file.package,
-                searched: self.roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", "),
-            }
-        })
+                searched: self
+                    .roots
+                    .iter()
+                    .map(|r| r.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// Every file `chip` needs for `version`, located.
-    pub fn locate_all(&self, chip: Chipset, version: FirmwareVersion) -> Result<Vec<(FirmwareFile, PathBuf)>> {
+    pub fn locate_all(
+        &self,
+        chip: Chipset,
+        version: FirmwareVersion,
+    ) -> Result<Vec<(FirmwareFile, PathBuf)>> {
         required_files(chip, version)?
             .into_iter()
             .map(|f| {
@@ -139,15 +172,52 @@ mod tests {
     #[test]
     fn required_files_per_generation() {
         let stems = |c, v| -> Vec<&'static str> {
-            required_files(c, v).unwrap().iter().map(|f| f.kind.map_or("", FileKind::stem)).collect()
+            required_files(c, v)
+                .unwrap()
+                .iter()
+                .map(|f| f.kind.map_or("", FileKind::stem))
+                .collect()
         };
-        assert_eq!(stems(Chipset::Tu117, FirmwareVersion::R570_144), ["gsp", "bootloader", "booter_load", "booter_unload", "gen_bootloader"]);
-        assert_eq!(stems(Chipset::Ga104, FirmwareVersion::R570_144), ["gsp", "bootloader", "booter_load", "booter_unload"]);
-        assert_eq!(stems(Chipset::Ad107, FirmwareVersion::R570_144), ["gsp", "bootloader", "booter_load", "booter_unload", "scrubber"]);
-        assert_eq!(stems(Chipset::Gb202, FirmwareVersion::R570_144), ["gsp", "bootloader", "fmc"]);
-        assert_eq!(stems(Chipset::Ad107, FirmwareVersion::R535_113_01), ["gsp", "bootloader", "booter_load", "booter_unload"]);
+        assert_eq!(
+            stems(Chipset::Tu117, FirmwareVersion::R570_144),
+            [
+                "gsp",
+                "bootloader",
+                "booter_load",
+                "booter_unload",
+                "gen_bootloader"
+            ]
+        );
+        assert_eq!(
+            stems(Chipset::Ga104, FirmwareVersion::R570_144),
+            ["gsp", "bootloader", "booter_load", "booter_unload"]
+        );
+        assert_eq!(
+            stems(Chipset::Ad107, FirmwareVersion::R570_144),
+            [
+                "gsp",
+                "bootloader",
+                "booter_load",
+                "booter_unload",
+                "scrubber"
+            ]
+        );
+        assert_eq!(
+            stems(Chipset::Gb202, FirmwareVersion::R570_144),
+            ["gsp", "bootloader", "fmc"]
+        );
+        assert_eq!(
+            stems(Chipset::Ad107, FirmwareVersion::R535_113_01),
+            ["gsp", "bootloader", "booter_load", "booter_unload"]
+        );
         let f = &required_files(Chipset::Tu116, FirmwareVersion::R535_113_01).unwrap()[2];
-        assert_eq!((f.relative_path.as_str(), f.package), ("nvidia/tu116/gsp/booter_load-535.113.01.bin", PACKAGE_GRAPHICS));
+        assert_eq!(
+            (f.relative_path.as_str(), f.package),
+            (
+                "nvidia/tu116/gsp/booter_load-535.113.01.bin",
+                PACKAGE_GRAPHICS
+            )
+        );
     }
 
     #[test]
@@ -159,13 +229,33 @@ mod tests {
             std::fs::create_dir_all(root.join("nvidia/ga102/gsp")).unwrap();
             std::fs::write(root.join(rel), content).unwrap();
         }
-        let file = FirmwareFile { kind: Some(FileKind::Gsp), relative_path: rel.into(), package: PACKAGE_GRAPHICS };
-        assert_eq!(Finder::with_roots(vec![a.clone(), b.clone()]).load(&file).unwrap(), b"first");
-        assert_eq!(Finder::with_roots(vec![base.join("none"), b.clone()]).load(&file).unwrap(), b"second");
+        let file = FirmwareFile {
+            kind: Some(FileKind::Gsp),
+            relative_path: rel.into(),
+            package: PACKAGE_GRAPHICS,
+        };
+        assert_eq!(
+            Finder::with_roots(vec![a.clone(), b.clone()])
+                .load(&file)
+                .unwrap(),
+            b"first"
+        );
+        assert_eq!(
+            Finder::with_roots(vec![base.join("none"), b.clone()])
+                .load(&file)
+                .unwrap(),
+            b"second"
+        );
         let _ = std::fs::remove_dir_all(&base);
         // The default roots include the system firmware directory and the test-asset packages.
         let roots = Finder::from_env();
-        assert!(roots.roots().iter().any(|r| r == Path::new("/lib/firmware")));
-        assert!(roots.roots().iter().any(|r| r.ends_with("firmware-nvidia-gsp-trixie/usr/lib/firmware")));
+        assert!(roots
+            .roots()
+            .iter()
+            .any(|r| r == Path::new("/lib/firmware")));
+        assert!(roots
+            .roots()
+            .iter()
+            .any(|r| r.ends_with("firmware-nvidia-gsp-trixie/usr/lib/firmware")));
     }
 }

@@ -33,25 +33,51 @@ impl<'a> FmcImage<'a> {
         const WHAT: &str = "FMC ELF image";
         let (class, sections) = elf::sections(WHAT, file)?;
         if class != ElfClass::Elf32 {
-            return Err(Error::InvalidField { what: "FMC ELF class", value: 2, reason: "FMC images are ELF32" });
+            return Err(Error::InvalidField {
+                what: "FMC ELF class",
+                value: 2,
+                reason: "FMC images are ELF32",
+            });
         }
         let image = elf::find(WHAT, &sections, "image")?.data;
         let hash = elf::find(WHAT, &sections, "hash")?.data;
         let signature = elf::find(WHAT, &sections, "signature")?.data;
         let public_key = elf::find(WHAT, &sections, "publickey")?.data;
         if hash.len() != HASH_SIZE {
-            return Err(Error::InvalidField { what: "FMC hash section size", value: u64_of(hash.len()), reason: "must be 48 (SHA-384)" });
+            return Err(Error::InvalidField {
+                what: "FMC hash section size",
+                value: u64_of(hash.len()),
+                reason: "must be 48 (SHA-384)",
+            });
         }
         if signature.is_empty() || signature.len() > MAX_SIGNATURE_SIZE {
-            return Err(Error::InvalidField { what: "FMC signature section size", value: u64_of(signature.len()), reason: "must be 1 to 384 bytes" });
+            return Err(Error::InvalidField {
+                what: "FMC signature section size",
+                value: u64_of(signature.len()),
+                reason: "must be 1 to 384 bytes",
+            });
         }
         if public_key.is_empty() || public_key.len() > MAX_PUBLIC_KEY_SIZE {
-            return Err(Error::InvalidField { what: "FMC publickey section size", value: u64_of(public_key.len()), reason: "must be 1 to 384 bytes" });
+            return Err(Error::InvalidField {
+                what: "FMC publickey section size",
+                value: u64_of(public_key.len()),
+                reason: "must be 1 to 384 bytes",
+            });
         }
         if image.is_empty() {
-            return Err(Error::InvalidField { what: "FMC image section size", value: 0, reason: "empty image" });
+            return Err(Error::InvalidField {
+                what: "FMC image section size",
+                value: 0,
+                reason: "empty image",
+            });
         }
-        Ok(Self { image, hash, signature, public_key, sections })
+        Ok(Self {
+            image,
+            hash,
+            signature,
+            public_key,
+            sections,
+        })
     }
 
     /// Every named section with its size.

@@ -67,7 +67,11 @@ impl ChipFamily {
 
     /// Name of the signature section for this family.
     pub fn signature_section(self, confidential_compute: bool) -> String {
-        let prefix = if confidential_compute { CC_SIGNATURE_PREFIX } else { SIGNATURE_PREFIX };
+        let prefix = if confidential_compute {
+            CC_SIGNATURE_PREFIX
+        } else {
+            SIGNATURE_PREFIX
+        };
         format!("{prefix}{}", self.name())
     }
 
@@ -111,7 +115,11 @@ impl<'a> GspImage<'a> {
         const WHAT: &str = "GSP-RM ELF image";
         let (class, sections) = elf::sections(WHAT, file)?;
         if class != ElfClass::Elf64 {
-            return Err(Error::InvalidField { what: "GSP-RM ELF class", value: 1, reason: "GSP-RM images are ELF64" });
+            return Err(Error::InvalidField {
+                what: "GSP-RM ELF class",
+                value: 1,
+                reason: "GSP-RM images are ELF64",
+            });
         }
         elf::find(WHAT, &sections, ".fwimage")?;
         let v = elf::find(WHAT, &sections, ".fwversion")?.data;
@@ -130,14 +138,20 @@ impl<'a> GspImage<'a> {
         };
         let this = Self { version, sections };
         if this.signatures().is_empty() {
-            return Err(Error::MissingSection { what: WHAT, section: format!("{SIGNATURE_PREFIX}*") });
+            return Err(Error::MissingSection {
+                what: WHAT,
+                section: format!("{SIGNATURE_PREFIX}*"),
+            });
         }
         Ok(this)
     }
 
     /// The `.fwimage` contents (what the radix3 tables map at GSP virtual address 0).
     pub fn image(&self) -> &'a [u8] {
-        self.sections.iter().find(|s| s.name == ".fwimage").map_or(&[], |s| s.data)
+        self.sections
+            .iter()
+            .find(|s| s.name == ".fwimage")
+            .map_or(&[], |s| s.data)
     }
 
     /// Every named section with its size.

@@ -57,15 +57,28 @@ impl Radix3Layout {
     /// that would need more than one level-0 page (over 512 GiB).
     pub fn new(image_size: u64) -> Result<Self> {
         if image_size == 0 {
-            return Err(Error::InvalidField { what: "radix3 image size", value: 0, reason: "empty image" });
+            return Err(Error::InvalidField {
+                what: "radix3 image size",
+                value: 0,
+                reason: "empty image",
+            });
         }
         let data_pages = image_size.div_ceil(PAGE_SIZE);
         let level2_pages = pages_for(data_pages);
         let level1_pages = pages_for(level2_pages);
         if level1_pages > ENTRIES_PER_PAGE {
-            return Err(Error::InvalidField { what: "radix3 image size", value: image_size, reason: "needs more than one level-0 page" });
+            return Err(Error::InvalidField {
+                what: "radix3 image size",
+                value: image_size,
+                reason: "needs more than one level-0 page",
+            });
         }
-        Ok(Self { image_size, data_pages, level2_pages, level1_pages })
+        Ok(Self {
+            image_size,
+            data_pages,
+            level2_pages,
+            level1_pages,
+        })
     }
 
     /// Total table pages (level 0 + level 1 + level 2).
@@ -76,11 +89,31 @@ impl Radix3Layout {
     /// Builds the tables from the bus addresses of the level-1 pages, the level-2 pages and the
     /// image's data pages. Every address must be 4 KiB aligned and each list must have exactly
     /// the number of entries this layout needs.
-    pub fn build(&self, level1_addrs: &[u64], level2_addrs: &[u64], data_addrs: &[u64]) -> Result<Radix3Tables> {
+    pub fn build(
+        &self,
+        level1_addrs: &[u64],
+        level2_addrs: &[u64],
+        data_addrs: &[u64],
+    ) -> Result<Radix3Tables> {
         Ok(Radix3Tables {
-            level0: fill("radix3 level-1 page addresses", level1_addrs, self.level1_pages, 1)?,
-            level1: fill("radix3 level-2 page addresses", level2_addrs, self.level2_pages, self.level1_pages)?,
-            level2: fill("radix3 data page addresses", data_addrs, self.data_pages, self.level2_pages)?,
+            level0: fill(
+                "radix3 level-1 page addresses",
+                level1_addrs,
+                self.level1_pages,
+                1,
+            )?,
+            level1: fill(
+                "radix3 level-2 page addresses",
+                level2_addrs,
+                self.level2_pages,
+                self.level1_pages,
+            )?,
+            level2: fill(
+                "radix3 data page addresses",
+                data_addrs,
+                self.data_pages,
+                self.level2_pages,
+            )?,
         })
     }
 
@@ -90,18 +123,26 @@ impl Radix3Layout {
         let page = |i: u64| -> Result<u64> {
             i.checked_mul(PAGE_SIZE)
                 .and_then(|o| base.checked_add(o))
-                .ok_or(Error::Overflow { what: "radix3 table address" })
+                .ok_or(Error::Overflow {
+                    what: "radix3 table address",
+                })
         };
         let l1: Vec<u64> = (1..=self.level1_pages).map(page).collect::<Result<_>>()?;
         let first_l2 = 1 + self.level1_pages;
-        let l2: Vec<u64> = (first_l2..first_l2 + self.level2_pages).map(page).collect::<Result<_>>()?;
+        let l2: Vec<u64> = (first_l2..first_l2 + self.level2_pages)
+            .map(page)
+            .collect::<Result<_>>()?;
         self.build(&l1, &l2, data_addrs)
     }
 }
 
 fn fill(what: &'static str, addrs: &[u64], expected: u64, pages: u64) -> Result<Vec<u8>> {
     if u64_of(addrs.len()) != expected {
-        return Err(Error::CountMismatch { what, expected, found: u64_of(addrs.len()) });
+        return Err(Error::CountMismatch {
+            what,
+            expected,
+            found: u64_of(addrs.len()),
+        });
     }
     let len = pages
         .checked_mul(PAGE_SIZE)
@@ -110,7 +151,11 @@ fn fill(what: &'static str, addrs: &[u64], expected: u64, pages: u64) -> Result<
     let mut out = vec![0u8; len];
     for (slot, &a) in out.chunks_exact_mut(8).zip(addrs) {
         if a % PAGE_SIZE != 0 {
-            return Err(Error::Misaligned { what, value: a, align: PAGE_SIZE });
+            return Err(Error::Misaligned {
+                what,
+                value: a,
+                align: PAGE_SIZE,
+            });
         }
         slot.copy_from_slice(&a.to_le_bytes());
     }
@@ -130,7 +175,10 @@ mod tests {
         // 63571696-byte image (ga102 gsp-570.144.bin .fwimage is 0x3c99000): 15513 data pages,
         // ceil(15513/512) = 31 level-2 pages, 1 level-1 page.
         let l = Radix3Layout::new(0x3c9_9000).unwrap();
-        assert_eq!((l.data_pages, l.level2_pages, l.level1_pages), (0x3c99, 31, 1));
+        assert_eq!(
+            (l.data_pages, l.level2_pages, l.level1_pages),
+            (0x3c99, 31, 1)
+        );
         let l = Radix3Layout::new(1).unwrap();
         assert_eq!((l.data_pages, l.level2_pages, l.level1_pages), (1, 1, 1));
         let l = Radix3Layout::new(512 * 4096 + 1).unwrap();
@@ -144,7 +192,14 @@ mod tests {
         let l = Radix3Layout::new(513 * 4096).unwrap();
         let data: Vec<u64> = (0..514).map(|i| 0x10_0000_0000 + i * 0x2000).collect();
         // 514 data pages -> 2 level-2 pages, 1 level-1 page.
-        assert!(matches!(l.build_contiguous(0x8000_0000, &data[..512]), Err(Error::CountMismatch { expected: 513, found: 512, .. })));
+        assert!(matches!(
+            l.build_contiguous(0x8000_0000, &data[..512]),
+            Err(Error::CountMismatch {
+                expected: 513,
+                found: 512,
+                ..
+            })
+        ));
         let l = Radix3Layout::new(514 * 4096).unwrap();
         let t = l.build_contiguous(0x8000_0000, &data).unwrap();
         assert_eq!(t.level0.len(), 4096);
@@ -166,8 +221,21 @@ mod tests {
     #[test]
     fn bad_addresses_are_errors() {
         let l = Radix3Layout::new(4096).unwrap();
-        assert!(matches!(l.build(&[0x1000], &[0x2000], &[0x3001]), Err(Error::Misaligned { value: 0x3001, .. })));
-        assert!(matches!(l.build(&[0x1000], &[], &[0x3000]), Err(Error::CountMismatch { expected: 1, found: 0, .. })));
-        assert!(matches!(l.build_contiguous(u64::MAX - 4095, &[0x3000]), Err(Error::Overflow { .. })));
+        assert!(matches!(
+            l.build(&[0x1000], &[0x2000], &[0x3001]),
+            Err(Error::Misaligned { value: 0x3001, .. })
+        ));
+        assert!(matches!(
+            l.build(&[0x1000], &[], &[0x3000]),
+            Err(Error::CountMismatch {
+                expected: 1,
+                found: 0,
+                ..
+            })
+        ));
+        assert!(matches!(
+            l.build_contiguous(u64::MAX - 4095, &[0x3000]),
+            Err(Error::Overflow { .. })
+        ));
     }
 }

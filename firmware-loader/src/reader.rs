@@ -23,7 +23,12 @@ impl<'a> Reader<'a> {
 
     /// `len` bytes at `offset`.
     pub(crate) fn bytes(&self, what: &'static str, offset: u64, len: u64) -> Result<&'a [u8]> {
-        let oob = || Error::OutOfBounds { what, offset, len, input_len: u64_of(self.data.len()) };
+        let oob = || Error::OutOfBounds {
+            what,
+            offset,
+            len,
+            input_len: u64_of(self.data.len()),
+        };
         let end = offset.checked_add(len).ok_or(Error::Overflow { what })?;
         let start = usize::try_from(offset).map_err(|_| oob())?;
         let end = usize::try_from(end).map_err(|_| oob())?;
@@ -52,7 +57,11 @@ impl<'a> Reader<'a> {
 
     /// A cursor reading consecutive fields of one structure starting at `offset`.
     pub(crate) fn cursor(&self, what: &'static str, offset: u64) -> Cursor<'a> {
-        Cursor { reader: *self, what, pos: offset }
+        Cursor {
+            reader: *self,
+            what,
+            pos: offset,
+        }
     }
 }
 
@@ -67,7 +76,10 @@ pub(crate) struct Cursor<'a> {
 impl Cursor<'_> {
     pub(crate) fn u32(&mut self) -> Result<u32> {
         let v = self.reader.u32(self.what, self.pos)?;
-        self.pos = self.pos.checked_add(4).ok_or(Error::Overflow { what: self.what })?;
+        self.pos = self
+            .pos
+            .checked_add(4)
+            .ok_or(Error::Overflow { what: self.what })?;
         Ok(v)
     }
 }
@@ -92,9 +104,23 @@ mod tests {
         assert_eq!(r.u32("t", 0).unwrap(), 0x0403_0201);
         assert_eq!(r.u64("t", 1).unwrap(), 0x0908_0706_0504_0302);
         assert_eq!(r.u16("t", 7).unwrap(), 0x0908);
-        assert!(matches!(r.u32("t", 6), Err(Error::OutOfBounds { offset: 6, len: 4, input_len: 9, .. })));
-        assert!(matches!(r.bytes("t", u64::MAX, 2), Err(Error::Overflow { .. })));
-        assert!(matches!(r.bytes("t", u64::MAX - 1, 1), Err(Error::OutOfBounds { .. })));
+        assert!(matches!(
+            r.u32("t", 6),
+            Err(Error::OutOfBounds {
+                offset: 6,
+                len: 4,
+                input_len: 9,
+                ..
+            })
+        ));
+        assert!(matches!(
+            r.bytes("t", u64::MAX, 2),
+            Err(Error::Overflow { .. })
+        ));
+        assert!(matches!(
+            r.bytes("t", u64::MAX - 1, 1),
+            Err(Error::OutOfBounds { .. })
+        ));
         let mut c = r.cursor("t", 4);
         assert_eq!(c.u32().unwrap(), 0x0807_0605);
         assert!(c.u32().is_err());

@@ -136,7 +136,13 @@ impl GspFwWprMeta {
         }
         b[0xd8..0xda].copy_from_slice(&self.partition_rpc_request_offset.to_le_bytes());
         b[0xda..0xdc].copy_from_slice(&self.partition_rpc_reply_offset.to_le_bytes());
-        let u32s = [self.elf_code_offset, self.elf_data_offset, self.elf_code_size, self.elf_data_size, self.ls_ucode_version];
+        let u32s = [
+            self.elf_code_offset,
+            self.elf_data_offset,
+            self.elf_code_size,
+            self.elf_data_size,
+            self.ls_ucode_version,
+        ];
         for (chunk, v) in b[0xdc..0xf0].chunks_exact_mut(4).zip(u32s) {
             chunk.copy_from_slice(&v.to_le_bytes());
         }
@@ -190,12 +196,24 @@ impl GspFwWprMeta {
             elf_data_size: r.u32(W, 0xe8)?,
             ls_ucode_version: r.u32(W, 0xec)?,
             gsp_fw_heap_vf_partition_count: r.bytes(W, 0xf0, 1)?.first().copied().unwrap_or(0),
-            flags: if layout == WprMetaLayout::R570 { r.bytes(W, 0xf1, 1)?.first().copied().unwrap_or(0) } else { 0 },
-            pmu_reserved_size: if layout == WprMetaLayout::R570 { r.u32(W, 0xf4)? } else { 0 },
+            flags: if layout == WprMetaLayout::R570 {
+                r.bytes(W, 0xf1, 1)?.first().copied().unwrap_or(0)
+            } else {
+                0
+            },
+            pmu_reserved_size: if layout == WprMetaLayout::R570 {
+                r.u32(W, 0xf4)?
+            } else {
+                0
+            },
             verified: r.u64(W, 0xf8)?,
         };
         if m.magic != WPR_META_MAGIC {
-            return Err(Error::BadMagic { what: "GspFwWprMeta.magic", expected: WPR_META_MAGIC, found: m.magic });
+            return Err(Error::BadMagic {
+                what: "GspFwWprMeta.magic",
+                expected: WPR_META_MAGIC,
+                found: m.magic,
+            });
         }
         Ok(m)
     }
@@ -243,7 +261,9 @@ fn align_down(v: u64, a: u64) -> u64 {
 }
 
 fn align_up(what: &'static str, v: u64, a: u64) -> Result<u64> {
-    v.checked_add(a - 1).map(|x| align_down(x, a)).ok_or(Error::Overflow { what })
+    v.checked_add(a - 1)
+        .map(|x| align_down(x, a))
+        .ok_or(Error::Overflow { what })
 }
 
 /// Computes `GspFwWprMeta` for a Turing, Ampere or Ada GPU.
@@ -251,7 +271,10 @@ pub fn compute(inp: &WprInputs) -> Result<GspFwWprMeta> {
     let chip = inp.chip;
     let arch = chip.arch();
     if matches!(arch, Architecture::Hopper | Architecture::Blackwell) {
-        return Err(Error::UnsupportedChip { what: "host-computed WPR2 layout", chip });
+        return Err(Error::UnsupportedChip {
+            what: "host-computed WPR2 layout",
+            chip,
+        });
     }
     let abi = inp.version.abi();
     let h = &abi.heap;
@@ -259,27 +282,44 @@ pub fn compute(inp: &WprInputs) -> Result<GspFwWprMeta> {
     let fit = |what: &'static str| Error::LayoutDoesNotFit { what, fb_size: fb };
     let sub = |what: &'static str, a: u64, b: u64| a.checked_sub(b).ok_or_else(|| fit(what));
 
-    let mut m = GspFwWprMeta { fb_size: fb, ..Default::default() };
+    let mut m = GspFwWprMeta {
+        fb_size: fb,
+        ..Default::default()
+    };
 
     // VGA workspace.
     m.vga_workspace_offset = match inp.vga_workspace_base {
-        Some(base) if base < sub("VGA workspace", fb, PRAMIN_SIZE)? => sub("VGA workspace", fb, VBIOS_WORKSPACE_SIZE)?,
+        Some(base) if base < sub("VGA workspace", fb, PRAMIN_SIZE)? => {
+            sub("VGA workspace", fb, VBIOS_WORKSPACE_SIZE)?
+        }
         Some(base) if base <= fb => base,
         Some(base) => {
-            return Err(Error::InvalidField { what: "VGA workspace base", value: base, reason: "above the end of the frame buffer" })
+            return Err(Error::InvalidField {
+                what: "VGA workspace base",
+                value: base,
+                reason: "above the end of the frame buffer",
+            })
         }
         None => sub("VGA workspace", fb, PRAMIN_SIZE)?,
     };
     m.vga_workspace_size = fb - m.vga_workspace_offset;
-    let vbios_reserved = inp.mmu_lock_lo.map_or(m.vga_workspace_offset, |lo| lo.min(m.vga_workspace_offset));
+    let vbios_reserved = inp
+        .mmu_lock_lo
+        .map_or(m.vga_workspace_offset, |lo| lo.min(m.vga_workspace_offset));
 
     m.size_of_radix3_elf = inp.gsp_image_size;
     m.gsp_fw_wpr_end = align_down(vbios_reserved, 0x20000);
     m.frts_size = if chip == Chipset::Ga100 { 0 } else { FRTS_SIZE };
     m.frts_offset = sub("FRTS", m.gsp_fw_wpr_end, m.frts_size)?;
     m.size_of_bootloader = inp.bootloader_size;
-    m.boot_bin_offset = align_down(sub("boot binary", m.frts_offset, inp.bootloader_size)?, 0x1000);
-    m.gsp_fw_offset = align_down(sub("GSP-RM ELF", m.boot_bin_offset, inp.gsp_image_size)?, 0x10000);
+    m.boot_bin_offset = align_down(
+        sub("boot binary", m.frts_offset, inp.bootloader_size)?,
+        0x1000,
+    );
+    m.gsp_fw_offset = align_down(
+        sub("GSP-RM ELF", m.boot_bin_offset, inp.gsp_image_size)?,
+        0x10000,
+    );
 
     // Heap size (`_kgspCalculateFwHeapSize`).
     let libos2 = arch == Architecture::Turing || chip == Chipset::Ga100;
@@ -289,20 +329,42 @@ pub fn compute(inp: &WprInputs) -> Result<GspFwWprMeta> {
         WprMetaLayout::R570 => align_up("post-heap size", fb - m.gsp_fw_offset, MIB)?,
         WprMetaLayout::R535 => fb - m.gsp_fw_offset,
     };
-    let anterior = if h.prescrub_limit_counts_anterior { meta_size + non_wpr } else { 0 };
+    let anterior = if h.prescrub_limit_counts_anterior {
+        meta_size + non_wpr
+    } else {
+        0
+    };
     let scrubber = arch == Architecture::Ada;
     let max_mb: u64 = if !scrubber && !(abi.prescrub_unlimited)(chip) {
-        let reserved = anterior.checked_add(posterior).ok_or(Error::Overflow { what: "pre-scrubbed limit" })?;
-        let left = h.prescrubbed_top_fb.checked_sub(reserved).ok_or_else(|| fit("pre-scrubbed top of FB"))?;
+        let reserved = anterior.checked_add(posterior).ok_or(Error::Overflow {
+            what: "pre-scrubbed limit",
+        })?;
+        let left = h
+            .prescrubbed_top_fb
+            .checked_sub(reserved)
+            .ok_or_else(|| fit("pre-scrubbed top of FB"))?;
         left >> 20
     } else {
         u64::from(u32::MAX)
     };
     let fb_gb = fb.div_ceil(1 << 30);
-    let os = if libos2 { h.os_carveout_libos2 } else { h.os_carveout_libos3 };
-    let min_mb = if libos2 { h.min_mb_libos2 } else { h.min_mb_libos3 };
-    let per_gb = h.per_gb_fb.checked_mul(fb_gb).ok_or(Error::Overflow { what: "heap per GiB" })?;
-    let heap = os + h.base_rm_tu10x + align_up("heap per GiB", per_gb, MIB)? + align_up("client heap", h.client_alloc, MIB)?;
+    let os = if libos2 {
+        h.os_carveout_libos2
+    } else {
+        h.os_carveout_libos3
+    };
+    let min_mb = if libos2 {
+        h.min_mb_libos2
+    } else {
+        h.min_mb_libos3
+    };
+    let per_gb = h.per_gb_fb.checked_mul(fb_gb).ok_or(Error::Overflow {
+        what: "heap per GiB",
+    })?;
+    let heap = os
+        + h.base_rm_tu10x
+        + align_up("heap per GiB", per_gb, MIB)?
+        + align_up("client heap", h.client_alloc, MIB)?;
     let heap = heap.max(min_mb << 20).min(max_mb << 20);
 
     m.gsp_fw_heap_offset = align_down(sub("WPR heap", m.gsp_fw_offset, heap)?, MIB);

@@ -58,7 +58,12 @@ fn synthetic_seeds_are_committed() {
             std::fs::write(&path, &bytes).unwrap();
         }
         let on_disk = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(on_disk, bytes, "{} differs from common::seeds()", path.display());
+        assert_eq!(
+            on_disk,
+            bytes,
+            "{} differs from common::seeds()",
+            path.display()
+        );
     }
 }
 
@@ -79,15 +84,46 @@ fn every_seed_runs_through_its_parsers() {
 
 #[test]
 fn valid_seeds_parse() {
-    assert_eq!(GspImage::parse(&common::gsp_elf()).unwrap().version, "570.144");
+    assert_eq!(
+        GspImage::parse(&common::gsp_elf()).unwrap().version,
+        "570.144"
+    );
     let f = common::fmc_elf();
     let f = FmcImage::parse(&f).unwrap();
-    assert_eq!((f.hash.len(), f.signature.len(), f.public_key.len(), f.image.len()), (48, 96, 97, 300));
+    assert_eq!(
+        (
+            f.hash.len(),
+            f.signature.len(),
+            f.public_key.len(),
+            f.image.len()
+        ),
+        (48, 96, 97, 300)
+    );
     let h = HsImage::parse(&common::hs_image(2, 0x40)).unwrap();
-    assert_eq!((h.num_sigs, h.sig_size, h.patch_loc, h.brom.pkc_data_offset), (2, 0x40, 0x210, 0x10));
+    assert_eq!(
+        (h.num_sigs, h.sig_size, h.patch_loc, h.brom.pkc_data_offset),
+        (2, 0x40, 0x210, 0x10)
+    );
     let s = h.sign_for_fuse(1).unwrap();
     assert_eq!(&s.image()[0x210..0x250], &[1u8; 0x40]);
-    assert_eq!(RiscvBootloader::parse(&common::riscv_bootloader(5)).unwrap().desc.fb_reserved_size, Some(0x8000));
-    assert_eq!(RiscvBootloader::parse(&common::riscv_bootloader(4)).unwrap().desc.fb_reserved_size, None);
-    assert_eq!(FalconBootloader::parse(&common::falcon_bootloader()).unwrap().boot_addr(), 0xfd00);
+    assert_eq!(
+        RiscvBootloader::parse(&common::riscv_bootloader(5))
+            .unwrap()
+            .desc
+            .fb_reserved_size,
+        Some(0x8000)
+    );
+    assert_eq!(
+        RiscvBootloader::parse(&common::riscv_bootloader(4))
+            .unwrap()
+            .desc
+            .fb_reserved_size,
+        None
+    );
+    assert_eq!(
+        FalconBootloader::parse(&common::falcon_bootloader())
+            .unwrap()
+            .boot_addr(),
+        0xfd00
+    );
 }

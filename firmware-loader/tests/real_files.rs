@@ -26,15 +26,26 @@ use std::path::PathBuf;
 fn assets() -> Option<PathBuf> {
     let dir = std::env::var_os("NVBARE_TEST_ASSETS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/test-assets")));
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/test-assets"
+            ))
+        });
     let stamp = dir.join("firmware/firmware-nvidia-graphics-unstable/.unpacked");
     if stamp.is_file() {
         return Some(dir);
     }
     if std::env::var_os("NVBARE_REQUIRE_ASSETS").is_some_and(|v| v == "1") {
-        panic!("firmware test assets missing in {} (NVBARE_REQUIRE_ASSETS=1)", dir.display());
+        panic!(
+            "firmware test assets missing in {} (NVBARE_REQUIRE_ASSETS=1)",
+            dir.display()
+        );
     }
-    eprintln!("skipped: run scripts/test-all.sh to fetch assets (no {})", stamp.display());
+    eprintln!(
+        "skipped: run scripts/test-all.sh to fetch assets (no {})",
+        stamp.display()
+    );
     None
 }
 
@@ -48,11 +59,30 @@ fn pkg_root(assets: &std::path::Path, pkg: &str) -> PathBuf {
 }
 
 enum Fact {
-    Gsp { version: &'static str, sections: &'static [(&'static str, u64)] },
-    Fmc { sections: &'static [(&'static str, u64)] },
-    Hs { bin: [u32; 6], hs: [u32; 9], patch_loc: u32, patch_sig: u32, meta: [u32; 3], num_sig: u32, load: &'static [u32] },
-    Rbl { bin: [u32; 6], desc: &'static [u32] },
-    Gbl { bin: [u32; 6], desc: [u32; 6] },
+    Gsp {
+        version: &'static str,
+        sections: &'static [(&'static str, u64)],
+    },
+    Fmc {
+        sections: &'static [(&'static str, u64)],
+    },
+    Hs {
+        bin: [u32; 6],
+        hs: [u32; 9],
+        patch_loc: u32,
+        patch_sig: u32,
+        meta: [u32; 3],
+        num_sig: u32,
+        load: &'static [u32],
+    },
+    Rbl {
+        bin: [u32; 6],
+        desc: &'static [u32],
+    },
+    Gbl {
+        bin: [u32; 6],
+        desc: [u32; 6],
+    },
 }
 
 struct Expect {
@@ -61,11 +91,28 @@ struct Expect {
     fact: Fact,
 }
 
-const fn gsp(pkg: &'static str, path: &'static str, version: &'static str, sections: &'static [(&'static str, u64)]) -> Expect {
-    Expect { pkg, path, fact: Fact::Gsp { version, sections } }
+const fn gsp(
+    pkg: &'static str,
+    path: &'static str,
+    version: &'static str,
+    sections: &'static [(&'static str, u64)],
+) -> Expect {
+    Expect {
+        pkg,
+        path,
+        fact: Fact::Gsp { version, sections },
+    }
 }
-const fn fmc(pkg: &'static str, path: &'static str, sections: &'static [(&'static str, u64)]) -> Expect {
-    Expect { pkg, path, fact: Fact::Fmc { sections } }
+const fn fmc(
+    pkg: &'static str,
+    path: &'static str,
+    sections: &'static [(&'static str, u64)],
+) -> Expect {
+    Expect {
+        pkg,
+        path,
+        fact: Fact::Fmc { sections },
+    }
 }
 #[allow(clippy::too_many_arguments)]
 const fn hs(
@@ -79,13 +126,33 @@ const fn hs(
     num_sig: u32,
     load: &'static [u32],
 ) -> Expect {
-    Expect { pkg, path, fact: Fact::Hs { bin, hs, patch_loc, patch_sig, meta, num_sig, load } }
+    Expect {
+        pkg,
+        path,
+        fact: Fact::Hs {
+            bin,
+            hs,
+            patch_loc,
+            patch_sig,
+            meta,
+            num_sig,
+            load,
+        },
+    }
 }
 const fn rbl(pkg: &'static str, path: &'static str, bin: [u32; 6], desc: &'static [u32]) -> Expect {
-    Expect { pkg, path, fact: Fact::Rbl { bin, desc } }
+    Expect {
+        pkg,
+        path,
+        fact: Fact::Rbl { bin, desc },
+    }
 }
 const fn gbl(pkg: &'static str, path: &'static str, bin: [u32; 6], desc: [u32; 6]) -> Expect {
-    Expect { pkg, path, fact: Fact::Gbl { bin, desc } }
+    Expect {
+        pkg,
+        path,
+        fact: Fact::Gbl { bin, desc },
+    }
 }
 
 /// One entry per regular file (symbolic links resolve to these; see `every_gsp_file_parses`).
@@ -136,7 +203,14 @@ const EXPECTED: &[Expect] = &[
 ];
 
 fn bin_words(h: &nvbare_firmware::bin::BinHeader) -> [u32; 6] {
-    [h.bin_magic, h.bin_ver, h.bin_size, h.header_offset, h.data_offset, h.data_size]
+    [
+        h.bin_magic,
+        h.bin_ver,
+        h.bin_size,
+        h.header_offset,
+        h.data_offset,
+        h.data_size,
+    ]
 }
 
 #[test]
@@ -150,10 +224,15 @@ fn facts_match_binutils_and_od() {
             Fact::Gsp { version, sections } => {
                 let g = GspImage::parse(&data).unwrap_or_else(|err| panic!("{ctx}: {err}"));
                 assert_eq!(g.version, *version, "{ctx}");
-                let got: Vec<(String, u64)> = g.sections().into_iter().map(|s| (s.name, s.size)).collect();
-                let want: Vec<(String, u64)> = sections.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+                let got: Vec<(String, u64)> =
+                    g.sections().into_iter().map(|s| (s.name, s.size)).collect();
+                let want: Vec<(String, u64)> =
+                    sections.iter().map(|(n, s)| (n.to_string(), *s)).collect();
                 assert_eq!(got, want, "{ctx}");
-                let fwimage = sections.iter().find(|(n, _)| *n == ".fwimage").map(|(_, s)| *s);
+                let fwimage = sections
+                    .iter()
+                    .find(|(n, _)| *n == ".fwimage")
+                    .map(|(_, s)| *s);
                 assert_eq!(Some(g.image().len() as u64), fwimage, "{ctx}");
             }
             Fact::Fmc { sections } => {
@@ -163,43 +242,103 @@ fn facts_match_binutils_and_od() {
                 assert_eq!(Some(f.hash.len() as u64), size("hash"), "{ctx}");
                 assert_eq!(Some(f.signature.len() as u64), size("signature"), "{ctx}");
                 assert_eq!(Some(f.public_key.len() as u64), size("publickey"), "{ctx}");
-                let got: Vec<(String, u64)> = f.sections().into_iter().map(|s| (s.name, s.size)).collect();
-                let want: Vec<(String, u64)> = sections.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+                let got: Vec<(String, u64)> =
+                    f.sections().into_iter().map(|s| (s.name, s.size)).collect();
+                let want: Vec<(String, u64)> =
+                    sections.iter().map(|(n, s)| (n.to_string(), *s)).collect();
                 assert_eq!(got, want, "{ctx}");
             }
-            Fact::Hs { bin, hs, patch_loc, patch_sig, meta, num_sig, load } => {
+            Fact::Hs {
+                bin,
+                hs,
+                patch_loc,
+                patch_sig,
+                meta,
+                num_sig,
+                load,
+            } => {
                 let h = HsImage::parse(&data).unwrap_or_else(|err| panic!("{ctx}: {err}"));
                 assert_eq!(bin_words(&h.bin), *bin, "{ctx}");
                 let hh = h.hs;
                 assert_eq!(
-                    [hh.sig_prod_offset, hh.sig_prod_size, hh.patch_loc_offset, hh.patch_sig_offset, hh.meta_data_offset,
-                     hh.meta_data_size, hh.num_sig_offset, hh.load_header_offset, hh.load_header_size],
+                    [
+                        hh.sig_prod_offset,
+                        hh.sig_prod_size,
+                        hh.patch_loc_offset,
+                        hh.patch_sig_offset,
+                        hh.meta_data_offset,
+                        hh.meta_data_size,
+                        hh.num_sig_offset,
+                        hh.load_header_offset,
+                        hh.load_header_size
+                    ],
                     *hs,
                     "{ctx}"
                 );
-                assert_eq!((h.patch_loc, h.patch_sig, h.num_sigs), (*patch_loc, *patch_sig, *num_sig), "{ctx}");
-                assert_eq!([h.sig_params.fuse_ver, h.sig_params.engine_id_mask, h.sig_params.ucode_id], *meta, "{ctx}");
+                assert_eq!(
+                    (h.patch_loc, h.patch_sig, h.num_sigs),
+                    (*patch_loc, *patch_sig, *num_sig),
+                    "{ctx}"
+                );
+                assert_eq!(
+                    [
+                        h.sig_params.fuse_ver,
+                        h.sig_params.engine_id_mask,
+                        h.sig_params.ucode_id
+                    ],
+                    *meta,
+                    "{ctx}"
+                );
                 let l = &h.load;
-                let mut words = vec![l.os_code_offset, l.os_code_size, l.os_data_offset, l.os_data_size, l.num_apps];
+                let mut words = vec![
+                    l.os_code_offset,
+                    l.os_code_size,
+                    l.os_data_offset,
+                    l.os_data_size,
+                    l.num_apps,
+                ];
                 for a in &l.apps {
                     words.extend([a.code_offset, a.code_size, a.data_offset, a.data_size]);
                 }
                 assert_eq!(words, *load, "{ctx}");
                 assert_eq!(h.sig_size, hs[1] / num_sig, "{ctx}");
                 assert_eq!(h.signatures().count() as u32, *num_sig, "{ctx}");
-                assert_eq!(h.brom.pkc_data_offset, patch_loc - l.os_data_offset, "{ctx}");
+                assert_eq!(
+                    h.brom.pkc_data_offset,
+                    patch_loc - l.os_data_offset,
+                    "{ctx}"
+                );
                 // The payload is the container's data range.
-                assert_eq!(h.ucode().image(), &data[bin[4] as usize..(bin[4] + bin[5]) as usize], "{ctx}");
+                assert_eq!(
+                    h.ucode().image(),
+                    &data[bin[4] as usize..(bin[4] + bin[5]) as usize],
+                    "{ctx}"
+                );
             }
             Fact::Rbl { bin, desc } => {
                 let r = RiscvBootloader::parse(&data).unwrap_or_else(|err| panic!("{ctx}: {err}"));
                 assert_eq!(bin_words(&r.bin), *bin, "{ctx}");
                 let d = r.desc;
                 let mut words = vec![
-                    d.version, d.bootloader_offset, d.bootloader_size, d.bootloader_param_offset, d.bootloader_param_size,
-                    d.riscv_elf_offset, d.riscv_elf_size, d.app_version, d.manifest_offset, d.manifest_size,
-                    d.monitor_data_offset, d.monitor_data_size, d.monitor_code_offset, d.monitor_code_size,
-                    d.is_monitor_enabled, d.swbrom_code_offset, d.swbrom_code_size, d.swbrom_data_offset, d.swbrom_data_size,
+                    d.version,
+                    d.bootloader_offset,
+                    d.bootloader_size,
+                    d.bootloader_param_offset,
+                    d.bootloader_param_size,
+                    d.riscv_elf_offset,
+                    d.riscv_elf_size,
+                    d.app_version,
+                    d.manifest_offset,
+                    d.manifest_size,
+                    d.monitor_data_offset,
+                    d.monitor_data_size,
+                    d.monitor_code_offset,
+                    d.monitor_code_size,
+                    d.is_monitor_enabled,
+                    d.swbrom_code_offset,
+                    d.swbrom_code_size,
+                    d.swbrom_data_offset,
+                    d.swbrom_data_size,
                 ];
                 words.extend(d.fb_reserved_size);
                 words.extend(d.signed_as_code);
@@ -210,7 +349,18 @@ fn facts_match_binutils_and_od() {
                 let g = FalconBootloader::parse(&data).unwrap_or_else(|err| panic!("{ctx}: {err}"));
                 assert_eq!(bin_words(&g.bin), *bin, "{ctx}");
                 let d = g.desc;
-                assert_eq!([d.start_tag, d.dmem_load_off, d.code_off, d.code_size, d.data_off, d.data_size], *desc, "{ctx}");
+                assert_eq!(
+                    [
+                        d.start_tag,
+                        d.dmem_load_off,
+                        d.code_off,
+                        d.code_size,
+                        d.data_off,
+                        d.data_size
+                    ],
+                    *desc,
+                    "{ctx}"
+                );
                 assert_eq!(g.boot_addr(), desc[0] << 8, "{ctx}");
             }
         }
@@ -224,19 +374,35 @@ fn facts_match_binutils_and_od() {
 fn every_gsp_file_parses() {
     let Some(assets) = assets() else { return };
     let mut seen = 0;
-    for pkg in ["firmware-nvidia-graphics-unstable", "firmware-nvidia-gsp-bookworm", "firmware-nvidia-gsp-trixie"] {
+    for pkg in [
+        "firmware-nvidia-graphics-unstable",
+        "firmware-nvidia-gsp-bookworm",
+        "firmware-nvidia-gsp-trixie",
+    ] {
         let root = pkg_root(&assets, pkg);
         let nvidia = root.join("nvidia");
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&nvidia).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&nvidia)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         dirs.sort();
         for d in dirs {
             let gsp_dir = d.join("gsp");
             let files: Vec<PathBuf> = if gsp_dir.is_dir() {
-                std::fs::read_dir(&gsp_dir).unwrap().map(|e| e.unwrap().path()).collect()
+                std::fs::read_dir(&gsp_dir)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .collect()
             } else {
-                std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().path()).filter(|p| {
-                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("gsp_") && n.ends_with(".bin"))
-                }).collect()
+                std::fs::read_dir(&d)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with("gsp_") && n.ends_with(".bin"))
+                    })
+                    .collect()
             };
             for f in files {
                 let name = f.file_name().unwrap().to_str().unwrap().to_owned();
@@ -258,10 +424,16 @@ fn every_gsp_file_parses() {
                 ok.unwrap_or_else(|e| panic!("{ctx}: {e}"));
                 // Files of the releases the table covers resolve to one of the table's entries.
                 let real = std::fs::canonicalize(&f).unwrap();
-                let covered = ["535.113.01", "570.144", "535.261.03", "550.163.01"].iter().any(|v| ctx.contains(v));
+                let covered = ["535.113.01", "570.144", "535.261.03", "550.163.01"]
+                    .iter()
+                    .any(|v| ctx.contains(v));
                 assert!(
-                    !covered ||
-                    EXPECTED.iter().any(|e| std::fs::canonicalize(pkg_root(&assets, e.pkg).join(e.path)).ok() == Some(real.clone())),
+                    !covered
+                        || EXPECTED.iter().any(|e| std::fs::canonicalize(
+                            pkg_root(&assets, e.pkg).join(e.path)
+                        )
+                        .ok()
+                            == Some(real.clone())),
                     "{ctx} resolves to {} which has no expected facts",
                     real.display()
                 );
@@ -287,26 +459,59 @@ fn booter_signature_patch_bytes() {
     // Fuse version 1 selects signature 0 (file offset 0x3c): aa 12 27 25 a6 81 9e 58 ...
     assert_eq!(h.signature_index_for_fuse(1).unwrap(), 0);
     assert_eq!(h.signature_index_for_fuse(0).unwrap(), 1);
-    assert!(matches!(h.signature_index_for_fuse(2), Err(Error::NoSignatureForFuse { fuse_version: 2, num_sigs: 2 })));
+    assert!(matches!(
+        h.signature_index_for_fuse(2),
+        Err(Error::NoSignatureForFuse {
+            fuse_version: 2,
+            num_sigs: 2
+        })
+    ));
     let signed = h.sign_for_fuse(1).unwrap();
     let img = signed.image();
-    assert_eq!(&img[0x8410..0x8420], &[0xaa, 0x12, 0x27, 0x25, 0xa6, 0x81, 0x9e, 0x58, 0xb0, 0xc1, 0x8f, 0xb7, 0x98, 0x89, 0xc8, 0x0a]);
+    assert_eq!(
+        &img[0x8410..0x8420],
+        &[
+            0xaa, 0x12, 0x27, 0x25, 0xa6, 0x81, 0x9e, 0x58, 0xb0, 0xc1, 0x8f, 0xb7, 0x98, 0x89,
+            0xc8, 0x0a
+        ]
+    );
     // Last 16 bytes of signature 0 (od -j 0x1ac): a0 78 8f 28 ...
-    assert_eq!(&img[0x8580..0x8590], &[0xa0, 0x78, 0x8f, 0x28, 0x23, 0xb5, 0x1d, 0x35, 0xdb, 0xde, 0x11, 0x55, 0x91, 0x62, 0x2c, 0x05]);
+    assert_eq!(
+        &img[0x8580..0x8590],
+        &[
+            0xa0, 0x78, 0x8f, 0x28, 0x23, 0xb5, 0x1d, 0x35, 0xdb, 0xde, 0x11, 0x55, 0x91, 0x62,
+            0x2c, 0x05
+        ]
+    );
     // Nothing else changed.
     let orig = &data[0x378..0x378 + 0xe600];
     assert_eq!(&img[..0x8410], &orig[..0x8410]);
     assert_eq!(&img[0x8590..], &orig[0x8590..]);
     // Load parameters from the HS load header (app 0 code to IMEM, OS data to DMEM).
     let p = signed.load_params();
-    assert_eq!((p.imem_sec.src_start, p.imem_sec.len, p.dmem.src_start, p.dmem.len, p.boot_addr), (0x100, 0x8300, 0x8400, 0x6200, 0x100));
+    assert_eq!(
+        (
+            p.imem_sec.src_start,
+            p.imem_sec.len,
+            p.dmem.src_start,
+            p.dmem.len,
+            p.boot_addr
+        ),
+        (0x100, 0x8300, 0x8400, 0x6200, 0x100)
+    );
 
     // Turing: one 16-byte signature (od -j 0x3c tu102/gsp/booter_load-535.113.01.bin), used for any fuse.
     let data = std::fs::read(root.join("nvidia/tu102/gsp/booter_load-535.113.01.bin")).unwrap();
     let h = HsImage::parse(&data).unwrap();
     assert_eq!(h.signature_index_for_fuse(7).unwrap(), 0);
     let s = h.sign_for_fuse(0).unwrap();
-    assert_eq!(&s.image()[0x8200..0x8210], &[0x6f, 0xd9, 0x1c, 0x5f, 0x93, 0x33, 0x88, 0x10, 0x6f, 0x5d, 0xa8, 0x9b, 0xf4, 0xf6, 0x32, 0xdc]);
+    assert_eq!(
+        &s.image()[0x8200..0x8210],
+        &[
+            0x6f, 0xd9, 0x1c, 0x5f, 0x93, 0x33, 0x88, 0x10, 0x6f, 0x5d, 0xa8, 0x9b, 0xf4, 0xf6,
+            0x32, 0xdc
+        ]
+    );
 }
 
 /// Per-chip signature sections (OpenRM chip families) exist in the images each chip loads.
@@ -316,13 +521,19 @@ fn gsp_signature_per_chip() {
     let finder = Finder::with_roots(finder::test_asset_roots(&assets));
     for &chip in Chipset::ALL {
         for &ver in FirmwareVersion::ALL {
-            let Ok(files) = finder::required_files(chip, ver) else { continue };
+            let Ok(files) = finder::required_files(chip, ver) else {
+                continue;
+            };
             for f in files {
-                let data = finder.load(&f).unwrap_or_else(|e| panic!("{chip} {ver}: {e}"));
+                let data = finder
+                    .load(&f)
+                    .unwrap_or_else(|e| panic!("{chip} {ver}: {e}"));
                 if f.kind == Some(FileKind::Gsp) {
                     let g = GspImage::parse(&data).unwrap();
                     assert_eq!(g.version, ver.as_str());
-                    let sig = g.signature_for(chip, false).unwrap_or_else(|e| panic!("{chip} {ver}: {e}"));
+                    let sig = g
+                        .signature_for(chip, false)
+                        .unwrap_or_else(|e| panic!("{chip} {ver}: {e}"));
                     assert_eq!(sig.len(), 0x1000, "{chip} {ver}");
                 }
             }
@@ -330,16 +541,30 @@ fn gsp_signature_per_chip() {
     }
     // The legacy single-file images carry the families of the chips that load them.
     for ver in ["535.261.03", "550.163.01"] {
-        for chip in [Chipset::Tu102, Chipset::Tu117, Chipset::Ga100, Chipset::Ga102, Chipset::Ad104, Chipset::Gh100] {
+        for chip in [
+            Chipset::Tu102,
+            Chipset::Tu117,
+            Chipset::Ga100,
+            Chipset::Ga102,
+            Chipset::Ad104,
+            Chipset::Gh100,
+        ] {
             let f = finder::legacy_gsp_file(chip, ver).unwrap();
             let data = finder.load(&f).unwrap();
             let g = GspImage::parse(&data).unwrap();
             assert_eq!(g.version, ver);
-            assert_eq!(g.signature_for(chip, false).unwrap().len(), 0x1000, "{chip} {ver}");
+            assert_eq!(
+                g.signature_for(chip, false).unwrap().len(),
+                0x1000,
+                "{chip} {ver}"
+            );
         }
     }
     // Hopper+ and Blackwell are missing from 535 in Debian.
-    assert!(matches!(finder::required_files(Chipset::Gh100, FirmwareVersion::R535_113_01), Err(Error::UnsupportedChip { .. })));
+    assert!(matches!(
+        finder::required_files(Chipset::Gh100, FirmwareVersion::R535_113_01),
+        Err(Error::UnsupportedChip { .. })
+    ));
 }
 
 #[test]
@@ -350,8 +575,13 @@ fn finder_names_missing_file_and_package() {
     let msg = e.to_string();
     assert!(msg.contains("nvidia/ga102/gsp/gsp-570.144.bin"), "{msg}");
     assert!(msg.contains("firmware-nvidia-graphics"), "{msg}");
-    let e = f.locate(&finder::legacy_gsp_file(Chipset::Ad102, "550.163.01").unwrap()).unwrap_err();
-    assert!(e.to_string().contains("nvidia/550.163.01/gsp_ga10x.bin") && e.to_string().contains("firmware-nvidia-gsp"));
+    let e = f
+        .locate(&finder::legacy_gsp_file(Chipset::Ad102, "550.163.01").unwrap())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("nvidia/550.163.01/gsp_ga10x.bin")
+            && e.to_string().contains("firmware-nvidia-gsp")
+    );
     assert!(finder::legacy_gsp_file(Chipset::Gb202, "570.144").is_err());
     assert!(finder::legacy_gsp_file(Chipset::Ga102, "../x").is_err());
 }

@@ -6,6 +6,11 @@ use nvbare_firmware::fmc::FmcImage;
 fuzz_target!(|data: &[u8]| {
     if let Ok(f) = FmcImage::parse(data) {
         let _ = f.sections();
-        let _ = (f.image.len(), f.hash.len(), f.signature.len(), f.public_key.len());
+        let _ = (
+            f.image.len(),
+            f.hash.len(),
+            f.signature.len(),
+            f.public_key.len(),
+        );
     }
 });

@@ -24,7 +24,8 @@ pub enum FirmwareVersion {
 
 impl FirmwareVersion {
     /// Every release known, oldest first.
-    pub const ALL: &'static [FirmwareVersion] = &[FirmwareVersion::R535_113_01, FirmwareVersion::R570_144];
+    pub const ALL: &'static [FirmwareVersion] =
+        &[FirmwareVersion::R535_113_01, FirmwareVersion::R570_144];
 
     /// The release's ABI facts.
     pub fn abi(self) -> &'static Abi {
@@ -147,4 +148,9 @@ pub struct Abi {
 }
 
 /// Files every Turing to Ada chip needs: image, RISC-V bootloader, both booters.
-pub(crate) const TU_TO_AD: &[FileKind] = &[FileKind::Gsp, FileKind::Bootloader, FileKind::BooterLoad, FileKind::BooterUnload];
+pub(crate) const TU_TO_AD: &[FileKind] = &[
+    FileKind::Gsp,
+    FileKind::Bootloader,
+    FileKind::BooterLoad,
+    FileKind::BooterUnload,
+];

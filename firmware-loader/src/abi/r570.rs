@@ -16,7 +16,9 @@ fn files_for(chip: Chipset) -> Option<&'static [FileKind]> {
         }
         c if c.arch() == Architecture::Ampere => &[Gsp, Bootloader, BooterLoad, BooterUnload],
         // Ada scrubs FB with its own HS ucode (bScrubberUcodeSupported).
-        c if c.arch() == Architecture::Ada => &[Gsp, Bootloader, BooterLoad, BooterUnload, Scrubber],
+        c if c.arch() == Architecture::Ada => {
+            &[Gsp, Bootloader, BooterLoad, BooterUnload, Scrubber]
+        }
         // Hopper and Blackwell boot through FSP: FMC instead of booters.
         _ => &[Gsp, Bootloader, Fmc],
     })

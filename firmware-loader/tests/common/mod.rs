@@ -96,13 +96,27 @@ pub fn gsp_elf() -> Vec<u8> {
     elf(
         true,
         0xf3,
-        &[(".fwimage", &image), (".fwversion", b"570.144\0"), (".fwsignature_ga10x", &[0x11; 64]), (".fwsignature_tu10x", &[0x22; 32])],
+        &[
+            (".fwimage", &image),
+            (".fwversion", b"570.144\0"),
+            (".fwsignature_ga10x", &[0x11; 64]),
+            (".fwsignature_tu10x", &[0x22; 32]),
+        ],
     )
 }
 
 /// An FMC-like ELF32: hash (48), signature (96), publickey (97), image.
 pub fn fmc_elf() -> Vec<u8> {
-    elf(false, 0, &[("hash", &[1; 48]), ("signature", &[2; 96]), ("publickey", &[3; 97]), ("image", &[4; 300])])
+    elf(
+        false,
+        0,
+        &[
+            ("hash", &[1; 48]),
+            ("signature", &[2; 96]),
+            ("publickey", &[3; 97]),
+            ("image", &[4; 300]),
+        ],
+    )
 }
 
 /// Offsets of the fields of [`hs_image`], for corrupting them.
@@ -133,10 +147,27 @@ pub fn hs_image(num_sigs: u32, sig_size: u32) -> Vec<u8> {
     let data_off = load_off + load_size;
     let data_size = 0x300u32;
     let mut f = Vec::new();
-    for x in [0x10de, 1, data_off + data_size - 24, 0x18, data_off, data_size] {
+    for x in [
+        0x10de,
+        1,
+        data_off + data_size - 24,
+        0x18,
+        data_off,
+        data_size,
+    ] {
         put32(&mut f, x);
     }
-    for x in [sigs_off, sigs_len, patch_loc_off, patch_sig_off, meta_off, 12, num_sig_off, load_off, load_size] {
+    for x in [
+        sigs_off,
+        sigs_len,
+        patch_loc_off,
+        patch_sig_off,
+        meta_off,
+        12,
+        num_sig_off,
+        load_off,
+        load_size,
+    ] {
         put32(&mut f, x);
     }
     for i in 0..num_sigs {
@@ -163,10 +194,20 @@ pub fn riscv_bootloader(version: u32) -> Vec<u8> {
     let data_off = 0x18 + desc_len;
     let data_size = 0x400u32;
     let mut f = Vec::new();
-    for x in [0x10de, 1, data_off + data_size - 24, 0x18, data_off, data_size] {
+    for x in [
+        0x10de,
+        1,
+        data_off + data_size - 24,
+        0x18,
+        data_off,
+        data_size,
+    ] {
         put32(&mut f, x);
     }
-    let mut desc = vec![version, 0x300, 0x80, 0x380, 0x10, 0, 0, 0x1234, 0, 0x100, 0x100, 0x100, 0x200, 0x200, 1, 0, 0, 0, 0];
+    let mut desc = vec![
+        version, 0x300, 0x80, 0x380, 0x10, 0, 0, 0x1234, 0, 0x100, 0x100, 0x100, 0x200, 0x200, 1,
+        0, 0, 0, 0,
+    ];
     if version >= 5 {
         desc.extend([0x8000, 0]);
     }
