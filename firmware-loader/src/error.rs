@@ -58,4 +58,49 @@ pub enum Error {
     /// A chip name or PMC_BOOT_42 chipset id this crate does not know.
     #[error("unknown chip {0:?}")]
     UnknownChip(String),
+    /// A field holds a value the format does not allow (zero count, uneven division, bad version...).
+    #[error("{what}: invalid value {value:#x}: {reason}")]
+    InvalidField { what: &'static str, value: u64, reason: &'static str },
+    /// The ELF container of a GSP-RM or FMC image could not be parsed.
+    #[error("{what}: malformed ELF")]
+    Elf {
+        what: &'static str,
+        #[source]
+        source: object::read::Error,
+    },
+    /// A section the format requires is absent from an ELF image.
+    #[error("{what}: section {section:?} not found")]
+    MissingSection { what: &'static str, section: String },
+    /// The input is none of the firmware formats this crate parses.
+    #[error("unrecognised firmware format (first bytes {head:02x?})")]
+    UnknownFormat { head: Vec<u8> },
+    /// A firmware version string this crate has no ABI module for.
+    #[error("unknown firmware version {0:?}")]
+    UnknownVersion(String),
+    /// The operation is not defined for this chip (e.g. no booter on Hopper, no WPR2 layout computed
+    /// by the host on Hopper/Blackwell).
+    #[error("{what} is not supported on {chip}")]
+    UnsupportedChip { what: &'static str, chip: crate::chip::Chipset },
+    /// No signature exists for the fuse version read from the hardware.
+    #[error("no signature for fuse version {fuse_version} ({num_sigs} signatures in the image)")]
+    NoSignatureForFuse { fuse_version: u32, num_sigs: u32 },
+    /// A caller-supplied list has the wrong number of entries.
+    #[error("{what}: expected {expected} entries, got {found}")]
+    CountMismatch { what: &'static str, expected: u64, found: u64 },
+    /// A caller-supplied address or size is not aligned as required.
+    #[error("{what}: {value:#x} is not {align:#x}-aligned")]
+    Misaligned { what: &'static str, value: u64, align: u64 },
+    /// A frame-buffer layout does not fit (the regions would go below address zero).
+    #[error("frame-buffer layout: {what} does not fit in a {fb_size:#x}-byte frame buffer")]
+    LayoutDoesNotFit { what: &'static str, fb_size: u64 },
+    /// A firmware file needed for a chip was not found in any searched directory.
+    #[error("firmware file {file} not found (searched: {searched}); install Debian package {package}")]
+    FirmwareNotFound { file: String, package: &'static str, searched: String },
+    /// Reading a firmware file failed.
+    #[error("reading {path}")]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -6,10 +6,21 @@
 //! checked arithmetic and returns a typed [`Error`] on malformed input; none panics.
 #![forbid(unsafe_code)]
 
+pub mod abi;
+pub mod bin;
+pub mod booter;
+pub mod bootloader;
 pub mod chip;
+pub mod elf;
 pub mod error;
 pub mod falcon;
+pub mod finder;
+pub mod fmc;
+pub mod gsp;
+pub mod radix3;
+mod reader;
 pub mod vbios;
+pub mod wpr;
 
 pub use chip::{Architecture, Chipset};
 pub use error::{Error, Result};
