@@ -10,6 +10,7 @@ use nvbare_firmware::booter::HsImage;
 use nvbare_firmware::bootloader::{FalconBootloader, RiscvBootloader};
 use nvbare_firmware::fmc::FmcImage;
 use nvbare_firmware::gsp::{ChipFamily, GspImage};
+use nvbare_firmware::vbios::Vbios;
 use nvbare_firmware::{bin, elf, Chipset, Error};
 use serde_json::{json, Value};
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ enum Kind<'a> {
     HsUcode(HsImage),
     RiscvBootloader(RiscvBootloader),
     FalconBootloader(FalconBootloader),
+    Vbios(Box<Vbios>),
 }
 
 /// Tries each parser that fits the file's magic; the first that accepts it wins. When none does,
@@ -51,6 +53,14 @@ fn detect(data: &[u8]) -> Result<Kind<'_>, Error> {
             return Ok(Kind::FalconBootloader(f));
         }
         return hs.map(Kind::HsUcode);
+    }
+    // A VBIOS dump starts with the PCI ROM signature 0x55AA, an IFR header, or junk before one;
+    // the parser tries those starts itself.
+    if let Ok(v) = Vbios::parse(data) {
+        return Ok(Kind::Vbios(Box::new(v)));
+    }
+    if data.starts_with(&[0x55, 0xAA]) {
+        return Vbios::parse(data).map(|v| Kind::Vbios(Box::new(v)));
     }
     Err(Error::UnknownFormat {
         head: data.iter().take(8).copied().collect(),
@@ -135,6 +145,11 @@ fn describe(kind: &Kind<'_>, path: &str) -> Value {
             "desc": f.desc,
             "boot_addr": f.boot_addr(),
             "code_size": f.code.len(),
+        }),
+        Kind::Vbios(v) => json!({
+            "kind": "vbios",
+            "rom_size": v.rom().len(),
+            "vbios": v,
         }),
     }
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use support::{build, Leading, Spec};
 
 fn seed_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz-vbios/seeds/vbios")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/vbios")
 }
 
 /// The seeds: (file name, bytes, whether they must parse and build).
