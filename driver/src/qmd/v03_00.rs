@@ -2,6 +2,7 @@
 //! 64 words (256 bytes). Bit ranges: `NVC9C0_QMDV03_00_*` (same launch fields as `NVC6C0_QMDV03_00_*`), see
 //! [`fields`]. Unverified on hardware.
 
+#[rustfmt::skip] // generated file, kept as the generator writes it
 #[path = "fields_v03_00.rs"]
 pub mod fields;
 

@@ -1,6 +1,7 @@
 //! QMD V04_00: Hopper (`HOPPER_COMPUTE_A` 0xCBC0). 96 words (384 bytes). Bit ranges: `NVCBC0_QMDV04_00_*`, see
 //! [`fields`]. Mesa NVK uses this version for `HOPPER_COMPUTE_A` (NAK `qmd.rs`). Unverified on hardware.
 
+#[rustfmt::skip] // generated file, kept as the generator writes it
 #[path = "fields_v04_00.rs"]
 pub mod fields;
 

@@ -4,6 +4,7 @@
 //! local memory sizes `>> 4`, and the dependent-QMD controls are named per slot.
 //! Mesa NAK and tinygrad use it for both Blackwell compute classes. Unverified on hardware.
 
+#[rustfmt::skip] // generated file, kept as the generator writes it
 #[path = "fields_v05_00.rs"]
 pub mod fields;
 
