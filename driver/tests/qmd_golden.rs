@@ -11,7 +11,10 @@ fn words<Q: Qmd>(q: &Q) -> Vec<u32> {
 /// Assert every word is as expected; words not listed must be zero.
 fn assert_words(got: &[u32], expected: &[(usize, u32)]) {
     for (i, w) in got.iter().enumerate() {
-        let want = expected.iter().find(|(j, _)| *j == i).map_or(0, |(_, v)| *v);
+        let want = expected
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map_or(0, |(_, v)| *v);
         assert_eq!(*w, want, "word {i}: got {w:#010x}, want {want:#010x}");
     }
 }
@@ -46,7 +49,14 @@ fn v03_registers_program_cbank() {
     let mut q = QmdV03_00::new();
     q.set_register_count(32).unwrap();
     q.set_program_address(0x1_2345_6700).unwrap();
-    q.set_constant_buffer(2, ConstantBuffer { address: 0x7f_0000_1000, size: 0x160 }).unwrap();
+    q.set_constant_buffer(
+        2,
+        ConstantBuffer {
+            address: 0x7f_0000_1000,
+            size: 0x160,
+        },
+    )
+    .unwrap();
     assert_words(
         &words(&q),
         &[
@@ -69,7 +79,14 @@ fn v03_registers_program_cbank() {
 #[test]
 fn v03_release0() {
     let mut q = QmdV03_00::new();
-    q.set_release(0, Some(&ReleaseSemaphore::write64(0xab_cdef_0008, 0x1122_3344_5566_7788))).unwrap();
+    q.set_release(
+        0,
+        Some(&ReleaseSemaphore::write64(
+            0xab_cdef_0008,
+            0x1122_3344_5566_7788,
+        )),
+    )
+    .unwrap();
     assert_words(
         &words(&q),
         &[
@@ -93,18 +110,49 @@ fn v03_release0() {
 fn v03_field_limits() {
     let mut q = QmdV03_00::new();
     // CTA_RASTER_HEIGHT MW(431:416) is 16 bits.
-    assert!(matches!(q.set_grid([1, 0x1_0000, 1]), Err(Error::QmdValueTooWide { bits: 16, .. })));
+    assert!(matches!(
+        q.set_grid([1, 0x1_0000, 1]),
+        Err(Error::QmdValueTooWide { bits: 16, .. })
+    ));
     // RELEASE0_ADDRESS_UPPER MW(807:800) holds 8 bits: 40-bit VAs only.
     let far = ReleaseSemaphore::write64(1 << 40, 1);
-    assert!(matches!(q.set_release(0, Some(&far)), Err(Error::QmdValueTooWide { .. })));
+    assert!(matches!(
+        q.set_release(0, Some(&far)),
+        Err(Error::QmdValueTooWide { .. })
+    ));
     // PROGRAM_ADDRESS_UPPER MW(1584:1568) holds 17 bits: 49-bit VAs.
     assert!(q.set_program_address((1 << 49) - 16).is_ok());
     assert!(q.set_program_address(1 << 49).is_err());
     // No DEPENDENT_QMD1_POINTER in V03_00.
-    let dep = DependentQmd { qmd_address: 0x1000, action: DependentAction::Schedule, prefetch: true };
-    assert!(matches!(q.set_dependent_qmd(1, Some(dep)), Err(Error::QmdUnsupported { .. })));
-    assert!(matches!(q.set_constant_buffer(8, ConstantBuffer { address: 0, size: 16 }), Err(Error::QmdIndexOutOfRange { .. })));
-    assert!(matches!(q.set_constant_buffer(0, ConstantBuffer { address: 0, size: 17 }), Err(Error::QmdMisaligned { .. })));
+    let dep = DependentQmd {
+        qmd_address: 0x1000,
+        action: DependentAction::Schedule,
+        prefetch: true,
+    };
+    assert!(matches!(
+        q.set_dependent_qmd(1, Some(dep)),
+        Err(Error::QmdUnsupported { .. })
+    ));
+    assert!(matches!(
+        q.set_constant_buffer(
+            8,
+            ConstantBuffer {
+                address: 0,
+                size: 16
+            }
+        ),
+        Err(Error::QmdIndexOutOfRange { .. })
+    ));
+    assert!(matches!(
+        q.set_constant_buffer(
+            0,
+            ConstantBuffer {
+                address: 0,
+                size: 17
+            }
+        ),
+        Err(Error::QmdMisaligned { .. })
+    ));
 }
 
 // ---------------------------------------------------------------- V04_00 (clcbc0qmd.h)
@@ -140,7 +188,14 @@ fn v04_grid_block_regs_type() {
 #[test]
 fn v04_cbank_shifted6() {
     let mut q = QmdV04_00::new();
-    q.set_constant_buffer(0, ConstantBuffer { address: 0x12_3456_7840, size: 0x1000 }).unwrap();
+    q.set_constant_buffer(
+        0,
+        ConstantBuffer {
+            address: 0x12_3456_7840,
+            size: 0x1000,
+        },
+    )
+    .unwrap();
     assert_words(
         &words(&q),
         &[
@@ -155,15 +210,26 @@ fn v04_cbank_shifted6() {
         ],
     );
     // The address must be 64-byte aligned.
-    let bad = ConstantBuffer { address: 0x12_3456_7820, size: 0x100 };
-    assert!(matches!(q.set_constant_buffer(1, bad), Err(Error::QmdMisaligned { align: 64, .. })));
+    let bad = ConstantBuffer {
+        address: 0x12_3456_7820,
+        size: 0x100,
+    };
+    assert!(matches!(
+        q.set_constant_buffer(1, bad),
+        Err(Error::QmdMisaligned { align: 64, .. })
+    ));
 }
 
 #[test]
 fn v04_release1_and_dependent1() {
     let mut q = QmdV04_00::new();
-    q.set_release(1, Some(&ReleaseSemaphore::write64(0x1_0000_0010, 7))).unwrap();
-    let dep = DependentQmd { qmd_address: 0x12_3456_7800, action: DependentAction::Schedule, prefetch: true };
+    q.set_release(1, Some(&ReleaseSemaphore::write64(0x1_0000_0010, 7)))
+        .unwrap();
+    let dep = DependentQmd {
+        qmd_address: 0x12_3456_7800,
+        action: DependentAction::Schedule,
+        prefetch: true,
+    };
     q.set_dependent_qmd(1, Some(dep)).unwrap();
     assert_words(
         &words(&q),
@@ -212,15 +278,22 @@ fn v05_program_shifted4_and_version() {
         ],
     );
     // Shifted by 4: the program address must be 16-byte aligned.
-    assert!(matches!(q.set_program_address(0x1008), Err(Error::QmdMisaligned { align: 16, .. })));
+    assert!(matches!(
+        q.set_program_address(0x1008),
+        Err(Error::QmdMisaligned { align: 16, .. })
+    ));
 }
 
 #[test]
 fn v05_shared_memory_shifted7_and_sm_config() {
     let mut q = QmdV05_00::new();
     q.set_shared_memory_size(48 * 1024).unwrap();
-    q.set_sm_shared_config(SmSharedConfig { min_bytes: 64 * 1024, max_bytes: 228 * 1024, target_bytes: 64 * 1024 })
-        .unwrap();
+    q.set_sm_shared_config(SmSharedConfig {
+        min_bytes: 64 * 1024,
+        max_bytes: 228 * 1024,
+        target_bytes: 64 * 1024,
+    })
+    .unwrap();
     q.set_shader_local_memory(0, 0x640).unwrap();
     assert_words(
         &words(&q),
@@ -236,15 +309,28 @@ fn v05_shared_memory_shifted7_and_sm_config() {
         ],
     );
     // SHIFTED7: a shared size that is not a multiple of 128 is rejected.
-    assert!(matches!(q.set_shared_memory_size(1000), Err(Error::QmdMisaligned { align: 128, .. })));
+    assert!(matches!(
+        q.set_shared_memory_size(1000),
+        Err(Error::QmdMisaligned { align: 128, .. })
+    ));
     // CTA_THREAD_DIMENSION2 MW(1127:1120) is 8 bits on V05_00.
-    assert!(matches!(q.set_block([1, 1, 256]), Err(Error::QmdValueTooWide { bits: 8, .. })));
+    assert!(matches!(
+        q.set_block([1, 1, 256]),
+        Err(Error::QmdValueTooWide { bits: 8, .. })
+    ));
 }
 
 #[test]
 fn v05_cbank_valid_bits() {
     let mut q = QmdV05_00::new();
-    q.set_constant_buffer(0, ConstantBuffer { address: 0x40, size: 0x10 }).unwrap();
+    q.set_constant_buffer(
+        0,
+        ConstantBuffer {
+            address: 0x40,
+            size: 0x10,
+        },
+    )
+    .unwrap();
     q.set_constant_buffer_invalidate(0, true).unwrap();
     assert_words(
         &words(&q),

@@ -31,7 +31,10 @@ fn each_field_alone<Q: Qmd>() {
         }
         // Too wide by one is refused (fields narrower than 32 bits).
         if f.width() < 32 {
-            assert!(matches!(q.set(*f, f.max() + 1), Err(Error::QmdValueTooWide { .. })));
+            assert!(matches!(
+                q.set(*f, f.max() + 1),
+                Err(Error::QmdValueTooWide { .. })
+            ));
         }
     }
 }
@@ -58,7 +61,9 @@ fn fields_are_disjoint_and_inside() {
     for v in QmdVersion::ALL {
         let mut used = vec![0u32; v.layout().words];
         for f in all_fields(v) {
-            let w = used.get_mut(f.word()).unwrap_or_else(|| panic!("{v} {f} outside"));
+            let w = used
+                .get_mut(f.word())
+                .unwrap_or_else(|| panic!("{v} {f} outside"));
             assert_eq!(*w & f.mask(), 0, "{v} {f} overlaps another field");
             *w |= f.mask();
         }
@@ -71,7 +76,11 @@ fn decode_names_enum_values_and_prints() {
     q.set_qmd_type(QmdType::GridCta).unwrap();
     q.set_cwd_membar_type(CwdMembarType::L1SysMembar).unwrap();
     let d = decode(QmdVersion::V04_00, &q.to_bytes()).unwrap();
-    let ty = d.fields.iter().find(|f| f.field.name == "QMD_TYPE").unwrap();
+    let ty = d
+        .fields
+        .iter()
+        .find(|f| f.field.name == "QMD_TYPE")
+        .unwrap();
     assert_eq!(ty.value_name(), Some("GRID_CTA"));
     let text = d.to_string();
     assert!(text.contains("QMD_TYPE"), "{text}");
@@ -84,11 +93,27 @@ fn decode_names_enum_values_and_prints() {
 
 #[test]
 fn decode_rejects_wrong_length_and_detects_version() {
-    assert!(matches!(decode(QmdVersion::V03_00, &[0; 255]), Err(Error::QmdBadLength { expected: 256, got: 255, .. })));
+    assert!(matches!(
+        decode(QmdVersion::V03_00, &[0; 255]),
+        Err(Error::QmdBadLength {
+            expected: 256,
+            got: 255,
+            ..
+        })
+    ));
     assert!(QmdV05_00::from_bytes(&[0; 256]).is_err());
-    assert_eq!(detect_version(&QmdV03_00::new().to_bytes()), Some(QmdVersion::V03_00));
-    assert_eq!(detect_version(&QmdV04_00::new().to_bytes()), Some(QmdVersion::V04_00));
-    assert_eq!(detect_version(&QmdV05_00::new().to_bytes()), Some(QmdVersion::V05_00));
+    assert_eq!(
+        detect_version(&QmdV03_00::new().to_bytes()),
+        Some(QmdVersion::V03_00)
+    );
+    assert_eq!(
+        detect_version(&QmdV04_00::new().to_bytes()),
+        Some(QmdVersion::V04_00)
+    );
+    assert_eq!(
+        detect_version(&QmdV05_00::new().to_bytes()),
+        Some(QmdVersion::V05_00)
+    );
     assert_eq!(detect_version(&[0; 384]), None);
     assert_eq!(detect_version(&[]), None);
 }
@@ -103,25 +128,37 @@ fn semantic_round_trip<Q: Qmd>() {
     assert_eq!(q.block().unwrap(), [32, 8, 4]);
     q.set_program_address(0xff_1234_5600).unwrap();
     assert_eq!(q.program_address().unwrap(), 0xff_1234_5600);
-    q.set_program_prefetch(0xff_1234_5600, 0x1000, PrefetchType::PrefetchLaunch).unwrap();
-    assert_eq!(q.program_prefetch().unwrap(), (0xff_1234_5600, 0x1000, PrefetchType::PrefetchLaunch));
+    q.set_program_prefetch(0xff_1234_5600, 0x1000, PrefetchType::PrefetchLaunch)
+        .unwrap();
+    assert_eq!(
+        q.program_prefetch().unwrap(),
+        (0xff_1234_5600, 0x1000, PrefetchType::PrefetchLaunch)
+    );
     q.set_register_count(168).unwrap();
     assert_eq!(q.register_count().unwrap(), 168);
     q.set_barrier_count(16).unwrap();
     assert_eq!(q.barrier_count().unwrap(), 16);
     q.set_shared_memory_size(0x2_0000).unwrap();
     assert_eq!(q.shared_memory_size().unwrap(), 0x2_0000);
-    let cfg = SmSharedConfig { min_bytes: 8 * 1024, max_bytes: 100 * 1024, target_bytes: 32 * 1024 };
+    let cfg = SmSharedConfig {
+        min_bytes: 8 * 1024,
+        max_bytes: 100 * 1024,
+        target_bytes: 32 * 1024,
+    };
     q.set_sm_shared_config(cfg).unwrap();
     assert_eq!(q.sm_shared_config().unwrap(), cfg);
     q.set_shader_local_memory(0x30, 0x800).unwrap();
     assert_eq!(q.shader_local_memory().unwrap(), (0x30, 0x800));
-    for bank in 0..8 {
+    for (bank, n) in (0..8usize).zip(1u32..) {
         assert_eq!(q.constant_buffer(bank).unwrap(), None);
-        let cb = ConstantBuffer { address: 0x10_0000_0000 + (bank as u64) * 0x1_0000, size: 0x100 * (bank as u32 + 1) };
+        let cb = ConstantBuffer {
+            address: 0x10_0000_0000 + u64::from(n) * 0x1_0000,
+            size: 0x100 * n,
+        };
         q.set_constant_buffer(bank, cb).unwrap();
         assert_eq!(q.constant_buffer(bank).unwrap(), Some(cb));
-        q.set_constant_buffer_invalidate(bank, bank % 2 == 0).unwrap();
+        q.set_constant_buffer_invalidate(bank, bank % 2 == 0)
+            .unwrap();
         assert_eq!(q.constant_buffer_invalidate(bank).unwrap(), bank % 2 == 0);
     }
     q.clear_constant_buffer(3).unwrap();
@@ -131,7 +168,11 @@ fn semantic_round_trip<Q: Qmd>() {
             address: 0xab_0000_0000 + 16 * idx as u64,
             payload: 0xdead_beef_0000_0000 | idx as u64,
             payload64: idx != 1,
-            structure: [SemaphoreStructure::OneWord, SemaphoreStructure::TwoWords, SemaphoreStructure::FourWordsWithTimestamp][idx],
+            structure: [
+                SemaphoreStructure::OneWord,
+                SemaphoreStructure::TwoWords,
+                SemaphoreStructure::FourWordsWithTimestamp,
+            ][idx],
             reduction: (idx == 2).then_some((ReductionOp::Max, ReductionFormat::Signed32)),
             membar: ReleaseMembar::SysMembar,
             trap: TrapType::Conditional,
@@ -142,13 +183,25 @@ fn semantic_round_trip<Q: Qmd>() {
     q.set_release(1, None).unwrap();
     assert_eq!(q.release(1).unwrap(), None);
     assert!(q.release(0).unwrap().is_some());
-    assert!(matches!(q.set_release(3, None), Err(Error::QmdIndexOutOfRange { .. })));
-    let dep = DependentQmd { qmd_address: 0x12_3456_7800, action: DependentAction::Schedule, prefetch: true };
+    assert!(matches!(
+        q.set_release(3, None),
+        Err(Error::QmdIndexOutOfRange { .. })
+    ));
+    let dep = DependentQmd {
+        qmd_address: 0x12_3456_7800,
+        action: DependentAction::Schedule,
+        prefetch: true,
+    };
     q.set_dependent_qmd(0, Some(dep)).unwrap();
     assert_eq!(q.dependent_qmd(0).unwrap(), Some(dep));
     q.set_dependent_qmd(0, None).unwrap();
     assert_eq!(q.dependent_qmd(0).unwrap(), None);
-    let inv = CacheInvalidate { texture_header: true, shader_data: true, shader_constant: true, ..Default::default() };
+    let inv = CacheInvalidate {
+        texture_header: true,
+        shader_data: true,
+        shader_constant: true,
+        ..Default::default()
+    };
     q.set_invalidate(inv).unwrap();
     assert_eq!(q.invalidate().unwrap(), inv);
     q.set_cwd_membar_type(CwdMembarType::L1Membar).unwrap();
@@ -158,7 +211,12 @@ fn semantic_round_trip<Q: Qmd>() {
     // Bytes round trip through the decoder.
     let bytes = q.to_bytes();
     let d = decode(v, &bytes).unwrap();
-    let back: Vec<u8> = d.encode().unwrap().iter().flat_map(|w| w.to_le_bytes()).collect();
+    let back: Vec<u8> = d
+        .encode()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w.to_le_bytes())
+        .collect();
     assert_eq!(back, bytes);
     assert_eq!(Q::from_bytes(&bytes).unwrap().words(), q.words());
 }
@@ -171,7 +229,11 @@ fn semantic_round_trip_v03() {
 #[test]
 fn semantic_round_trip_v04() {
     semantic_round_trip::<QmdV04_00>();
-    let dep = DependentQmd { qmd_address: 0x100, action: DependentAction::IncrementPut, prefetch: false };
+    let dep = DependentQmd {
+        qmd_address: 0x100,
+        action: DependentAction::IncrementPut,
+        prefetch: false,
+    };
     let mut q = QmdV04_00::new();
     q.set_dependent_qmd(1, Some(dep)).unwrap();
     assert_eq!(q.dependent_qmd(1).unwrap(), Some(dep));
@@ -180,7 +242,11 @@ fn semantic_round_trip_v04() {
 #[test]
 fn semantic_round_trip_v05() {
     semantic_round_trip::<QmdV05_00>();
-    let dep = DependentQmd { qmd_address: 0x100, action: DependentAction::DecrementDependence, prefetch: true };
+    let dep = DependentQmd {
+        qmd_address: 0x100,
+        action: DependentAction::DecrementDependence,
+        prefetch: true,
+    };
     let mut q = QmdV05_00::new();
     q.set_dependent_qmd(1, Some(dep)).unwrap();
     assert_eq!(q.dependent_qmd(1).unwrap(), Some(dep));
@@ -194,13 +260,20 @@ fn launch_desc() -> LaunchDesc {
         program_size: 0x2301,
         register_count: 40,
         shared_mem_bytes: 0x400 + 3000,
-        sm_shared: SmSharedConfig { min_bytes: 8 * 1024, max_bytes: 100 * 1024, target_bytes: 8 * 1024 },
+        sm_shared: SmSharedConfig {
+            min_bytes: 8 * 1024,
+            max_bytes: 100 * 1024,
+            target_bytes: 8 * 1024,
+        },
         local_mem_per_thread: 0x50,
         cbank0_va: 0x20_0000_0040,
         cbank0_size: 0x160 + 20,
         barrier_count: 1,
         sass_version: 0x86,
-        release: Some(LaunchRelease { address: 0x30_0000_0008, payload: 42 }),
+        release: Some(LaunchRelease {
+            address: 0x30_0000_0008,
+            payload: 42,
+        }),
     }
 }
 
@@ -210,32 +283,73 @@ fn check_launch<Q: Qmd>() {
     assert_eq!(q.grid().unwrap(), d.grid);
     assert_eq!(q.block().unwrap(), d.block);
     assert_eq!(q.program_address().unwrap(), d.program_va);
-    assert_eq!(q.program_prefetch().unwrap(), (d.program_va, 0x2400, PrefetchType::PrefetchLaunch));
+    assert_eq!(
+        q.program_prefetch().unwrap(),
+        (d.program_va, 0x2400, PrefetchType::PrefetchLaunch)
+    );
     assert_eq!(q.register_count().unwrap(), 40);
     assert_eq!(q.shared_memory_size().unwrap(), 0x400 + 3072);
     assert_eq!(q.sm_shared_config().unwrap(), d.sm_shared);
     assert_eq!(q.shader_local_memory().unwrap(), (0, 0x50));
-    assert_eq!(q.constant_buffer(0).unwrap(), Some(ConstantBuffer { address: 0x20_0000_0040, size: 0x180 }));
+    assert_eq!(
+        q.constant_buffer(0).unwrap(),
+        Some(ConstantBuffer {
+            address: 0x20_0000_0040,
+            size: 0x180
+        })
+    );
     assert!(q.constant_buffer_invalidate(0).unwrap());
     assert_eq!(q.barrier_count().unwrap(), 1);
-    assert_eq!(q.release(0).unwrap(), Some(ReleaseSemaphore::write64(0x30_0000_0008, 42)));
+    assert_eq!(
+        q.release(0).unwrap(),
+        Some(ReleaseSemaphore::write64(0x30_0000_0008, 42))
+    );
     assert_eq!(q.cwd_membar_type().unwrap(), CwdMembarType::L1SysMembar);
     let dec = decode(Q::LAYOUT.version, &q.to_bytes()).unwrap();
-    let named = |n: &str| dec.fields.iter().find(|f| f.field.name == n).map(|f| f.value);
+    let named = |n: &str| {
+        dec.fields
+            .iter()
+            .find(|f| f.field.name == n)
+            .map(|f| f.value)
+    };
     assert_eq!(named("QMD_GROUP_ID"), Some(0x3f));
     assert_eq!(named("SASS_VERSION"), Some(0x86));
     assert_eq!(named("API_VISIBLE_CALL_LIMIT"), Some(1));
     assert!(dec.unmapped.is_empty());
     // Invalid descriptions are typed errors.
     for bad in [
-        LaunchDesc { grid: [0, 1, 1], ..d },
-        LaunchDesc { block: [1, 0, 1], ..d },
-        LaunchDesc { register_count: 0, ..d },
-        LaunchDesc { register_count: 256, ..d },
-        LaunchDesc { shared_mem_bytes: 200 * 1024, ..d },
-        LaunchDesc { shared_mem_bytes: u32::MAX, ..d },
-        LaunchDesc { cbank0_size: 0x1_0001, ..d },
-        LaunchDesc { barrier_count: 32, ..d },
+        LaunchDesc {
+            grid: [0, 1, 1],
+            ..d
+        },
+        LaunchDesc {
+            block: [1, 0, 1],
+            ..d
+        },
+        LaunchDesc {
+            register_count: 0,
+            ..d
+        },
+        LaunchDesc {
+            register_count: 256,
+            ..d
+        },
+        LaunchDesc {
+            shared_mem_bytes: 200 * 1024,
+            ..d
+        },
+        LaunchDesc {
+            shared_mem_bytes: u32::MAX,
+            ..d
+        },
+        LaunchDesc {
+            cbank0_size: 0x1_0001,
+            ..d
+        },
+        LaunchDesc {
+            barrier_count: 32,
+            ..d
+        },
     ] {
         assert!(build_launch::<Q>(&bad).is_err(), "{bad:?}");
     }
@@ -252,14 +366,20 @@ fn launch_v03() {
 fn launch_v04() {
     check_launch::<QmdV04_00>();
     let q: QmdV04_00 = build_launch(&launch_desc()).unwrap();
-    assert_eq!(q.get(v04_00::fields::QMD_TYPE).unwrap(), QmdType::GridCta.raw());
+    assert_eq!(
+        q.get(v04_00::fields::QMD_TYPE).unwrap(),
+        QmdType::GridCta.raw()
+    );
 }
 
 #[test]
 fn launch_v05() {
     check_launch::<QmdV05_00>();
     let q: QmdV05_00 = build_launch(&launch_desc()).unwrap();
-    assert_eq!(q.get(v05_00::fields::QMD_TYPE).unwrap(), QmdType::GridCta.raw());
+    assert_eq!(
+        q.get(v05_00::fields::QMD_TYPE).unwrap(),
+        QmdType::GridCta.raw()
+    );
     let any = AnyQmd::build(QmdVersion::V05_00, &launch_desc()).unwrap();
     assert_eq!(any.words(), q.words());
     let mut out = vec![0u8; 384];
@@ -272,8 +392,8 @@ fn random_fields_round_trip(v: QmdVersion, seeds: &[u32]) -> Result<(), TestCase
     let fields = all_fields(v);
     let mut words = vec![0u32; v.layout().words];
     let mut want = Vec::with_capacity(fields.len());
-    for (i, f) in fields.iter().enumerate() {
-        let value = seeds[i % seeds.len()].rotate_left(i as u32) & f.max();
+    for ((i, f), rot) in fields.iter().enumerate().zip(0u32..) {
+        let value = seeds[i % seeds.len()].rotate_left(rot) & f.max();
         words[f.word()] |= value << f.shift();
         want.push(value);
     }
