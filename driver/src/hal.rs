@@ -103,6 +103,8 @@ pub struct LaunchLimits {
     pub default_shared_per_block: u32,
     /// Shared memory the system reserves per block (counted in the QMD's shared size for ptxas code).
     pub reserved_shared_per_block: u32,
+    /// Shared-memory allocation unit in bytes (CUDA occupancy calculator: 128 for sm_80 and later).
+    pub shared_alloc_granularity: u32,
     /// Named barriers per CTA.
     pub max_barriers: u32,
 }
@@ -130,6 +132,7 @@ impl LaunchLimits {
             max_shared_per_block_optin: max_shared_per_sm - KIB,
             default_shared_per_block: 48 * KIB,
             reserved_shared_per_block: KIB,
+            shared_alloc_granularity: 128,
             max_barriers: 16,
         }
     }
@@ -182,6 +185,11 @@ pub trait Hal: fmt::Debug + Send + Sync {
 
     /// Shared-memory carve-out sizes per SM, in KiB, ascending.
     fn shared_carveouts_kib(&self) -> &'static [u32];
+
+    /// Size in bytes of the QMDs this chip takes (allocate QMD slots of this size at [`crate::qmd::QMD_ALIGNMENT`]).
+    fn qmd_size_bytes(&self) -> usize {
+        self.qmd_version().size_bytes()
+    }
 
     /// Architecture family.
     fn arch(&self) -> Architecture {

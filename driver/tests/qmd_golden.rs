@@ -345,3 +345,26 @@ fn v05_cbank_valid_bits() {
         ],
     );
 }
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "does not fit")]
+fn unchecked_write_debug_asserts() {
+    let mut q = QmdV03_00::new();
+    // BARRIER_COUNT MW(767:763) is 5 bits.
+    q.set_unchecked(v03_00::fields::BARRIER_COUNT, 32);
+}
+
+#[test]
+fn unchecked_write_in_range_matches_checked() {
+    let mut a = QmdV05_00::new();
+    let mut b = QmdV05_00::new();
+    for def in QmdVersion::V05_00.fields() {
+        for (f, n) in def.fields().zip(1u32..) {
+            let v = n.wrapping_mul(0x9e37_79b9) & f.max();
+            a.set(f, v).unwrap();
+            b.set_unchecked(f, v);
+        }
+    }
+    assert_eq!(a, b);
+}

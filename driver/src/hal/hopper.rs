@@ -1,6 +1,8 @@
 //! Hopper: GH100 (sm_90, `HOPPER_COMPUTE_A`, `HOPPER_DMA_COPY_A`, `HOPPER_CHANNEL_GPFIFO_A`,
 //! `HOPPER_USERMODE_A`). GH100 exposes only `HOPPER_COMPUTE_A` (`g_gpu_class_list.c`), whose header defines both
-//! QMD V03_00 and V04_00; Mesa NAK fills V04_00 for it, and so does nvbare.
+//! QMD V03_00 and V04_00; Mesa NAK fills V04_00 for it, and so does nvbare. (tinygrad `ops_nv.py` has no Hopper
+//! compute path: it picks its compute class from Blackwell/Ada/Ampere only. What CUDA writes on Hopper is not
+//! checked here: no Hopper was available.)
 
 use super::*;
 

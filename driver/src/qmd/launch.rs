@@ -13,7 +13,12 @@ use super::{
 };
 use crate::error::{Error, Result};
 
-/// Completion semaphore of a launch: a 64-bit payload written to `address` after a system-scope membar.
+/// Unit the launch builder rounds the QMD shared-memory size up to (tinygrad `ops_nv.py` rounds to 128 bytes;
+/// it is also the unit of V05_00's `SHARED_MEMORY_SIZE_SHIFTED7`).
+pub const SHARED_MEMORY_GRANULARITY: u32 = 128;
+
+/// Completion semaphore of a launch: a 64-bit payload written to `address` after a system-scope membar
+/// ([`ReleaseSemaphore::write64`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaunchRelease {
     /// GPU VA, 8-byte aligned.
@@ -36,7 +41,9 @@ pub struct LaunchDesc {
     pub program_size: u32,
     /// Registers per thread (1..=255).
     pub register_count: u32,
-    /// Shared memory per CTA in bytes, as the QMD should reserve it (rounded up to 256 bytes here).
+    /// Shared memory per CTA in bytes, as the QMD should reserve it: for ptxas-compiled code this includes the
+    /// 1 KiB the system reserves per block ([`crate::hal::LaunchLimits::reserved_shared_per_block`]). Rounded
+    /// up to [`SHARED_MEMORY_GRANULARITY`] here.
     pub shared_mem_bytes: u32,
     /// SM shared-memory carve-out choice (see [`crate::hal::Hal::sm_shared_config`]).
     pub sm_shared: SmSharedConfig,
@@ -75,7 +82,11 @@ pub fn build_launch<Q: Qmd>(d: &LaunchDesc) -> Result<Q> {
                 value: v.into(),
             })
     };
-    let shared = round(d.shared_mem_bytes, 256, "shared memory size")?;
+    let shared = round(
+        d.shared_mem_bytes,
+        SHARED_MEMORY_GRANULARITY,
+        "shared memory size",
+    )?;
     let local = round(d.local_mem_per_thread, 16, "local memory size")?;
     let cb_size = round(d.cbank0_size, 16, "constant bank 0 size")?;
     if shared > d.sm_shared.max_bytes || d.sm_shared.target_bytes < shared {

@@ -28,7 +28,10 @@ pub mod v04_00;
 pub mod v05_00;
 
 pub use decode::{decode, DecodedField, DecodedQmd};
-pub use launch::{build_launch, AnyQmd, LaunchDesc, LaunchRelease};
+pub use launch::{build_launch, AnyQmd, LaunchDesc, LaunchRelease, SHARED_MEMORY_GRANULARITY};
+
+/// Required alignment of a QMD in GPU memory: `SEND_PCAS_A` and `DEPENDENT_QMD*_POINTER` take its address `>> 8`.
+pub const QMD_ALIGNMENT: u64 = 256;
 pub use v03_00::QmdV03_00;
 pub use v04_00::QmdV04_00;
 pub use v05_00::QmdV05_00;
@@ -538,7 +541,10 @@ pub struct ReleaseSemaphore {
 }
 
 impl ReleaseSemaphore {
-    /// A plain 64-bit payload write with a system-scope membar before it (what a fence needs).
+    /// A plain 64-bit payload write (`SEMAPHORE_TWO_WORDS`, `PAYLOAD64B`) with a system-scope membar before it
+    /// (what a fence needs). Unverified on hardware; tinygrad's working Ampere/Ada launches instead only set
+    /// `RELEASEn_ENABLE`, address and payload, i.e. the four-word structure (payload + timestamp, 16 bytes) with
+    /// no membar: see [`ReleaseSemaphore::with_timestamp`].
     pub const fn write64(address: u64, payload: u64) -> Self {
         ReleaseSemaphore {
             address,
@@ -548,6 +554,17 @@ impl ReleaseSemaphore {
             reduction: None,
             membar: ReleaseMembar::SysMembar,
             trap: TrapType::None,
+        }
+    }
+}
+
+impl ReleaseSemaphore {
+    /// The four-word release (payload, then a 64-bit timestamp at +8; 16-byte aligned), 64-bit payload, with a
+    /// system-scope membar.
+    pub const fn with_timestamp(address: u64, payload: u64) -> Self {
+        ReleaseSemaphore {
+            structure: SemaphoreStructure::FourWordsWithTimestamp,
+            ..ReleaseSemaphore::write64(address, payload)
         }
     }
 }
