@@ -368,3 +368,34 @@ fn unchecked_write_in_range_matches_checked() {
     }
     assert_eq!(a, b);
 }
+
+#[test]
+fn wide_values_report_the_field() {
+    let mut q = QmdV03_00::new();
+    // DEPENDENT_QMD0_POINTER MW(511:480) holds address >> 8 in 32 bits: 40-bit VAs.
+    let dep = DependentQmd {
+        qmd_address: 1 << 40,
+        action: DependentAction::Schedule,
+        prefetch: false,
+    };
+    match q.set_dependent_qmd(0, Some(dep)) {
+        Err(Error::QmdValueTooWide {
+            field: "DEPENDENT_QMD0_POINTER",
+            bits: 40,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    // SHADER_LOCAL_MEMORY_LOW_SIZE MW(759:736) is 24 bits of bytes.
+    match q.set_shader_local_memory(1 << 24, 0) {
+        Err(Error::QmdValueTooWide {
+            field: "SHADER_LOCAL_MEMORY_LOW_SIZE",
+            bits: 24,
+            ..
+        }) => {}
+        other => panic!("{other:?}"),
+    }
+    let d = decode(QmdVersion::V03_00, &q.to_bytes()).unwrap();
+    assert_eq!(d.value_of(v03_00::fields::QMD_MAJOR_VERSION), Some(3));
+    assert_eq!(d.value_of(v05_00::fields::QMD_MAJOR_VERSION), None);
+}

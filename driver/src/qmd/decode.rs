@@ -55,6 +55,14 @@ impl DecodedQmd {
         self.fields.iter().filter(|d| d.value != 0)
     }
 
+    /// Value of `field` (a constant from the version's `fields` table), if this QMD has it.
+    pub fn value_of(&self, field: Field) -> Option<u32> {
+        self.fields
+            .iter()
+            .find(|d| d.field == field)
+            .map(|d| d.value)
+    }
+
     /// Re-encode into words (fields, then the unmapped bits).
     pub fn encode(&self) -> Result<Vec<u32>> {
         let mut words = vec![0u32; self.version.layout().words];

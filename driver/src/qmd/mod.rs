@@ -767,8 +767,16 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
                 align,
             });
         }
-        self.set_u64(f.field, bytes >> f.shift)
-            .map_err(|_| f.field.too_wide(bytes))
+        let stored = u32::try_from(bytes >> f.shift)
+            .ok()
+            .filter(|&v| v <= f.field.max())
+            .ok_or(Error::QmdValueTooWide {
+                field: f.field.name,
+                index: f.field.index,
+                value: bytes,
+                bits: f.field.width() + f.shift,
+            })?;
+        self.set(f.field, stored)
     }
 
     /// Read a `_SHIFTEDn` field back as bytes.
@@ -1141,8 +1149,16 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
                 align: 256,
             });
         }
-        self.set_u64(pointer, dep.qmd_address >> 8)
-            .map_err(|_| pointer.too_wide(dep.qmd_address))?;
+        let stored = u32::try_from(dep.qmd_address >> 8)
+            .ok()
+            .filter(|&v| v <= pointer.max())
+            .ok_or(Error::QmdValueTooWide {
+                field: pointer.name,
+                index: None,
+                value: dep.qmd_address,
+                bits: pointer.width() + 8,
+            })?;
+        self.set(pointer, stored)?;
         self.set(d.action, dep.action.raw())?;
         self.set(d.prefetch, dep.prefetch.into())?;
         self.set(d.enable, 1)
