@@ -472,3 +472,35 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// Arbitrary launch descriptions never panic, on any version or through any chip's HAL: they build or
+    /// return a typed error, and whatever builds decodes with no unmapped bits.
+    #[test]
+    fn prop_any_launch_is_ok_or_error(
+        grid in any::<[u32; 3]>(), block in any::<[u32; 3]>(), program_va in any::<u64>(),
+        program_size in any::<u32>(), register_count in any::<u32>(), shared_mem_bytes in any::<u32>(),
+        sm in any::<[u32; 3]>(), local in any::<u32>(), cbank0_va in any::<u64>(), cbank0_size in any::<u32>(),
+        barrier_count in any::<u32>(), sass_version in any::<u8>(), rel in any::<Option<(u64, u64)>>(),
+        chip in 0usize..64,
+    ) {
+        let d = LaunchDesc {
+            grid, block, program_va, program_size, register_count, shared_mem_bytes,
+            sm_shared: SmSharedConfig { min_bytes: sm[0], max_bytes: sm[1], target_bytes: sm[2] },
+            local_mem_per_thread: local, cbank0_va, cbank0_size, barrier_count, sass_version,
+            release: rel.map(|(address, payload)| LaunchRelease { address, payload }),
+        };
+        for v in QmdVersion::ALL {
+            if let Ok(q) = AnyQmd::build(v, &d) {
+                prop_assert!(q.decode().unmapped.is_empty());
+            }
+        }
+        let chips = nvbare_driver::Chipset::ALL;
+        if let Ok(h) = nvbare_driver::hal::for_chipset(chips[chip % chips.len()]) {
+            let _ = h.build_launch_qmd(&d);
+            let _ = h.sm_shared_config(shared_mem_bytes);
+        }
+    }
+}

@@ -14,7 +14,7 @@
 //! Writes are checked: a value that does not fit its field returns [`Error::QmdValueTooWide`]. The
 //! `*_unchecked` fast path only `debug_assert!`s.
 //!
-//! [`decode`] turns QMD bytes back into every field with its value (and enum name) for each version.
+//! [`decode()`] turns QMD bytes back into every field with its value (and enum name) for each version.
 //!
 //! Encoding is unit-tested against the header bit ranges; it is **unverified on hardware**.
 
@@ -1327,7 +1327,7 @@ macro_rules! qmd_struct {
         }
 
         impl std::fmt::Display for $name {
-            /// Every field with its value (see [`crate::qmd::decode`]).
+            /// Every field with its value (see [`crate::qmd::decode()`]).
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 std::fmt::Display::fmt(&$crate::qmd::decode::decode_words(<$name as $crate::qmd::Qmd>::LAYOUT.version, &self.words), f)
             }
