@@ -101,3 +101,56 @@ fn decode_prints_names_and_fields() {
         ]
     );
 }
+
+/// A QMD hook that reports what it was given, to check the decoder's QMD plumbing.
+struct Recorder;
+
+impl nvbare_driver::push::decode::QmdDecoder for Recorder {
+    fn decode_inline(
+        &self,
+        class: &'static nvbare_driver::class::ClassDesc,
+        words: &[u32],
+    ) -> Option<nvbare_driver::push::decode::QmdDecoded> {
+        Some(nvbare_driver::push::decode::QmdDecoded {
+            version: format!("inline-{}", class.short).into(),
+            fields: vec![("WORDS".into(), words.len() as u64), ("SUM".into(), words.iter().map(|&w| u64::from(w)).sum())],
+        })
+    }
+    fn decode_at(
+        &self,
+        class: &'static nvbare_driver::class::ClassDesc,
+        address: u64,
+    ) -> Option<nvbare_driver::push::decode::QmdDecoded> {
+        Some(nvbare_driver::push::decode::QmdDecoded {
+            version: format!("at-{}", class.short).into(),
+            fields: vec![("ADDRESS".into(), address)],
+        })
+    }
+}
+
+#[test]
+fn inline_qmd_and_pcas_reach_the_hook() {
+    let mut buf = [0u32; 128];
+    let mut pb = PushBuffer::new(&mut buf);
+    let c = pb.bind::<cbc0::Class>(Subchannel::new(1).unwrap()).unwrap();
+    pb.push(c, cbc0::SetInlineQmdAddressA { qmd_address_shifted8_upper: 0x2, ..Default::default() }).unwrap();
+    pb.push(c, cbc0::SetInlineQmdAddressB { qmd_address_shifted8_lower: 0x10 }).unwrap();
+    let qmd: Vec<u32> = (1..=64).collect();
+    pb.push_array::<cbc0::LoadInlineQmdData>(c, 0, &qmd).unwrap();
+    pb.push(c, cbc0::SendPcasA { qmd_address_shifted8: 0x0200_0010 }).unwrap();
+    // words: 0-1 SET_OBJECT, 2 IMMD ADDRESS_A, 3 IMMD ADDRESS_B, 4 INC header + 5..=68 QMD, 69-70 SEND_PCAS_A.
+    // Inline address: ((0x2 << 32) | 0x10) << 8 = 0x200_0000_1000; PCAS: 0x0200_0010 << 8 = 0x2_0000_1000.
+    let items = Decoder::new().qmd_decoder(&Recorder).decode(pb.words());
+    let qmds: Vec<String> = items
+        .iter()
+        .filter(|i| matches!(i, Item::InlineQmd { .. } | Item::QmdAt { .. }))
+        .map(|i| i.to_string())
+        .collect();
+    assert_eq!(
+        qmds,
+        vec![
+            "0005: inline QMD for CBC0: 64 words at 0x20000001000 QMD inline-CBC0\n                 WORDS = 0x40\n                 SUM = 0x820".to_string(),
+            "0070: CBC0 launches QMD at 0x200001000 QMD at-CBC0\n                 ADDRESS = 0x200001000".to_string(),
+        ]
+    );
+}

@@ -346,8 +346,10 @@ impl<'a> PushBuffer<'a> {
             let count = u32::try_from(chunk.len()).unwrap_or(hdr::COUNT_MASK);
             let o = Open { at: self.len, op: chunk_op, subc: subc.get(), offset: off, count };
             self.put(header_word(chunk_op, o.subc, off, count));
-            for &w in chunk {
-                self.put(w);
+            let end = self.len + chunk.len();
+            if let Some(dst) = self.buf.get_mut(self.len..end) {
+                dst.copy_from_slice(chunk);
+                self.len = end;
             }
             self.open = Some(o);
             match chunk_op {
