@@ -341,9 +341,9 @@ fn gpfifo_golden() {
     };
     assert_eq!(e.encode().unwrap(), [0xffff_fffd, 0xffff_feff]);
     assert_eq!(GpEntry::decode(e.encode().unwrap()), e);
-    let c = GpEntry::Control { opcode: Opcode::SetPbSegmentExtendedBase, operand: 0x1234_00, sync: Sync::Proceed };
-    assert_eq!(c.encode().unwrap(), [0x1234_00, 4]);
-    assert_eq!(GpEntry::decode([0x1234_00, 4]), c);
+    let c = GpEntry::Control { opcode: Opcode::SetPbSegmentExtendedBase, operand: 0x0012_3400, sync: Sync::Proceed };
+    assert_eq!(c.encode().unwrap(), [0x0012_3400, 4]);
+    assert_eq!(GpEntry::decode([0x0012_3400, 4]), c);
     assert!(matches!(GpEntry::segment(0x100_0000_0000, 1), Err(Error::GpEntryOutOfRange { what: "address", .. })));
     assert!(matches!(GpEntry::segment(0x1002, 1), Err(Error::GpEntryOutOfRange { what: "address", .. })));
     assert!(matches!(GpEntry::segment(0x1000, 0), Err(Error::GpEntryOutOfRange { what: "length", .. })));

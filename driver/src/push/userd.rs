@@ -86,9 +86,9 @@ pub const fn userd_layout(host_class: u32) -> Option<UserdLayout> {
 }
 
 /// Next GP_PUT value after writing `n` entries at index `put` of a ring of `entries` entries.
-pub const fn advance_gp_put(put: u32, n: u32, entries: u32) -> Option<u32> {
+pub fn advance_gp_put(put: u32, n: u32, entries: u32) -> Option<u32> {
     if entries == 0 || put >= entries {
         return None;
     }
-    Some(((put as u64 + n as u64) % entries as u64) as u32)
+    u32::try_from((u64::from(put) + u64::from(n)) % u64::from(entries)).ok()
 }
