@@ -242,6 +242,15 @@ fn compute_golden() {
         cdc0::InvalidateShaderCachesNoWfi { instruction: true, global_data: true, constant: false }.to_word(),
         0x11
     );
+    // "#define NVCEC0_SEND_SIGNALING_PCAS2_B_PCAS_ACTION_INVALIDATE_COPY_SCHEDULE 0x00000003" (3:0),
+    // "_SELECT 13:8" = 1, "_OFFSET_MINUS_ONE 23:14" = 2
+    let w = cec0::SendSignalingPcas2B {
+        pcas_action: cec0::SendSignalingPcas2BPcasAction::InvalidateCopySchedule,
+        select: 1,
+        offset_minus_one: 2,
+    }
+    .to_word();
+    assert_eq!(w, 3 | (1 << 8) | (2 << 14));
     // "#define NVCEC0_LOAD_INLINE_QMD_DATA(i) (0x0320+(i)*4)"
     assert_eq!(cec0::LoadInlineQmdData::DESC.element_offset(3), Some(0x32c));
     // Blackwell compute has no SET_QMD_VIRTUALIZATION_BASE in clcdc0.h/clcec0.h

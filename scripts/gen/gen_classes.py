@@ -129,10 +129,8 @@ def parse(path, prefix):
                 if best is not None:
                     methods[cur]["fields"][best]["values"].append((rest[len(best) + 1:], v, None))
                     continue
-                if rest in methods or any(rest.startswith(k) for k in ()):
-                    pass
-                # a numeric define under the current method that is no value: a new method only if it
-                # looks like a method offset (multiple of 4); else ignore
+                # a numeric define under the current method that names no field value: a new method
+                # only if it looks like a method offset (multiple of 4); else ignore
                 if v % 4 != 0 or name in methods:
                     continue
             if v % 4 != 0:
@@ -347,6 +345,8 @@ def emit(cid, kind, hdr, src, class_name, chosen):
             doc += f", array of {m['count']}, stride {m['stride']}"
         doc += ")."
         w(f"/// {doc}")
+        if m.get("count_src"):
+            w(f"/// Array length: {m['count_src']}.")
         if m["src"]:
             w(f"/// Inherited from {m['src']}: the published header of this class omits it; unverified on this class.")
         w("#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]")
@@ -511,9 +511,6 @@ def main():
         # what a child inherits: this class's chosen methods (with their own inheritance marks)
         by = {m["name"]: m for m in chosen}
         srcs = {m["name"]: (m["src"] or hdr) for m in chosen}
-        for m in chosen:
-            for f in m["fields"].values():
-                f["src"] = f["src"]  # keep
         done[cid] = (by, srcs)
         text = emit(cid, kind, hdr, src, class_name, [dict(m) for m in chosen])
         with open(os.path.join(out_dir, cid.lower() + ".rs"), "w") as fh:

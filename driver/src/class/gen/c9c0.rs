@@ -1102,6 +1102,7 @@ impl Method for SetInlineQmdAddressB {
 }
 
 /// `NVC9C0_LOAD_INLINE_QMD_DATA` (method 0x0320, array of 120, stride 4).
+/// Array length: no __SIZE_1 in the header: extent up to the next method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct LoadInlineQmdData {
     /// `V` bits 31:0
