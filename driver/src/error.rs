@@ -40,4 +40,7 @@ pub enum Error {
     /// A GPFIFO entry that cannot be encoded (address/length out of range).
     #[error("GPFIFO entry: {what} {value:#x} out of range")]
     GpEntryOutOfRange { what: &'static str, value: u64 },
+    /// An address that must be aligned is not.
+    #[error("{what} address {address:#x} is not {align}-byte aligned")]
+    UnalignedAddress { what: &'static str, address: u64, align: u64 },
 }

@@ -16,6 +16,7 @@
 //! tables: those encodings are unverified on the newer class.
 
 pub mod gen;
+pub mod seq;
 
 pub use gen::{c56f, c6b5, c6c0, c7b5, c7c0, c86f, c8b5, c96f, c9b5, c9c0, ca6f, cab5, cbc0, cdc0, cec0};
 

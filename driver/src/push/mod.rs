@@ -240,6 +240,24 @@ impl<'a> PushBuffer<'a> {
         self.open = None;
     }
 
+    /// Runs `f`; if it fails, the pushbuffer is put back as it was before (length, open header and
+    /// the open header's word), so a multi-method sequence is all-or-nothing.
+    pub fn atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        let (len, open) = (self.len, self.open);
+        let header = open.and_then(|o| self.buf.get(o.at).copied());
+        let r = f(self);
+        if r.is_err() {
+            self.len = len;
+            self.open = open;
+            if let (Some(o), Some(w)) = (open, header) {
+                if let Some(slot) = self.buf.get_mut(o.at) {
+                    *slot = w;
+                }
+            }
+        }
+        r
+    }
+
     #[inline]
     fn reserve(&self, n: usize) -> Result<(), Error> {
         let available = self.remaining();
