@@ -117,6 +117,7 @@ fn every_method_and_field_round_trips() {
             }
         }
     }
+    eprintln!("round trip: {cases} cases over {} classes", ALL.len());
     // 15 classes; make sure the loop really ran over all of them.
     assert_eq!(ALL.len(), 15);
     assert!(cases > 1000, "only {cases} cases");
