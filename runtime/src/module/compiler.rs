@@ -127,8 +127,12 @@ fn open_path(spec: &LibSpec, path: &Path) -> Result<Library> {
 
 /// Opens the first candidate; bare sonames that fail to load count as "not found", not as load errors.
 fn open_first(spec: &LibSpec) -> Result<(Library, PathBuf)> {
+    open_in(spec, candidates(spec))
+}
+
+fn open_in(spec: &LibSpec, candidates: Vec<PathBuf>) -> Result<(Library, PathBuf)> {
     let mut searched = Vec::new();
-    for path in candidates(spec) {
+    for path in candidates {
         let bare = path.components().count() == 1;
         if bare {
             match open_path(spec, &path) {
@@ -239,6 +243,11 @@ impl Drop for Program<'_> {
 }
 
 impl Nvrtc {
+    /// Every path [`Nvrtc::load`] would try, in order (reads the environment now).
+    pub fn search_paths() -> Vec<PathBuf> {
+        candidates(&NVRTC)
+    }
+
     /// Finds and loads NVRTC (see the module documentation for the search order).
     pub fn load() -> Result<Self> {
         let (lib, path) = open_first(&NVRTC)?;
@@ -444,6 +453,11 @@ fn jit_message(code: c_int) -> &'static str {
 }
 
 impl NvJitLink {
+    /// Every path [`NvJitLink::load`] would try, in order (reads the environment now).
+    pub fn search_paths() -> Vec<PathBuf> {
+        candidates(&NVJITLINK)
+    }
+
     /// Finds and loads nvJitLink (see the module documentation for the search order).
     pub fn load() -> Result<Self> {
         let (lib, path) = open_first(&NVJITLINK)?;
@@ -590,6 +604,15 @@ mod tests {
         let c = candidates(&NVRTC);
         assert!(c.iter().any(|p| p == Path::new("/usr/local/cuda/lib64/libnvrtc.so.13")));
         assert_eq!(c.last().map(PathBuf::as_path), Some(Path::new("libnvrtc.so")));
+    }
+
+    #[test]
+    fn nothing_found_lists_every_place_searched() {
+        let list = vec![PathBuf::from("/nonexistent/a/libnvrtc.so.13"), PathBuf::from("/nonexistent/b/libnvrtc.so")];
+        let err = open_in(&NVRTC, list).unwrap_err();
+        assert!(matches!(err, Error::CompilerNotFound { library: "NVRTC", ref searched } if searched.len() == 2));
+        let msg = err.to_string();
+        assert!(msg.contains("/nonexistent/a/libnvrtc.so.13") && msg.contains("/nonexistent/b/libnvrtc.so"), "{msg}");
     }
 
     #[test]
