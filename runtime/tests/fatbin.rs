@@ -523,3 +523,45 @@ fn real_fatbin_mutations_never_panic() {
         }
     }
 }
+
+#[test]
+fn malformed_host_elf_is_a_typed_error() {
+    // The synthetic host ELF seed of the fuzz target: .nv_fatbin + .nvFatBinSegment, 4 section headers.
+    let good = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz-fatbin/seeds/fatbin/host-elf")).unwrap();
+    assert_eq!(Fatbin::parse(&good).unwrap().wrappers[0].container, Some(0));
+    let shoff = usize::try_from(u64::from_le_bytes(good[0x28..0x30].try_into().unwrap())).unwrap();
+    let patched = |at: usize, bytes: &[u8]| {
+        let mut d = good.clone();
+        d[at..at + bytes.len()].copy_from_slice(bytes);
+        Fatbin::parse(&d).map(|_| ())
+    };
+    let typed = |r: nvbare::Result<()>| {
+        let e = r.unwrap_err();
+        assert!(
+            matches!(e, Error::FatbinBadField { .. } | Error::FatbinTruncated { .. } | Error::FatbinNotFatbin { .. } | Error::FatbinBadMagic { .. }),
+            "{e:?}"
+        );
+    };
+    // Section header table offset near u64::MAX, past the end, and a too-small entry size.
+    typed(patched(0x28, &(u64::MAX - 8).to_le_bytes()));
+    typed(patched(0x28, &(1u64 << 32).to_le_bytes()));
+    typed(patched(0x3a, &8u16.to_le_bytes()));
+    // Section name table index out of range.
+    typed(patched(0x3e, &9u16.to_le_bytes()));
+    // .nv_fatbin (section 2) and .nvFatBinSegment (section 3) with offsets/sizes out of range or overflowing.
+    for sec in [2usize, 3] {
+        let h = shoff + sec * 64;
+        typed(patched(h + 0x18, &(u64::MAX - 3).to_le_bytes()));
+        typed(patched(h + 0x20, &u64::MAX.to_le_bytes()));
+        typed(patched(h + 0x20, &4096u64.to_le_bytes()));
+    }
+    // A wrapper pointing inside .nv_fatbin but not at a container.
+    let wrap_off = usize::try_from(u64::from_le_bytes(good[shoff + 3 * 64 + 0x18..shoff + 3 * 64 + 0x20].try_into().unwrap())).unwrap();
+    typed(patched(wrap_off + 8, &0x10008u64.to_le_bytes()));
+    // Big-endian and unknown ELF class.
+    typed(patched(5, &[2]));
+    typed(patched(4, &[7]));
+    // A CUBIN (e_machine EM_CUDA) is not a fatbin.
+    let e = patched(18, &190u16.to_le_bytes()).unwrap_err();
+    assert!(matches!(e, Error::FatbinNotFatbin { .. }), "{e:?}");
+}

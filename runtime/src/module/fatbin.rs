@@ -604,6 +604,8 @@ impl<'a> Fatbin<'a> {
             if s.name != b".nvFatBinSegment" || s.is_nobits {
                 continue;
             }
+            // Bounds first: every wrapper offset below then lies inside the input.
+            b.slice("ELF .nvFatBinSegment section", s.offset, s.size)?;
             let count = s.size / WRAPPER_LEN;
             for i in 0..count {
                 let w = s.offset + i * WRAPPER_LEN;
@@ -758,6 +760,7 @@ mod host_elf {
             let at = i
                 .checked_mul(self.shentsize)
                 .and_then(|o| o.checked_add(self.shoff))
+                .filter(|&at| at <= b.len())
                 .ok_or(Error::FatbinBadField { what: "ELF section header offset", offset: 0, value: self.shoff })?;
             if self.class64 {
                 Ok((
@@ -827,6 +830,9 @@ mod host_elf {
         }
         for i in 0..u64::from(phnum) {
             let at = phoff.checked_add(i.checked_mul(u64::from(phentsize))?)?;
+            if at > b.len() {
+                return None;
+            }
             let (off, filesz) = if elf.class64 {
                 (b.u64("", at + 8).ok()?, b.u64("", at + 0x20).ok()?)
             } else {
