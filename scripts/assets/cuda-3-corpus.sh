@@ -5,7 +5,7 @@
 #   DIR/cuda/corpus/<ver>/sm_XX/<name>.cubin    ver = 13 (ELF ABI v8) and 12.9 (v7 for sm < 100, v8 for sm >= 100)
 #   DIR/cuda/corpus/<ver>/.stamp                hash of the sources and this script; a mismatch rebuilds
 #
-# cluster.cu is compiled only for sm_90 and newer. Idempotent; a no-op when cached.
+# cluster.cu is compiled only for sm_90 and newer; memory.cu and printf.cu also as -rdc (<name>_rdc.cubin). Idempotent; a no-op when cached.
 # Usage: cuda-3-corpus.sh DIR
 set -euo pipefail
 DIR=${1:?usage: cuda-3-corpus.sh DIR}
@@ -38,6 +38,10 @@ build() {
             local name; name=$(basename "$cu" .cu)
             if [[ $name == cluster* && $sm -lt 90 ]]; then continue; fi
             python3 "$COMPILE" "$lib" "$arch" "$cu" "$out/$arch/$name.cubin"
+        done
+        # Relocatable (-rdc) images: code relocations (R_CUDA_ABS32_LO_32/HI_32...) the whole-program ones lack.
+        for name in memory printf; do
+            python3 "$COMPILE" "$lib" "$arch" "$SRC/$name.cu" "$out/$arch/${name}_rdc.cubin" -rdc=true
         done
     done
     echo "$stamp" > "$out/.stamp"

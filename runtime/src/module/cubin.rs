@@ -7,7 +7,9 @@
 //!   bits 8-15. CUDA 12.9 marks `sm_XXa` with `e_flags` bit 0x8; CUDA 13 leaves `e_flags` alone and sets
 //!   `EICOMPAT_ATTR_CUDA_ACCELERATOR_TARGET` (id 9) to 1 in `.nv.compat`.
 
-use super::elf::{self, malformed, Elf, Section, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, SHT_REL, SHT_RELA};
+use super::elf::{
+    self, malformed, Elf, Section, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, SHT_REL, SHT_RELA,
+};
 use super::nvinfo::{self, AttrId, Attribute, Format, ParamInfo};
 use crate::error::{Error, Result};
 
@@ -31,7 +33,12 @@ pub struct SmArch {
 
 impl std::fmt::Display for SmArch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sm_{}{}", self.sm, if self.arch_specific { "a" } else { "" })
+        write!(
+            f,
+            "sm_{}{}",
+            self.sm,
+            if self.arch_specific { "a" } else { "" }
+        )
     }
 }
 
@@ -120,7 +127,12 @@ pub struct RawAttribute {
 
 impl RawAttribute {
     fn from(a: &Attribute<'_>) -> Self {
-        RawAttribute { id: a.id, format: a.format, value: a.value, payload: a.payload.to_vec() }
+        RawAttribute {
+            id: a.id,
+            format: a.format,
+            value: a.value,
+            payload: a.payload.to_vec(),
+        }
     }
 
     /// `EIATTR_*` name without the prefix, if known.
@@ -172,7 +184,10 @@ pub struct Cubin<'a> {
 }
 
 fn unsupported(what: &'static str, found: impl std::fmt::Display) -> Error {
-    Error::UnsupportedCubin { what, found: found.to_string() }
+    Error::UnsupportedCubin {
+        what,
+        found: found.to_string(),
+    }
 }
 
 fn section_offset(s: &Section) -> usize {
@@ -208,7 +223,10 @@ const STT_FUNC: u8 = 2;
 
 fn dims(a: &Attribute<'_>) -> Result<[u32; 3]> {
     if a.payload.len() != 12 {
-        return Err(malformed("dimension attribute payload is not 12 bytes", a.offset));
+        return Err(malformed(
+            "dimension attribute payload is not 12 bytes",
+            a.offset,
+        ));
     }
     Ok([a.word(0)?, a.word(1)?, a.word(2)?])
 }
@@ -219,12 +237,20 @@ impl<'a> Cubin<'a> {
         let elf = Elf::parse(data)?;
         let h = elf.header;
         if h.machine != elf::EM_CUDA {
-            return Err(unsupported("ELF machine (expected EM_CUDA = 190)", h.machine));
+            return Err(unsupported(
+                "ELF machine (expected EM_CUDA = 190)",
+                h.machine,
+            ));
         }
         let layout = match (h.os_abi, h.abi_version) {
             (0x33, 7) => ElfLayout::V7,
             (0x41, 8) => ElfLayout::V8,
-            (abi, ver) => return Err(unsupported("CUBIN OS ABI / ABI version (expected 0x33/7 or 0x41/8)", format!("{abi:#x}/{ver}"))),
+            (abi, ver) => {
+                return Err(unsupported(
+                    "CUBIN OS ABI / ABI version (expected 0x33/7 or 0x41/8)",
+                    format!("{abi:#x}/{ver}"),
+                ))
+            }
         };
         let relocatable = match h.file_type {
             elf::ET_EXEC => false,
@@ -235,7 +261,11 @@ impl<'a> Cubin<'a> {
         let mut roles = Vec::with_capacity(elf.sections.len());
         let mut names = Vec::with_capacity(elf.sections.len());
         for s in &elf.sections {
-            let name = if s.index == 0 { "" } else { elf.section_name(s)? };
+            let name = if s.index == 0 {
+                ""
+            } else {
+                elf.section_name(s)?
+            };
             roles.push(role_of(name, s));
             names.push(name);
         }
@@ -244,18 +274,26 @@ impl<'a> Cubin<'a> {
         let mut module_info: Vec<Attribute<'a>> = Vec::new();
         for (s, name) in elf.sections.iter().zip(&names) {
             if *name == ".nv.compat" {
-                compat_attributes = nvinfo::parse(elf.section_data(s)?)?.iter().map(RawAttribute::from).collect();
+                compat_attributes = nvinfo::parse(elf.section_data(s)?)?
+                    .iter()
+                    .map(RawAttribute::from)
+                    .collect();
             } else if *name == ".nv.info" {
                 module_info.extend(nvinfo::parse(elf.section_data(s)?)?);
             }
         }
 
         let arch = match layout {
-            ElfLayout::V7 => SmArch { sm: h.flags & 0xff, arch_specific: h.flags & 0x800 != 0 },
+            ElfLayout::V7 => SmArch {
+                sm: h.flags & 0xff,
+                arch_specific: h.flags & 0x800 != 0,
+            },
             ElfLayout::V8 => SmArch {
                 sm: h.flags >> 8 & 0xff,
                 arch_specific: h.flags & 0x8 != 0
-                    || compat_attributes.iter().any(|a| a.id == AttrId::COMPAT_ACCELERATOR_TARGET && a.value == 1),
+                    || compat_attributes
+                        .iter()
+                        .any(|a| a.id == AttrId::COMPAT_ACCELERATOR_TARGET && a.value == 1),
             },
         };
 
@@ -267,25 +305,50 @@ impl<'a> Cubin<'a> {
                 continue;
             }
             let text_section = usize::from(sym.section);
-            let text = elf.section_by_index(text_section).ok_or_else(|| malformed("kernel symbol's section index out of range", 0))?;
+            let text = elf
+                .section_by_index(text_section)
+                .ok_or_else(|| malformed("kernel symbol's section index out of range", 0))?;
             if roles.get(text_section) != Some(&SectionRole::Code) {
-                return Err(malformed("kernel symbol is not in a .text section", section_offset(text)));
+                return Err(malformed(
+                    "kernel symbol is not in a .text section",
+                    section_offset(text),
+                ));
             }
             let name = elf.symbol_name(&sym)?.to_string();
             kernels.push(Self::kernel(&elf, &names, &module_info, i, name, text)?);
         }
         let module_attributes = module_info
             .iter()
-            .filter(|a| !kernel_record_symbol(a).is_some_and(|sym| kernels.iter().any(|k| k.symbol == sym)))
+            .filter(|a| {
+                !kernel_record_symbol(a).is_some_and(|sym| kernels.iter().any(|k| k.symbol == sym))
+            })
             .map(RawAttribute::from)
             .collect();
-        Ok(Cubin { elf, layout, arch, relocatable, kernels, module_attributes, compat_attributes, roles })
+        Ok(Cubin {
+            elf,
+            layout,
+            arch,
+            relocatable,
+            kernels,
+            module_attributes,
+            compat_attributes,
+            roles,
+        })
     }
 
-    fn kernel(elf: &Elf<'a>, names: &[&str], module_info: &[Attribute<'a>], symbol: usize, name: String, text: &Section) -> Result<Kernel> {
+    fn kernel(
+        elf: &Elf<'a>,
+        names: &[&str],
+        module_info: &[Attribute<'a>],
+        symbol: usize,
+        name: String,
+        text: &Section,
+    ) -> Result<Kernel> {
         let sym = elf.symbol(symbol)?;
         let find = |prefix: &str| -> Option<usize> {
-            names.iter().position(|n| n.strip_prefix(prefix).is_some_and(|rest| rest == name))
+            names
+                .iter()
+                .position(|n| n.strip_prefix(prefix).is_some_and(|rest| rest == name))
         };
         let mut k = Kernel {
             name: name.clone(),
@@ -341,7 +404,10 @@ impl<'a> Cubin<'a> {
         let Some(info) = find(".nv.info.") else {
             return Ok(k);
         };
-        let info_section = elf.sections.get(info).ok_or_else(|| malformed("section index", 0))?;
+        let info_section = elf
+            .sections
+            .get(info)
+            .ok_or_else(|| malformed("section index", 0))?;
         let attrs = nvinfo::parse(elf.section_data(info_section)?)?;
         let mut params = Vec::new();
         for a in &attrs {
@@ -362,7 +428,8 @@ impl<'a> Cubin<'a> {
                 AttrId::EXIT_INSTR_OFFSETS => k.exit_offsets = a.words()?,
                 AttrId::EXTERNS => {
                     for idx in a.words()? {
-                        let idx = usize::try_from(idx).map_err(|_| malformed("EXTERNS symbol index", a.offset))?;
+                        let idx = usize::try_from(idx)
+                            .map_err(|_| malformed("EXTERNS symbol index", a.offset))?;
                         let s = elf.symbol(idx)?;
                         k.externs.push(elf.symbol_name(&s)?.to_string());
                     }
@@ -374,12 +441,20 @@ impl<'a> Cubin<'a> {
         params.sort_by_key(|p| p.ordinal);
         k.params = params
             .iter()
-            .map(|p| Param { ordinal: p.ordinal, offset: p.offset, size: p.size, log_alignment: p.log_alignment })
+            .map(|p| Param {
+                ordinal: p.ordinal,
+                offset: p.offset,
+                size: p.size,
+                log_alignment: p.log_alignment,
+            })
             .collect();
         for p in &k.params {
             let end = u32::from(p.offset) + u32::from(p.size);
             if end > k.param_bytes {
-                return Err(malformed("kernel parameter extends past CBANK_PARAM_SIZE", section_offset(info_section)));
+                return Err(malformed(
+                    "kernel parameter extends past CBANK_PARAM_SIZE",
+                    section_offset(info_section),
+                ));
             }
         }
         Ok(k)
@@ -392,7 +467,10 @@ impl<'a> Cubin<'a> {
 
     /// Sections with a role the loader places in device memory, with their names.
     pub fn sections_with_role(&self, role: SectionRole) -> impl Iterator<Item = &Section> + '_ {
-        self.elf.sections.iter().filter(move |s| self.roles.get(s.index) == Some(&role))
+        self.elf
+            .sections
+            .iter()
+            .filter(move |s| self.roles.get(s.index) == Some(&role))
     }
 
     /// Every relocation section (`SHT_REL`/`SHT_RELA`) with its name and entry count.
@@ -400,7 +478,10 @@ impl<'a> Cubin<'a> {
         let mut out = Vec::new();
         for s in &self.elf.sections {
             if s.kind == SHT_REL || s.kind == SHT_RELA {
-                out.push((self.elf.section_name(s)?.to_string(), self.elf.relocations(s)?.len()));
+                out.push((
+                    self.elf.section_name(s)?.to_string(),
+                    self.elf.relocations(s)?.len(),
+                ));
             }
         }
         Ok(out)
@@ -408,12 +489,17 @@ impl<'a> Cubin<'a> {
 
     /// Total size of `.nv.global` and `.nv.global.init`.
     pub fn global_bytes(&self) -> u64 {
-        self.sections_with_role(SectionRole::Global).chain(self.sections_with_role(SectionRole::GlobalInit)).map(|s| s.size).sum()
+        self.sections_with_role(SectionRole::Global)
+            .chain(self.sections_with_role(SectionRole::GlobalInit))
+            .map(|s| s.size)
+            .sum()
     }
 
     /// Size of module constant bank `n` (`.nv.constant<n>`), if present.
     pub fn const_bank_bytes(&self, n: u8) -> Option<u64> {
-        self.sections_with_role(SectionRole::ConstBank(n)).next().map(|s| s.size)
+        self.sections_with_role(SectionRole::ConstBank(n))
+            .next()
+            .map(|s| s.size)
     }
 
     /// Whether `s` occupies device memory in a loaded image.
@@ -421,7 +507,12 @@ impl<'a> Cubin<'a> {
         s.flags & SHF_ALLOC != 0
             && matches!(
                 self.roles.get(s.index),
-                Some(SectionRole::Code | SectionRole::ConstBank(_) | SectionRole::GlobalInit | SectionRole::Global)
+                Some(
+                    SectionRole::Code
+                        | SectionRole::ConstBank(_)
+                        | SectionRole::GlobalInit
+                        | SectionRole::Global
+                )
             )
             && (s.kind != SHT_NOBITS || self.roles.get(s.index) == Some(&SectionRole::Global))
     }
@@ -431,7 +522,9 @@ impl<'a> Cubin<'a> {
 /// `u32 symbol, u32 value`), the symbol index.
 fn kernel_record_symbol(a: &Attribute<'_>) -> Option<usize> {
     match a.id {
-        AttrId::REGCOUNT | AttrId::FRAME_SIZE | AttrId::MIN_STACK_SIZE | AttrId::MAX_STACK_SIZE if a.payload.len() == 8 => {
+        AttrId::REGCOUNT | AttrId::FRAME_SIZE | AttrId::MIN_STACK_SIZE | AttrId::MAX_STACK_SIZE
+            if a.payload.len() == 8 =>
+        {
             a.word(0).ok().and_then(|w| usize::try_from(w).ok())
         }
         _ => None,

@@ -29,11 +29,19 @@ const SHDR_SIZE: usize = 64;
 const SYM_SIZE: usize = 24;
 
 pub(crate) fn malformed(what: &'static str, offset: usize) -> Error {
-    Error::MalformedCubin { what, offset: u64::try_from(offset).unwrap_or(u64::MAX) }
+    Error::MalformedCubin {
+        what,
+        offset: u64::try_from(offset).unwrap_or(u64::MAX),
+    }
 }
 
 /// Bounds-checked little-endian reads from a byte slice.
-pub(crate) fn bytes_at<'a>(data: &'a [u8], off: usize, len: usize, what: &'static str) -> Result<&'a [u8]> {
+pub(crate) fn bytes_at<'a>(
+    data: &'a [u8],
+    off: usize,
+    len: usize,
+    what: &'static str,
+) -> Result<&'a [u8]> {
     let end = off.checked_add(len).ok_or_else(|| malformed(what, off))?;
     data.get(off..end).ok_or_else(|| malformed(what, off))
 }
@@ -172,10 +180,16 @@ impl<'a> Elf<'a> {
             return Err(malformed("missing ELF magic", 0));
         }
         if ident[4] != 2 {
-            return Err(Error::UnsupportedCubin { what: "ELF class (only 64-bit CUBINs)", found: ident[4].to_string() });
+            return Err(Error::UnsupportedCubin {
+                what: "ELF class (only 64-bit CUBINs)",
+                found: ident[4].to_string(),
+            });
         }
         if ident[5] != 1 {
-            return Err(Error::UnsupportedCubin { what: "ELF data encoding (only little-endian)", found: ident[5].to_string() });
+            return Err(Error::UnsupportedCubin {
+                what: "ELF data encoding (only little-endian)",
+                found: ident[5].to_string(),
+            });
         }
         bytes_at(data, 0, EHDR_SIZE, "file shorter than the ELF header")?;
         let header = Header {
@@ -192,8 +206,15 @@ impl<'a> Elf<'a> {
         if shnum != 0 && shentsize != SHDR_SIZE {
             return Err(malformed("e_shentsize is not 64", 58));
         }
-        let table_len = shnum.checked_mul(SHDR_SIZE).ok_or_else(|| malformed("section table size overflows", 60))?;
-        bytes_at(data, shoff, table_len, "section header table outside the file")?;
+        let table_len = shnum
+            .checked_mul(SHDR_SIZE)
+            .ok_or_else(|| malformed("section table size overflows", 60))?;
+        bytes_at(
+            data,
+            shoff,
+            table_len,
+            "section header table outside the file",
+        )?;
         let mut sections = Vec::with_capacity(shnum);
         for index in 0..shnum {
             let at = shoff + index * SHDR_SIZE; // in bounds: checked above
@@ -224,14 +245,27 @@ impl<'a> Elf<'a> {
             return Err(malformed("e_shstrndx is not a section", 62));
         };
         let symtab = sections.iter().position(|s| s.kind == SHT_SYMTAB);
-        let elf = Elf { data, header, sections, shstrtab, symtab };
+        let elf = Elf {
+            data,
+            header,
+            sections,
+            shstrtab,
+            symtab,
+        };
         if let Some(i) = symtab {
             let s = elf.sections[i];
             if s.entsize != SYM_SIZE as u64 {
-                return Err(malformed("symbol table entry size is not 24", elf.shdr_offset(i)));
+                return Err(malformed(
+                    "symbol table entry size is not 24",
+                    elf.shdr_offset(i),
+                ));
             }
-            elf.section_by_index(usize::try_from(s.link).map_err(|_| malformed("bad symtab link", 0))?)
-                .ok_or_else(|| malformed("symbol table links to no string table", elf.shdr_offset(i)))?;
+            elf.section_by_index(
+                usize::try_from(s.link).map_err(|_| malformed("bad symtab link", 0))?,
+            )
+            .ok_or_else(|| {
+                malformed("symbol table links to no string table", elf.shdr_offset(i))
+            })?;
         }
         Ok(elf)
     }
@@ -263,12 +297,31 @@ impl<'a> Elf<'a> {
 
     /// A NUL-terminated string at `offset` in string-table section `strtab`.
     pub fn string(&self, strtab: usize, offset: u32) -> Result<&'a str> {
-        let s = self.sections.get(strtab).ok_or_else(|| malformed("string table index out of range", 0))?;
+        let s = self
+            .sections
+            .get(strtab)
+            .ok_or_else(|| malformed("string table index out of range", 0))?;
         let table = self.section_data(s)?;
-        let start = usize::try_from(offset).map_err(|_| malformed("string offset out of range", 0))?;
-        let rest = table.get(start..).ok_or_else(|| malformed("string offset outside its table", usize::try_from(s.offset).unwrap_or(0)))?;
-        let end = rest.iter().position(|&b| b == 0).ok_or_else(|| malformed("unterminated string", usize::try_from(s.offset).unwrap_or(0)))?;
-        std::str::from_utf8(&rest[..end]).map_err(|_| malformed("string is not UTF-8", usize::try_from(s.offset).unwrap_or(0)))
+        let start =
+            usize::try_from(offset).map_err(|_| malformed("string offset out of range", 0))?;
+        let rest = table.get(start..).ok_or_else(|| {
+            malformed(
+                "string offset outside its table",
+                usize::try_from(s.offset).unwrap_or(0),
+            )
+        })?;
+        let end = rest.iter().position(|&b| b == 0).ok_or_else(|| {
+            malformed(
+                "unterminated string",
+                usize::try_from(s.offset).unwrap_or(0),
+            )
+        })?;
+        std::str::from_utf8(&rest[..end]).map_err(|_| {
+            malformed(
+                "string is not UTF-8",
+                usize::try_from(s.offset).unwrap_or(0),
+            )
+        })
     }
 
     /// A section's name.
@@ -281,14 +334,24 @@ impl<'a> Elf<'a> {
 
     /// Number of symbols (0 without a symbol table).
     pub fn symbol_count(&self) -> usize {
-        self.symtab.and_then(|i| self.sections.get(i)).map_or(0, |s| usize::try_from(s.size / SYM_SIZE as u64).unwrap_or(0))
+        self.symtab
+            .and_then(|i| self.sections.get(i))
+            .map_or(0, |s| {
+                usize::try_from(s.size / SYM_SIZE as u64).unwrap_or(0)
+            })
     }
 
     /// Symbol `index` of the symbol table.
     pub fn symbol(&self, index: usize) -> Result<Symbol> {
-        let st = self.symtab.and_then(|i| self.sections.get(i)).ok_or_else(|| malformed("no symbol table", 0))?;
+        let st = self
+            .symtab
+            .and_then(|i| self.sections.get(i))
+            .ok_or_else(|| malformed("no symbol table", 0))?;
         if index >= self.symbol_count() {
-            return Err(malformed("symbol index out of range", usize::try_from(st.offset).unwrap_or(0)));
+            return Err(malformed(
+                "symbol index out of range",
+                usize::try_from(st.offset).unwrap_or(0),
+            ));
         }
         let data = self.section_data(st)?;
         let at = index * SYM_SIZE; // < data.len() by the check above
@@ -304,7 +367,10 @@ impl<'a> Elf<'a> {
 
     /// A symbol's name.
     pub fn symbol_name(&self, sym: &Symbol) -> Result<&'a str> {
-        let st = self.symtab.and_then(|i| self.sections.get(i)).ok_or_else(|| malformed("no symbol table", 0))?;
+        let st = self
+            .symtab
+            .and_then(|i| self.sections.get(i))
+            .ok_or_else(|| malformed("no symbol table", 0))?;
         let link = usize::try_from(st.link).map_err(|_| malformed("bad symtab link", 0))?;
         self.string(link, sym.name_offset)
     }
@@ -314,11 +380,19 @@ impl<'a> Elf<'a> {
         let (size, rela) = match s.kind {
             SHT_RELA => (24usize, true),
             SHT_REL => (16usize, false),
-            _ => return Err(malformed("not a relocation section", usize::try_from(s.offset).unwrap_or(0))),
+            _ => {
+                return Err(malformed(
+                    "not a relocation section",
+                    usize::try_from(s.offset).unwrap_or(0),
+                ))
+            }
         };
         let data = self.section_data(s)?;
         if data.len() % size != 0 {
-            return Err(malformed("relocation section size is not a multiple of its entry size", usize::try_from(s.offset).unwrap_or(0)));
+            return Err(malformed(
+                "relocation section size is not a multiple of its entry size",
+                usize::try_from(s.offset).unwrap_or(0),
+            ));
         }
         data.chunks_exact(size)
             .map(|e| {
@@ -327,7 +401,11 @@ impl<'a> Elf<'a> {
                     offset: u64_at(e, 0, "r_offset")?,
                     symbol: u32::try_from(info >> 32).map_err(|_| malformed("r_info", 0))?,
                     kind: u32::try_from(info & 0xffff_ffff).map_err(|_| malformed("r_info", 0))?,
-                    addend: if rela { Some(i64::from_le_bytes(u64_at(e, 16, "r_addend")?.to_le_bytes())) } else { None },
+                    addend: if rela {
+                        Some(i64::from_le_bytes(u64_at(e, 16, "r_addend")?.to_le_bytes()))
+                    } else {
+                        None
+                    },
                 })
             })
             .collect()
@@ -341,14 +419,23 @@ mod tests {
     #[test]
     fn rejects_short_and_foreign_files() {
         assert!(matches!(Elf::parse(&[]), Err(Error::MalformedCubin { .. })));
-        assert!(matches!(Elf::parse(b"\x7fELF"), Err(Error::MalformedCubin { .. })));
+        assert!(matches!(
+            Elf::parse(b"\x7fELF"),
+            Err(Error::MalformedCubin { .. })
+        ));
         let mut h = [0u8; 64];
         h[..4].copy_from_slice(b"\x7fELF");
         h[4] = 1;
-        assert!(matches!(Elf::parse(&h), Err(Error::UnsupportedCubin { .. })));
+        assert!(matches!(
+            Elf::parse(&h),
+            Err(Error::UnsupportedCubin { .. })
+        ));
         h[4] = 2;
         h[5] = 2;
-        assert!(matches!(Elf::parse(&h), Err(Error::UnsupportedCubin { .. })));
+        assert!(matches!(
+            Elf::parse(&h),
+            Err(Error::UnsupportedCubin { .. })
+        ));
     }
 
     #[test]

@@ -84,7 +84,10 @@ impl LoadedImage {
 
     /// Device address of a placed section.
     pub fn section_address(&self, section: usize) -> Option<u64> {
-        self.placements.iter().find(|p| p.section == section).map(|p| p.address)
+        self.placements
+            .iter()
+            .find(|p| p.section == section)
+            .map(|p| p.address)
     }
 }
 
@@ -113,52 +116,81 @@ impl Cubin<'_> {
     pub fn load(&self, base: u64) -> Result<LoadedImage> {
         if self.relocatable {
             return Err(Error::UnsupportedCubin {
-                what: "relocatable CUBIN (ET_REL, compiled with -rdc): link it with nvJitLink first",
+                what:
+                    "relocatable CUBIN (ET_REL, compiled with -rdc): link it with nvJitLink first",
                 found: "ET_REL".into(),
             });
         }
         if base % LOAD_ALIGN != 0 {
-            return Err(Error::BadLoadAddress { base, reason: "not aligned to 256 bytes" });
+            return Err(Error::BadLoadAddress {
+                base,
+                reason: "not aligned to 256 bytes",
+            });
         }
         let elf = &self.elf;
         // File-backed sections first, then the zero-filled global data, so `bytes` is one prefix.
         let loaded: Vec<&Section> = elf.sections.iter().filter(|s| self.is_loaded(s)).collect();
-        let order = loaded.iter().filter(|s| s.kind != SHT_NOBITS).chain(loaded.iter().filter(|s| s.kind == SHT_NOBITS));
+        let order = loaded
+            .iter()
+            .filter(|s| s.kind != SHT_NOBITS)
+            .chain(loaded.iter().filter(|s| s.kind == SHT_NOBITS));
         let mut placements = Vec::new();
         let mut cursor = 0u64;
         let mut file_end = 0u64;
         for s in order {
             if s.align > MAX_SECTION_ALIGN || (s.align > 1 && !s.align.is_power_of_two()) {
-                return Err(malformed("section alignment is not a power of two up to 64 KiB", sec_off(s)));
+                return Err(malformed(
+                    "section alignment is not a power of two up to 64 KiB",
+                    sec_off(s),
+                ));
             }
             if s.kind == SHT_NOBITS && s.size > MAX_ZERO_FILL {
                 return Err(malformed("zero-initialised section too large", sec_off(s)));
             }
-            let off = align_up(cursor, s.align).ok_or_else(|| malformed("image size overflows", sec_off(s)))?;
-            cursor = off.checked_add(s.size).ok_or_else(|| malformed("image size overflows", sec_off(s)))?;
+            let off = align_up(cursor, s.align)
+                .ok_or_else(|| malformed("image size overflows", sec_off(s)))?;
+            cursor = off
+                .checked_add(s.size)
+                .ok_or_else(|| malformed("image size overflows", sec_off(s)))?;
             if s.kind != SHT_NOBITS {
                 file_end = cursor;
             }
-            let address = base.checked_add(off).ok_or(Error::BadLoadAddress { base, reason: "image would overflow the address space" })?;
+            let address = base.checked_add(off).ok_or(Error::BadLoadAddress {
+                base,
+                reason: "image would overflow the address space",
+            })?;
             placements.push(Placement {
                 section: s.index,
                 name: elf.section_name(s)?.to_string(),
-                role: self.roles.get(s.index).copied().unwrap_or(SectionRole::Other),
+                role: self
+                    .roles
+                    .get(s.index)
+                    .copied()
+                    .unwrap_or(SectionRole::Other),
                 address,
                 size: s.size,
             });
         }
-        base.checked_add(cursor).ok_or(Error::BadLoadAddress { base, reason: "image would overflow the address space" })?;
+        base.checked_add(cursor).ok_or(Error::BadLoadAddress {
+            base,
+            reason: "image would overflow the address space",
+        })?;
         // file_end <= sum of file-backed section sizes (+ alignment), each validated against the input.
-        let mut bytes = vec![0u8; usize::try_from(file_end).map_err(|_| malformed("image too large", 0))?];
+        let mut bytes =
+            vec![0u8; usize::try_from(file_end).map_err(|_| malformed("image too large", 0))?];
         for p in &placements {
-            let Some(s) = elf.sections.get(p.section) else { continue };
+            let Some(s) = elf.sections.get(p.section) else {
+                continue;
+            };
             if s.kind == SHT_NOBITS {
                 continue;
             }
             let data = elf.section_data(s)?;
-            let off = usize::try_from(p.address - base).map_err(|_| malformed("image too large", sec_off(s)))?;
-            let dst = bytes.get_mut(off..off + data.len()).ok_or_else(|| malformed("section placement", sec_off(s)))?;
+            let off = usize::try_from(p.address - base)
+                .map_err(|_| malformed("image too large", sec_off(s)))?;
+            let dst = bytes
+                .get_mut(off..off + data.len())
+                .ok_or_else(|| malformed("section placement", sec_off(s)))?;
             dst.copy_from_slice(data);
         }
 
@@ -174,25 +206,47 @@ impl Cubin<'_> {
             };
             kernels.push(KernelLaunch {
                 meta: k.clone(),
-                code_address: text.address.checked_add(k.entry_offset).ok_or_else(|| malformed("kernel entry offset", 0))?,
+                code_address: text
+                    .address
+                    .checked_add(k.entry_offset)
+                    .ok_or_else(|| malformed("kernel entry offset", 0))?,
                 cbank0,
             });
         }
 
         let mut applied = 0usize;
         let mut skipped = 0usize;
-        for rs in elf.sections.iter().filter(|s| s.kind == SHT_REL || s.kind == SHT_RELA) {
-            let target_index = usize::try_from(rs.info).map_err(|_| malformed("relocation target index", sec_off(rs)))?;
-            let target_section = elf.sections.get(target_index).ok_or_else(|| malformed("relocation target section out of range", sec_off(rs)))?;
+        for rs in elf
+            .sections
+            .iter()
+            .filter(|s| s.kind == SHT_REL || s.kind == SHT_RELA)
+        {
+            let target_index = usize::try_from(rs.info)
+                .map_err(|_| malformed("relocation target index", sec_off(rs)))?;
+            let target_section = elf
+                .sections
+                .get(target_index)
+                .ok_or_else(|| malformed("relocation target section out of range", sec_off(rs)))?;
             let target = if let Some(p) = placements.iter().find(|p| p.section == target_index) {
                 if target_section.kind == SHT_NOBITS {
-                    return Err(malformed("relocation targets a section without data", sec_off(rs)));
+                    return Err(malformed(
+                        "relocation targets a section without data",
+                        sec_off(rs),
+                    ));
                 }
-                Target::Image(usize::try_from(p.address - base).map_err(|_| malformed("image too large", sec_off(rs)))?)
-            } else if let Some(ki) = kernels.iter().position(|k| k.meta.cbank0_section == Some(target_index)) {
+                Target::Image(
+                    usize::try_from(p.address - base)
+                        .map_err(|_| malformed("image too large", sec_off(rs)))?,
+                )
+            } else if let Some(ki) = kernels
+                .iter()
+                .position(|k| k.meta.cbank0_section == Some(target_index))
+            {
                 Target::Bank0(ki)
             } else {
-                skipped = skipped.checked_add(elf.relocations(rs)?.len()).unwrap_or(usize::MAX);
+                skipped = skipped
+                    .checked_add(elf.relocations(rs)?.len())
+                    .unwrap_or(usize::MAX);
                 continue;
             };
             for r in elf.relocations(rs)? {
@@ -200,9 +254,17 @@ impl Cubin<'_> {
                 let value_of_symbol = self.symbol_address(r.symbol, &placements)?;
                 let (buf, off): (&mut [u8], u64) = match target {
                     Target::Image(start) => {
-                        let len = usize::try_from(target_section.size).map_err(|_| malformed("section size", sec_off(rs)))?;
-                        let end = start.checked_add(len).ok_or_else(|| malformed("section size", sec_off(rs)))?;
-                        (bytes.get_mut(start..end).ok_or_else(|| malformed("section placement", sec_off(rs)))?, r.offset)
+                        let len = usize::try_from(target_section.size)
+                            .map_err(|_| malformed("section size", sec_off(rs)))?;
+                        let end = start
+                            .checked_add(len)
+                            .ok_or_else(|| malformed("section size", sec_off(rs)))?;
+                        (
+                            bytes
+                                .get_mut(start..end)
+                                .ok_or_else(|| malformed("section placement", sec_off(rs)))?,
+                            r.offset,
+                        )
                     }
                     Target::Bank0(ki) => match kernels.get_mut(ki) {
                         Some(k) => (&mut k.cbank0[..], r.offset),
@@ -222,7 +284,11 @@ impl Cubin<'_> {
         let const_banks = placements
             .iter()
             .filter_map(|p| match p.role {
-                SectionRole::ConstBank(bank) => Some(ConstBank { bank, address: p.address, size: p.size }),
+                SectionRole::ConstBank(bank) => Some(ConstBank {
+                    bank,
+                    address: p.address,
+                    size: p.size,
+                }),
                 _ => None,
             })
             .collect();
@@ -246,7 +312,9 @@ impl Cubin<'_> {
             if sym.is_weak() {
                 return Ok(0);
             }
-            return Err(Error::UnresolvedSymbol { symbol: self.elf.symbol_name(&sym)?.to_string() });
+            return Err(Error::UnresolvedSymbol {
+                symbol: self.elf.symbol_name(&sym)?.to_string(),
+            });
         }
         const SHN_ABS: u16 = 0xfff1;
         if sym.section == SHN_ABS {
@@ -254,7 +322,10 @@ impl Cubin<'_> {
         }
         let sec = usize::from(sym.section);
         match placements.iter().find(|p| p.section == sec) {
-            Some(p) => p.address.checked_add(sym.value).ok_or_else(|| malformed("symbol address overflows", 0)),
+            Some(p) => p
+                .address
+                .checked_add(sym.value)
+                .ok_or_else(|| malformed("symbol address overflows", 0)),
             None => Err(Error::UnsupportedCubin {
                 what: "relocation against a symbol in a section that is not loaded",
                 found: format!("{} in section {sec}", self.elf.symbol_name(&sym)?),

@@ -110,6 +110,7 @@ impl AttrId {
             0x4a => "VRC_CTA_INIT_COUNT",
             0x4c => "NUM_BARRIERS",
             0x50 => "SPARSE_MMA_MASK",
+            0x55 => "ANNOTATIONS",
             0x66 => "LANGUAGE",
             0x6b => "NVSAL_SW_WAR",
             0x6d => "PREEXIT_USED",
@@ -151,14 +152,20 @@ pub struct Attribute<'a> {
 impl Attribute<'_> {
     /// Payload word `i` (little-endian u32).
     pub fn word(&self, i: usize) -> Result<u32> {
-        let at = i.checked_mul(4).ok_or_else(|| malformed("attribute word index", self.offset))?;
-        u32_at(self.payload, at, "attribute payload too short").map_err(|_| malformed("attribute payload too short", self.offset))
+        let at = i
+            .checked_mul(4)
+            .ok_or_else(|| malformed("attribute word index", self.offset))?;
+        u32_at(self.payload, at, "attribute payload too short")
+            .map_err(|_| malformed("attribute payload too short", self.offset))
     }
 
     /// All payload words; errors if the payload length is not a multiple of 4.
     pub fn words(&self) -> Result<Vec<u32>> {
         if self.payload.len() % 4 != 0 {
-            return Err(malformed("attribute payload is not a multiple of 4 bytes", self.offset));
+            return Err(malformed(
+                "attribute payload is not a multiple of 4 bytes",
+                self.offset,
+            ));
         }
         (0..self.payload.len() / 4).map(|i| self.word(i)).collect()
     }
@@ -173,15 +180,30 @@ pub fn parse(section: &[u8]) -> Result<Vec<Attribute<'_>>> {
         let fmt = u8_at(section, at, "attribute header truncated")?;
         let id = AttrId(u8_at(section, at + 1, "attribute header truncated")?);
         let value = u16_at(section, at + 2, "attribute header truncated")?;
-        let format = Format::from_u8(fmt).ok_or_else(|| malformed("unknown attribute format", at))?;
+        let format =
+            Format::from_u8(fmt).ok_or_else(|| malformed("unknown attribute format", at))?;
         let header_end = at + 4; // at + 4 <= len: u16_at above succeeded
         let (payload, next) = if format == Format::Sized {
             let len = usize::from(value);
-            (bytes_at(section, header_end, len, "attribute payload outside its section")?, header_end + len)
+            (
+                bytes_at(
+                    section,
+                    header_end,
+                    len,
+                    "attribute payload outside its section",
+                )?,
+                header_end + len,
+            )
         } else {
             (&section[header_end..header_end], header_end)
         };
-        out.push(Attribute { offset: at, format, id, value, payload });
+        out.push(Attribute {
+            offset: at,
+            format,
+            id,
+            value,
+            payload,
+        });
         at = next;
     }
     Ok(out)
@@ -222,8 +244,10 @@ impl ParamInfo {
             index: a.word(0)?,
             ordinal: u16_at(a.payload, 4, "KPARAM_INFO")?,
             offset: u16_at(a.payload, 6, "KPARAM_INFO")?,
-            size: u16::try_from(field(18, 0x3fff)).map_err(|_| malformed("KPARAM_INFO size", a.offset))?,
-            log_alignment: u8::try_from(field(0, 0xff)).map_err(|_| malformed("KPARAM_INFO", a.offset))?,
+            size: u16::try_from(field(18, 0x3fff))
+                .map_err(|_| malformed("KPARAM_INFO size", a.offset))?,
+            log_alignment: u8::try_from(field(0, 0xff))
+                .map_err(|_| malformed("KPARAM_INFO", a.offset))?,
             space: u8::try_from(field(8, 0xf)).map_err(|_| malformed("KPARAM_INFO", a.offset))?,
             cbank: u8::try_from(field(12, 0x1f)).map_err(|_| malformed("KPARAM_INFO", a.offset))?,
             in_cbank: field(17, 1) == 0,
@@ -266,6 +290,9 @@ mod tests {
         s.extend_from_slice(&packed.to_le_bytes());
         let a = parse(&s).unwrap();
         let p = ParamInfo::decode(&a[0]).unwrap();
-        assert_eq!((p.ordinal, p.offset, p.size, p.cbank, p.in_cbank), (1, 8, 4, 0x1f, true));
+        assert_eq!(
+            (p.ordinal, p.offset, p.size, p.cbank, p.in_cbank),
+            (1, 8, 4, 0x1f, true)
+        );
     }
 }

@@ -42,6 +42,12 @@ impl RelocKind {
             2 => Self::Abs64,
             3 => Self::G32,
             4 => Self::G64,
+            0x2a => Self::Unsupported(v, "R_CUDA_ABS32_20"),
+            0x2b => Self::Unsupported(v, "R_CUDA_ABS32_LO_20"),
+            0x2c => Self::Unsupported(v, "R_CUDA_ABS32_HI_20"),
+            0x2d => Self::Unsupported(v, "R_CUDA_ABS24_20"),
+            0x2e => Self::Unsupported(v, "R_CUDA_ABS16_20"),
+            0x32 => Self::Unsupported(v, "R_CUDA_CONST_FIELD19_20"),
             0x37 => Self::Abs32At32,
             0x38 => Self::Abs32Lo32,
             0x39 => Self::Abs32Hi32,
@@ -52,6 +58,7 @@ impl RelocKind {
             0x49 => Self::Unsupported(v, "R_CUDA_UNUSED_CLEAR64"),
             0x4a => Self::Unsupported(v, "R_CUDA_ABS24_40"),
             0x4b => Self::Unsupported(v, "R_CUDA_ABS55_16_34"),
+            0x73 => Self::Unsupported(v, "R_CUDA_CONST_FIELD22_37"),
             _ => Self::Unknown(v),
         }
     }
@@ -105,7 +112,12 @@ fn start(offset: u64, delta: usize, len: usize, target_len: usize) -> Result<usi
         .ok()
         .and_then(|o| o.checked_add(delta))
         .filter(|a| a.checked_add(len).is_some_and(|end| end <= target_len))
-        .ok_or_else(|| malformed("relocation offset outside its target section", usize::try_from(offset).unwrap_or(usize::MAX)))?;
+        .ok_or_else(|| {
+            malformed(
+                "relocation offset outside its target section",
+                usize::try_from(offset).unwrap_or(usize::MAX),
+            )
+        })?;
     Ok(at)
 }
 
@@ -114,17 +126,30 @@ pub fn apply(kind: RelocKind, target: &mut [u8], offset: u64, value: u64) -> Res
     let (delta, len) = match kind {
         RelocKind::None => return Ok(()),
         RelocKind::Unsupported(n, name) => {
-            return Err(Error::UnsupportedCubin { what: "relocation type", found: format!("{name} ({n:#x})") })
+            return Err(Error::UnsupportedCubin {
+                what: "relocation type",
+                found: format!("{name} ({n:#x})"),
+            })
         }
-        RelocKind::Unknown(n) => return Err(Error::UnsupportedCubin { what: "relocation type", found: format!("{n:#x}") }),
-        k => k.field().ok_or(Error::UnsupportedCubin { what: "relocation type", found: format!("{k:?}") })?,
+        RelocKind::Unknown(n) => {
+            return Err(Error::UnsupportedCubin {
+                what: "relocation type",
+                found: format!("{n:#x}"),
+            })
+        }
+        k => k.field().ok_or(Error::UnsupportedCubin {
+            what: "relocation type",
+            found: format!("{k:?}"),
+        })?,
     };
     let at = start(offset, delta, len, target.len())?;
     let field: u64 = match kind {
-        RelocKind::Abs32 | RelocKind::G32 | RelocKind::Abs32At32 => u64::from(u32::try_from(value).map_err(|_| Error::UnsupportedCubin {
-            what: "32-bit relocation of an address above 4 GiB",
-            found: format!("{value:#x}"),
-        })?),
+        RelocKind::Abs32 | RelocKind::G32 | RelocKind::Abs32At32 => {
+            u64::from(u32::try_from(value).map_err(|_| Error::UnsupportedCubin {
+                what: "32-bit relocation of an address above 4 GiB",
+                found: format!("{value:#x}"),
+            })?)
+        }
         RelocKind::Abs32Lo32 => value & 0xffff_ffff,
         RelocKind::Abs32Hi32 => value >> 32,
         _ => value,
@@ -152,10 +177,22 @@ mod tests {
     #[test]
     fn out_of_range_and_unsupported_are_errors() {
         let mut t = [0u8; 8];
-        assert!(matches!(apply(RelocKind::Abs64, &mut t, 1, 0), Err(Error::MalformedCubin { .. })));
-        assert!(matches!(apply(RelocKind::Abs64, &mut t, u64::MAX, 0), Err(Error::MalformedCubin { .. })));
-        assert!(matches!(apply(RelocKind::from_u32(0x3a), &mut t, 0, 0), Err(Error::UnsupportedCubin { .. })));
-        assert!(matches!(apply(RelocKind::from_u32(0x999), &mut t, 0, 0), Err(Error::UnsupportedCubin { .. })));
+        assert!(matches!(
+            apply(RelocKind::Abs64, &mut t, 1, 0),
+            Err(Error::MalformedCubin { .. })
+        ));
+        assert!(matches!(
+            apply(RelocKind::Abs64, &mut t, u64::MAX, 0),
+            Err(Error::MalformedCubin { .. })
+        ));
+        assert!(matches!(
+            apply(RelocKind::from_u32(0x3a), &mut t, 0, 0),
+            Err(Error::UnsupportedCubin { .. })
+        ));
+        assert!(matches!(
+            apply(RelocKind::from_u32(0x999), &mut t, 0, 0),
+            Err(Error::UnsupportedCubin { .. })
+        ));
     }
 
     #[test]

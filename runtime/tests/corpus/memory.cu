@@ -74,3 +74,11 @@ extern "C" __global__ void recursion(int *out, int n)
 {
     out[threadIdx.x] = recurse(n, out);
 }
+
+extern "C" __global__ void __maxnreg__(32) maxreg(float *out, float a)
+{
+    float acc = 0.0f;
+    for (int i = 0; i < 64; i++)
+        acc = acc * a + out[(threadIdx.x + i) & 255];
+    out[threadIdx.x] = acc;
+}
