@@ -81,10 +81,11 @@ fn print_text(c: &Cubin<'_>) {
         if c.relocatable { ", relocatable" } else { "" }
     );
     println!(
-        "global data {} bytes, constant bank 3 {} bytes, constant bank 4 {} bytes",
+        "global data {} bytes, constant bank 3 {} bytes, constant bank 4 {} bytes, reserved shared {} bytes",
         c.global_bytes(),
         c.const_bank_bytes(3).unwrap_or(0),
-        c.const_bank_bytes(4).unwrap_or(0)
+        c.const_bank_bytes(4).unwrap_or(0),
+        c.reserved_shared_bytes()
     );
     for k in &c.kernels {
         println!("kernel {}", k.name);

@@ -1,6 +1,13 @@
 //! CUBIN loader tests on synthetic images built here (no assets needed): metadata, placement, relocations,
 //! unresolved externals, and typed errors for malformed inputs. Also replays the fuzz seeds.
 
+// Test code: casts are on values this file built or on tool output.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::type_complexity
+)]
+
 use std::path::Path;
 
 use nvbare::module::elf::Elf;
@@ -20,7 +27,17 @@ struct Sec {
 }
 
 fn sec(name: &'static str, kind: u32, flags: u64, data: Vec<u8>) -> Sec {
-    Sec { name, kind, flags, data, size: None, link: 0, info: 0, align: 4, entsize: 0 }
+    Sec {
+        name,
+        kind,
+        flags,
+        data,
+        size: None,
+        link: 0,
+        info: 0,
+        align: 4,
+        entsize: 0,
+    }
 }
 
 fn attr(fmt: u8, id: u8, value: u16, payload: &[u8]) -> Vec<u8> {
@@ -64,9 +81,9 @@ fn synthetic(printf: bool) -> Vec<u8> {
     symtab.extend(sym(3, 0x11, 0, GLOBAL, 8, 4)); // 2: g, OBJECT GLOBAL
     symtab.extend(sym(5, 0x12, 0, 0, 0, 0)); // 3: vprintf, undefined
     let module_info = [
-        attr(4, 0x2f, 8, &words(&[1, 42])),  // REGCOUNT k = 42
-        attr(4, 0x11, 8, &words(&[1, 16])),  // FRAME_SIZE k = 16
-        attr(4, 0x12, 8, &words(&[1, 32])),  // MIN_STACK_SIZE k = 32
+        attr(4, 0x2f, 8, &words(&[1, 42])), // REGCOUNT k = 42
+        attr(4, 0x11, 8, &words(&[1, 16])), // FRAME_SIZE k = 16
+        attr(4, 0x12, 8, &words(&[1, 32])), // MIN_STACK_SIZE k = 32
     ]
     .concat();
     let kparam = |ordinal: u16, offset: u16, size: u32| {
@@ -86,8 +103,8 @@ fn synthetic(printf: bool) -> Vec<u8> {
         attr(1, 0x3e, 0, &[]),                              // EXPLICIT_CLUSTER
         attr(2, 0x4c, 3, &[]),                              // NUM_BARRIERS 3
         attr(3, 0x1b, 64, &[]),                             // MAXREG_COUNT
-        attr(4, 0x1c, 8, &words(&[0x60, 0x70])),           // EXIT_INSTR_OFFSETS
-        attr(4, 0x99, 2, &[0xab, 0xcd]),                   // unknown id: kept, not fatal
+        attr(4, 0x1c, 8, &words(&[0x60, 0x70])),            // EXIT_INSTR_OFFSETS
+        attr(4, 0x99, 2, &[0xab, 0xcd]),                    // unknown id: kept, not fatal
     ]
     .concat();
     if printf {
@@ -104,16 +121,56 @@ fn synthetic(printf: bool) -> Vec<u8> {
         sec("", 0, 0, vec![]),
         sec(".shstrtab", 3, 0, vec![]),
         sec(".strtab", 3, 0, strtab),
-        Sec { link: 2, info: 1, align: 8, entsize: 24, ..sec(".symtab", 2, 0, symtab) },
-        Sec { link: 3, ..sec(".nv.info", 0x7000_0000, 0, module_info) },
-        Sec { link: 3, info: 6, ..sec(".nv.info.k", 0x7000_0000, 0x40, kinfo) },
-        Sec { link: 3, info: 42 << 24, align: 128, ..sec(".text.k", 1, 0x6, text) },
+        Sec {
+            link: 2,
+            info: 1,
+            align: 8,
+            entsize: 24,
+            ..sec(".symtab", 2, 0, symtab)
+        },
+        Sec {
+            link: 3,
+            ..sec(".nv.info", 0x7000_0000, 0, module_info)
+        },
+        Sec {
+            link: 3,
+            info: 6,
+            ..sec(".nv.info.k", 0x7000_0000, 0x40, kinfo)
+        },
+        Sec {
+            link: 3,
+            info: 42 << 24,
+            align: 128,
+            ..sec(".text.k", 1, 0x6, text)
+        },
         sec(".nv.constant0.k", 1, 0x42, vec![0; 0x21c]),
-        Sec { size: Some(512), align: 16, ..sec(".nv.shared.k", 8, 0x43, vec![]) },
-        Sec { align: 8, ..sec(".nv.constant4", 1, 0x2, vec![0; 16]) },
-        Sec { link: 3, info: 9, align: 8, entsize: 24, ..sec(".rela.nv.constant4", 4, 0x40, const4_rel) },
-        Sec { size: Some(64), ..sec(".nv.global", 8, 0x3, vec![]) },
-        Sec { link: 3, info: 6, align: 8, entsize: 24, ..sec(".rela.text.k", 4, 0x40, text_rel) },
+        Sec {
+            size: Some(512),
+            align: 16,
+            ..sec(".nv.shared.k", 8, 0x43, vec![])
+        },
+        Sec {
+            align: 8,
+            ..sec(".nv.constant4", 1, 0x2, vec![0; 16])
+        },
+        Sec {
+            link: 3,
+            info: 9,
+            align: 8,
+            entsize: 24,
+            ..sec(".rela.nv.constant4", 4, 0x40, const4_rel)
+        },
+        Sec {
+            size: Some(64),
+            ..sec(".nv.global", 8, 0x3, vec![])
+        },
+        Sec {
+            link: 3,
+            info: 6,
+            align: 8,
+            entsize: 24,
+            ..sec(".rela.text.k", 4, 0x40, text_rel)
+        },
     ];
     // Section names.
     let mut shstr = vec![0u8];
@@ -154,7 +211,9 @@ fn synthetic(printf: bool) -> Vec<u8> {
         out.extend_from_slice(&s.align.to_le_bytes());
         out.extend_from_slice(&s.entsize.to_le_bytes());
     }
-    out[..16].copy_from_slice(&[0x7f, b'E', b'L', b'F', 2, 1, 1, 0x41, 8, 0, 0, 0, 0, 0, 0, 0]);
+    out[..16].copy_from_slice(&[
+        0x7f, b'E', b'L', b'F', 2, 1, 1, 0x41, 8, 0, 0, 0, 0, 0, 0, 0,
+    ]);
     out[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
     out[18..20].copy_from_slice(&190u16.to_le_bytes()); // EM_CUDA
     out[20..24].copy_from_slice(&1u32.to_le_bytes());
@@ -178,7 +237,11 @@ fn synthetic_cubin_metadata() {
     assert_eq!(k.name, "k");
     assert_eq!((k.registers, k.frame_bytes, k.stack_bytes), (42, 16, 32));
     assert_eq!((k.param_base, k.param_bytes), (Some(0x210), 12));
-    let params: Vec<_> = k.params.iter().map(|p| (p.ordinal, p.offset, p.size)).collect();
+    let params: Vec<_> = k
+        .params
+        .iter()
+        .map(|p| (p.ordinal, p.offset, p.size))
+        .collect();
     assert_eq!(params, [(0, 0, 8), (1, 8, 4)]);
     assert_eq!(k.max_threads, Some([256, 1, 1]));
     assert_eq!(k.cluster_dims, Some([2, 1, 1]));
@@ -187,7 +250,10 @@ fn synthetic_cubin_metadata() {
     assert_eq!(k.exit_offsets, [0x60, 0x70]);
     assert_eq!(k.shared_bytes, 512);
     assert_eq!(k.cbank0_bytes, 0x21c);
-    assert!(k.attributes.iter().any(|a| a.id.0 == 0x99 && a.name().is_none() && a.payload == [0xab, 0xcd]));
+    assert!(k
+        .attributes
+        .iter()
+        .any(|a| a.id.0 == 0x99 && a.name().is_none() && a.payload == [0xab, 0xcd]));
     assert_eq!(c.global_bytes(), 64);
     assert_eq!(c.const_bank_bytes(4), Some(16));
 }
@@ -202,18 +268,30 @@ fn synthetic_cubin_load_applies_relocations() {
     let global = img.section_address(11).unwrap();
     assert_eq!(text, base, "code goes first");
     assert_eq!(img.kernel("k").unwrap().code_address, text);
-    assert!(global >= base + img.bytes.len() as u64, ".nv.global is the zero tail");
+    assert!(
+        global >= base + img.bytes.len() as u64,
+        ".nv.global is the zero tail"
+    );
     assert_eq!(img.size, global - base + 64);
     let g = global + 8;
     let bank4 = img.const_banks.iter().find(|b| b.bank == 4).unwrap();
     let at = (bank4.address - base) as usize;
-    assert_eq!(u64::from_le_bytes(img.bytes[at..at + 8].try_into().unwrap()), g + 4);
+    assert_eq!(
+        u64::from_le_bytes(img.bytes[at..at + 8].try_into().unwrap()),
+        g + 4
+    );
     let t = (text - base) as usize;
     assert_eq!(&img.bytes[t + 0x14..t + 0x18], &(g as u32).to_le_bytes());
-    assert_eq!(&img.bytes[t + 0x24..t + 0x28], &((g >> 32) as u32).to_le_bytes());
+    assert_eq!(
+        &img.bytes[t + 0x24..t + 0x28],
+        &((g >> 32) as u32).to_le_bytes()
+    );
     assert_eq!(img.relocations_applied, 3);
     // Misaligned and overflowing bases are refused.
-    assert!(matches!(c.load(base + 8), Err(Error::BadLoadAddress { .. })));
+    assert!(matches!(
+        c.load(base + 8),
+        Err(Error::BadLoadAddress { .. })
+    ));
     // The highest aligned base still fits this 208-byte image; a large zero tail does not.
     assert!(c.load(u64::MAX - 255).is_ok());
     let mut big = data.clone();
@@ -221,7 +299,10 @@ fn synthetic_cubin_load_applies_relocations() {
     big[at..at + 8].copy_from_slice(&(1u64 << 39).to_le_bytes());
     let e = Cubin::parse(&big).unwrap().load(u64::MAX - 255);
     assert!(matches!(e, Err(Error::BadLoadAddress { .. })), "{e:?}");
-    assert_eq!(Cubin::parse(&big).unwrap().load(base).unwrap().size, (1 << 39) + 0x90);
+    assert_eq!(
+        Cubin::parse(&big).unwrap().load(base).unwrap().size,
+        (1 << 39) + 0x90
+    );
 }
 
 #[test]
@@ -243,12 +324,18 @@ fn foreign_layouts_are_named() {
     assert!(matches!(e, Error::UnsupportedCubin { .. }));
     assert!(e.to_string().contains("0x42/8"), "{e}");
     data[7] = 0x33; // 0x33 needs ABI version 7
-    assert!(Cubin::parse(&data).unwrap_err().to_string().contains("0x33/8"));
+    assert!(Cubin::parse(&data)
+        .unwrap_err()
+        .to_string()
+        .contains("0x33/8"));
     data[8] = 7;
     assert_eq!(Cubin::parse(&data).unwrap().layout, ElfLayout::V7);
     let mut data = synthetic(false);
     data[18] = 62; // x86-64
-    assert!(matches!(Cubin::parse(&data), Err(Error::UnsupportedCubin { .. })));
+    assert!(matches!(
+        Cubin::parse(&data),
+        Err(Error::UnsupportedCubin { .. })
+    ));
 }
 
 #[test]
@@ -271,30 +358,58 @@ fn shdr(data: &[u8], index: usize) -> usize {
 fn bad_offsets_and_sizes_are_typed_errors() {
     let base = synthetic(true);
     let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>)> = vec![
-        ("e_shoff past the end", Box::new(|d| d[40..48].copy_from_slice(&u64::MAX.to_le_bytes()))),
-        ("e_shnum too large", Box::new(|d| d[60..62].copy_from_slice(&0xffffu16.to_le_bytes()))),
-        ("e_shstrndx out of range", Box::new(|d| d[62..64].copy_from_slice(&99u16.to_le_bytes()))),
-        ("section offset overflow", Box::new(|d| {
-            let at = shdr(d, 6) + 24;
-            d[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
-        })),
-        ("section size overflow", Box::new(|d| {
-            let at = shdr(d, 6) + 32;
-            d[at..at + 8].copy_from_slice(&(u64::MAX - 3).to_le_bytes());
-        })),
-        ("symbol entsize", Box::new(|d| {
-            let at = shdr(d, 3) + 56;
-            d[at..at + 8].copy_from_slice(&7u64.to_le_bytes());
-        })),
-        ("attribute size past section", Box::new(|d| {
-            // First record of .nv.info.k: a KPARAM_INFO with size 12 -> 0xffff.
-            let off = u64::from_le_bytes(d[shdr(d, 5) + 24..shdr(d, 5) + 32].try_into().unwrap()) as usize;
-            d[off + 2..off + 4].copy_from_slice(&0xffffu16.to_le_bytes());
-        })),
-        ("kernel symbol in a non-code section", Box::new(|d| {
-            let symtab = u64::from_le_bytes(d[shdr(d, 3) + 24..shdr(d, 3) + 32].try_into().unwrap()) as usize;
-            d[symtab + 24 + 6..symtab + 24 + 8].copy_from_slice(&4u16.to_le_bytes());
-        })),
+        (
+            "e_shoff past the end",
+            Box::new(|d| d[40..48].copy_from_slice(&u64::MAX.to_le_bytes())),
+        ),
+        (
+            "e_shnum too large",
+            Box::new(|d| d[60..62].copy_from_slice(&0xffffu16.to_le_bytes())),
+        ),
+        (
+            "e_shstrndx out of range",
+            Box::new(|d| d[62..64].copy_from_slice(&99u16.to_le_bytes())),
+        ),
+        (
+            "section offset overflow",
+            Box::new(|d| {
+                let at = shdr(d, 6) + 24;
+                d[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+            }),
+        ),
+        (
+            "section size overflow",
+            Box::new(|d| {
+                let at = shdr(d, 6) + 32;
+                d[at..at + 8].copy_from_slice(&(u64::MAX - 3).to_le_bytes());
+            }),
+        ),
+        (
+            "symbol entsize",
+            Box::new(|d| {
+                let at = shdr(d, 3) + 56;
+                d[at..at + 8].copy_from_slice(&7u64.to_le_bytes());
+            }),
+        ),
+        (
+            "attribute size past section",
+            Box::new(|d| {
+                // First record of .nv.info.k: a KPARAM_INFO with size 12 -> 0xffff.
+                let off =
+                    u64::from_le_bytes(d[shdr(d, 5) + 24..shdr(d, 5) + 32].try_into().unwrap())
+                        as usize;
+                d[off + 2..off + 4].copy_from_slice(&0xffffu16.to_le_bytes());
+            }),
+        ),
+        (
+            "kernel symbol in a non-code section",
+            Box::new(|d| {
+                let symtab =
+                    u64::from_le_bytes(d[shdr(d, 3) + 24..shdr(d, 3) + 32].try_into().unwrap())
+                        as usize;
+                d[symtab + 24 + 6..symtab + 24 + 8].copy_from_slice(&4u16.to_le_bytes());
+            }),
+        ),
     ];
     for (what, mutate) in cases {
         let mut d = base.clone();
@@ -306,7 +421,8 @@ fn bad_offsets_and_sizes_are_typed_errors() {
     }
     // A relocation pointing outside its target is caught at load time.
     let mut d = synthetic(false);
-    let rel = u64::from_le_bytes(d[shdr(&d, 10) + 24..shdr(&d, 10) + 32].try_into().unwrap()) as usize;
+    let rel =
+        u64::from_le_bytes(d[shdr(&d, 10) + 24..shdr(&d, 10) + 32].try_into().unwrap()) as usize;
     d[rel..rel + 8].copy_from_slice(&0xfff0u64.to_le_bytes());
     let c = Cubin::parse(&d).unwrap();
     assert!(matches!(c.load(0), Err(Error::MalformedCubin { .. })));

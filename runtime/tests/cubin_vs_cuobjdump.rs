@@ -8,6 +8,13 @@
 //! global and constant bank sizes, every section's size, every relocation section's entry count and type names;
 //! and that loading applies the bank-4 address table as cuobjdump's symbol table says.
 
+// Test code: casts are on values this file built or on tool output.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::type_complexity
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

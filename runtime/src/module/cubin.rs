@@ -495,6 +495,22 @@ impl<'a> Cubin<'a> {
             .sum()
     }
 
+    /// Bytes of `.nv.shared.reserved.*` sections: shared memory the compiler reserves for runtime use on sm_90
+    /// and newer (0x40 bytes on sm_100/sm_120 images in the corpus, empty on sm_90). A kernel's own static shared
+    /// size ([`Kernel::shared_bytes`]) already counts the reservation where the compiler put it there.
+    pub fn reserved_shared_bytes(&self) -> u64 {
+        self.elf
+            .sections
+            .iter()
+            .filter(|s| {
+                self.elf
+                    .section_name(s)
+                    .is_ok_and(|n| n.starts_with(".nv.shared.reserved."))
+            })
+            .map(|s| s.size)
+            .sum()
+    }
+
     /// Size of module constant bank `n` (`.nv.constant<n>`), if present.
     pub fn const_bank_bytes(&self, n: u8) -> Option<u64> {
         self.sections_with_role(SectionRole::ConstBank(n))

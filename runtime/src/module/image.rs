@@ -244,9 +244,7 @@ impl Cubin<'_> {
             {
                 Target::Bank0(ki)
             } else {
-                skipped = skipped
-                    .checked_add(elf.relocations(rs)?.len())
-                    .unwrap_or(usize::MAX);
+                skipped = skipped.saturating_add(elf.relocations(rs)?.len());
                 continue;
             };
             for r in elf.relocations(rs)? {
