@@ -97,8 +97,9 @@ pub struct Kernel {
     pub explicit_cluster: bool,
     /// Parameter block size in bytes (`EIATTR_CBANK_PARAM_SIZE`).
     pub param_bytes: u32,
-    /// Offset of the parameter block in constant bank 0 (`EIATTR_PARAM_CBANK`): 0x140 (sm_61), 0x160
-    /// (sm_70..89), 0x210 (sm_90+) on the corpus; None for a kernel without parameters.
+    /// Offset of the parameter block in constant bank 0 (`EIATTR_PARAM_CBANK`). On the corpus: 0x140 (sm_61),
+    /// 0x160 (sm_70 to sm_89), 0x210 (sm_90/sm_90a), 0x380 (sm_100, sm_120 and their `a` variants), the same
+    /// from CUDA 12.9 and 13.4. None when the image has no PARAM_CBANK record.
     pub param_base: Option<u32>,
     /// Parameters in ordinal order.
     pub params: Vec<Param>,
