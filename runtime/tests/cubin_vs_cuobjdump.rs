@@ -660,3 +660,118 @@ fn every_kernel_matches_cuobjdump_and_nvdisasm() {
         t.kernels > 500 && t.old_layout > 0 && t.new_layout > 0 && t.loads > 0 && t.unresolved > 0
     );
 }
+
+/// Checks `reloc::apply`'s instruction-field placement against NVIDIA's decoder: in every `-rdc` image (the only
+/// ones with code relocations), write a distinct marker through each `R_CUDA_ABS32_32`/`ABS32_LO_32`/`ABS32_HI_32`
+/// entry, hide the relocation sections (so nvdisasm prints raw immediates), and find each marker in the
+/// disassembled instruction at the relocation's offset.
+#[test]
+fn code_relocations_land_where_nvdisasm_reads_them() {
+    let Some(dir) = assets_dir() else { return };
+    let nvdisasm = dir.join("cuda/13/bin/nvdisasm");
+    let mut checked = 0usize;
+    let mut errs = Vec::new();
+    for file in corpus(&dir)
+        .iter()
+        .filter(|f| f.to_string_lossy().ends_with("_rdc.cubin"))
+    {
+        let data = std::fs::read(file).unwrap();
+        let cubin = Cubin::parse(&data).unwrap();
+        let mut patched = data.clone();
+        let mut expect: Vec<(String, u64, u32)> = Vec::new();
+        let shoff = u64::from_le_bytes(data[40..48].try_into().unwrap()) as usize;
+        for s in cubin
+            .elf
+            .sections
+            .iter()
+            .filter(|s| s.kind == 4 || s.kind == 9)
+        {
+            let Some(target) = cubin.elf.sections.get(s.info as usize) else {
+                continue;
+            };
+            let tname = cubin.elf.section_name(target).unwrap();
+            if !tname.starts_with(".text.") {
+                continue;
+            }
+            for r in cubin.elf.relocations(s).unwrap() {
+                let kind = RelocKind::from_u32(r.kind);
+                let marker = 0x0123_4000u32 + (expect.len() as u32 + 1) * 0x111;
+                let value = match kind {
+                    RelocKind::Abs32At32 | RelocKind::Abs32Lo32 => u64::from(marker),
+                    RelocKind::Abs32Hi32 => u64::from(marker) << 32,
+                    _ => continue,
+                };
+                let start = target.offset as usize;
+                let text = &mut patched[start..start + target.size as usize];
+                nvbare::module::reloc::apply(kind, text, r.offset, value).unwrap();
+                expect.push((tname.to_string(), r.offset, marker));
+            }
+            // Make the relocation section PROGBITS so nvdisasm shows the raw fields.
+            let type_at = shoff + s.index * 64 + 4;
+            patched[type_at..type_at + 4].copy_from_slice(&1u32.to_le_bytes());
+        }
+        if expect.is_empty() {
+            continue;
+        }
+        let tmp = std::env::temp_dir().join(format!(
+            "nvbare-reloc-{}-{}.cubin",
+            std::process::id(),
+            checked
+        ));
+        std::fs::write(&tmp, &patched).unwrap();
+        let out = run(&nvdisasm, &["-c"], &tmp);
+        std::fs::remove_file(&tmp).unwrap();
+        let Ok(out) = out else { continue }; // nvdisasm 13 refuses sm_61/sm_70
+        let mut cur = String::new();
+        let mut lines: BTreeMap<(String, u64), String> = BTreeMap::new();
+        for line in out.lines() {
+            if let Some(r) = line.strip_prefix("//--------------------- ") {
+                cur = r.split_whitespace().next().unwrap_or("").to_string();
+            } else if let Some((off, _)) = line
+                .trim()
+                .strip_prefix("/*")
+                .and_then(|r| r.split_once("*/"))
+            {
+                if let Some(o) = hex(off) {
+                    lines.insert((cur.clone(), o), line.trim().to_string());
+                }
+            }
+        }
+        for (sec, off, marker) in expect {
+            checked += 1;
+            let line = lines.get(&(sec.clone(), off)).cloned().unwrap_or_default();
+            if !line.contains(&format!("{marker:#x}")) {
+                errs.push(format!(
+                    "{}: {sec}+{off:#x}: marker {marker:#x} not in `{line}`",
+                    file.display()
+                ));
+            }
+        }
+    }
+    eprintln!("{checked} code relocations placed where nvdisasm decodes them");
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    assert!(checked > 100, "only {checked} code relocations checked");
+}
+
+/// Every proper prefix of real CUBINs (both layouts) is refused with `MalformedCubin`, never a panic.
+#[test]
+fn truncated_real_cubins_are_typed_errors() {
+    let Some(dir) = assets_dir() else { return };
+    let picks = [
+        "13/sm_90/printf.cubin",
+        "12.9/sm_75/printf.cubin",
+        "13/sm_120/cluster.cubin",
+        "12.9/sm_61/params.cubin",
+    ];
+    for p in picks {
+        let data = std::fs::read(dir.join("cuda/corpus").join(p)).unwrap();
+        Cubin::parse(&data).unwrap();
+        for len in 0..data.len() {
+            match Cubin::parse(&data[..len]) {
+                Err(Error::MalformedCubin { .. }) => {}
+                Err(e) => panic!("{p} truncated to {len}: {e}"),
+                Ok(_) => panic!("{p} truncated to {len} parsed"),
+            }
+        }
+    }
+}

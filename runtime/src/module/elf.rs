@@ -27,6 +27,7 @@ pub const ET_REL: u16 = 1;
 const EHDR_SIZE: usize = 64;
 const SHDR_SIZE: usize = 64;
 const SYM_SIZE: usize = 24;
+const PHDR_SIZE: usize = 56;
 
 pub(crate) fn malformed(what: &'static str, offset: usize) -> Error {
     Error::MalformedCubin {
@@ -215,6 +216,21 @@ impl<'a> Elf<'a> {
             table_len,
             "section header table outside the file",
         )?;
+        // Program headers are not used for loading, but a table outside the file means a truncated image.
+        let phoff = to_usize(u64_at(data, 32, "e_phoff")?, "e_phoff out of range", 32)?;
+        let phentsize = usize::from(u16_at(data, 54, "e_phentsize")?);
+        let phnum = usize::from(u16_at(data, 56, "e_phnum")?);
+        if phnum != 0 {
+            if phentsize != PHDR_SIZE {
+                return Err(malformed("e_phentsize is not 56", 54));
+            }
+            bytes_at(
+                data,
+                phoff,
+                phnum * PHDR_SIZE,
+                "program header table outside the file",
+            )?;
+        }
         let mut sections = Vec::with_capacity(shnum);
         for index in 0..shnum {
             let at = shoff + index * SHDR_SIZE; // in bounds: checked above

@@ -174,8 +174,15 @@ impl Cubin<'_> {
         // Alignment padding is the only thing that can make the file-backed part larger than the input: bound it
         // so a small input cannot ask for a huge allocation.
         let input_len = u64::try_from(elf.bytes().len()).unwrap_or(u64::MAX);
-        if file_end > input_len.saturating_mul(4).saturating_add(MAX_SECTION_ALIGN) {
-            return Err(malformed("section alignment padding larger than the image allows", 0));
+        if file_end
+            > input_len
+                .saturating_mul(4)
+                .saturating_add(MAX_SECTION_ALIGN)
+        {
+            return Err(malformed(
+                "section alignment padding larger than the image allows",
+                0,
+            ));
         }
         base.checked_add(cursor).ok_or(Error::BadLoadAddress {
             base,
