@@ -143,10 +143,14 @@ fn synthetic(printf: bool) -> Vec<u8> {
             align: 128,
             ..sec(".text.k", 1, 0x6, text)
         },
-        sec(".nv.constant0.k", 1, 0x42, vec![0; 0x21c]),
+        Sec {
+            info: 6,
+            ..sec(".nv.constant0.k", 1, 0x42, vec![0; 0x21c])
+        },
         Sec {
             size: Some(512),
             align: 16,
+            info: 6,
             ..sec(".nv.shared.k", 8, 0x43, vec![])
         },
         Sec {
@@ -399,6 +403,13 @@ fn bad_offsets_and_sizes_are_typed_errors() {
                     u64::from_le_bytes(d[shdr(d, 5) + 24..shdr(d, 5) + 32].try_into().unwrap())
                         as usize;
                 d[off + 2..off + 4].copy_from_slice(&0xffffu16.to_le_bytes());
+            }),
+        ),
+        (
+            "per-kernel section linked to the wrong code section",
+            Box::new(|d| {
+                let at = shdr(d, 5) + 44; // .nv.info.k sh_info -> .nv.constant0.k
+                d[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
             }),
         ),
         (

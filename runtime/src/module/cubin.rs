@@ -298,6 +298,47 @@ impl<'a> Cubin<'a> {
             },
         };
 
+        // Per-kernel sections name their code section in sh_info (checked on every per-kernel section of the
+        // corpus); the name suffix must agree.
+        let mut per_text = vec![PerKernelSections::default(); elf.sections.len()];
+        for (s, name) in elf.sections.iter().zip(&names) {
+            let suffix = [".nv.info.", ".nv.constant0.", ".nv.local.", ".nv.shared."]
+                .iter()
+                .find_map(|pre| name.strip_prefix(pre));
+            let Some(suffix) = suffix else { continue };
+            if name.starts_with(".nv.shared.reserved.") {
+                continue;
+            }
+            let text = usize::try_from(s.info)
+                .ok()
+                .filter(|&t| names.get(t).and_then(|n| n.strip_prefix(".text.")) == Some(suffix));
+            let Some(text) = text else {
+                return Err(malformed(
+                    "per-kernel section's sh_info does not name its .text section",
+                    section_offset(s),
+                ));
+            };
+            if let Some(p) = per_text.get_mut(text) {
+                let slot = if name.starts_with(".nv.info.") {
+                    &mut p.info
+                } else if name.starts_with(".nv.constant0.") {
+                    &mut p.cbank0
+                } else if name.starts_with(".nv.local.") {
+                    &mut p.local
+                } else {
+                    &mut p.shared
+                };
+                *slot = Some(s.index);
+            }
+        }
+        // Module records keyed by kernel symbol, sorted for lookup.
+        let mut by_symbol: Vec<(usize, usize)> = module_info
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| kernel_record_symbol(a).map(|sym| (sym, i)))
+            .collect();
+        by_symbol.sort_unstable();
+
         // Kernels: STT_FUNC symbols with STO_CUDA_ENTRY, defined in an executable section.
         let mut kernels = Vec::new();
         for i in 0..elf.symbol_count() {
@@ -316,12 +357,22 @@ impl<'a> Cubin<'a> {
                 ));
             }
             let name = elf.symbol_name(&sym)?.to_string();
-            kernels.push(Self::kernel(&elf, &names, &module_info, i, name, text)?);
+            let first = by_symbol.partition_point(|&(sym, _)| sym < i);
+            let records: Vec<&Attribute<'a>> = by_symbol[first..]
+                .iter()
+                .take_while(|&&(sym, _)| sym == i)
+                .filter_map(|&(_, r)| module_info.get(r))
+                .collect();
+            let sections = per_text.get(text_section).copied().unwrap_or_default();
+            kernels.push(Self::kernel(&elf, sections, records, i, name, text)?);
         }
+        let mut kernel_symbols: Vec<usize> = kernels.iter().map(|k| k.symbol).collect();
+        kernel_symbols.sort_unstable();
         let module_attributes = module_info
             .iter()
             .filter(|a| {
-                !kernel_record_symbol(a).is_some_and(|sym| kernels.iter().any(|k| k.symbol == sym))
+                !kernel_record_symbol(a)
+                    .is_some_and(|sym| kernel_symbols.binary_search(&sym).is_ok())
             })
             .map(RawAttribute::from)
             .collect();
@@ -339,18 +390,13 @@ impl<'a> Cubin<'a> {
 
     fn kernel(
         elf: &Elf<'a>,
-        names: &[&str],
-        module_info: &[Attribute<'a>],
+        sections: PerKernelSections,
+        module_records: Vec<&Attribute<'a>>,
         symbol: usize,
         name: String,
         text: &Section,
     ) -> Result<Kernel> {
         let sym = elf.symbol(symbol)?;
-        let find = |prefix: &str| -> Option<usize> {
-            names
-                .iter()
-                .position(|n| n.strip_prefix(prefix).is_some_and(|rest| rest == name))
-        };
         let mut k = Kernel {
             name: name.clone(),
             symbol,
@@ -378,21 +424,18 @@ impl<'a> Cubin<'a> {
             externs: Vec::new(),
             attributes: Vec::new(),
         };
-        if let Some(i) = find(".nv.shared.") {
+        if let Some(i) = sections.shared {
             k.shared_bytes = elf.sections.get(i).map_or(0, |s| s.size);
         }
-        if let Some(i) = find(".nv.local.") {
+        if let Some(i) = sections.local {
             k.local_bytes = elf.sections.get(i).map_or(0, |s| s.size);
         }
-        if let Some(i) = find(".nv.constant0.") {
+        if let Some(i) = sections.cbank0 {
             k.cbank0_section = Some(i);
             k.cbank0_bytes = elf.sections.get(i).map_or(0, |s| s.size);
         }
         // Module-level records that name this kernel: u32 symbol index, u32 value.
-        for a in module_info {
-            if kernel_record_symbol(a) != Some(symbol) {
-                continue;
-            }
+        for a in module_records {
             let v = a.word(1)?;
             match a.id {
                 AttrId::REGCOUNT => k.registers = v,
@@ -402,7 +445,7 @@ impl<'a> Cubin<'a> {
             }
             k.attributes.push(RawAttribute::from(a));
         }
-        let Some(info) = find(".nv.info.") else {
+        let Some(info) = sections.info else {
             return Ok(k);
         };
         let info_section = elf
@@ -533,6 +576,15 @@ impl<'a> Cubin<'a> {
             )
             && (s.kind != SHT_NOBITS || self.roles.get(s.index) == Some(&SectionRole::Global))
     }
+}
+
+/// Per-kernel sections of one `.text.<name>` section (indices), found through their `sh_info`.
+#[derive(Debug, Clone, Copy, Default)]
+struct PerKernelSections {
+    info: Option<usize>,
+    shared: Option<usize>,
+    cbank0: Option<usize>,
+    local: Option<usize>,
 }
 
 /// For `.nv.info` records keyed by a kernel (REGCOUNT, FRAME_SIZE, MIN_STACK_SIZE, MAX_STACK_SIZE: payload
