@@ -341,6 +341,7 @@ impl<'a> Cubin<'a> {
 
         // Kernels: STT_FUNC symbols with STO_CUDA_ENTRY, defined in an executable section.
         let mut kernels = Vec::new();
+        let mut text_has_kernel = vec![false; elf.sections.len()];
         for i in 0..elf.symbol_count() {
             let sym = elf.symbol(i)?;
             if sym.kind() != STT_FUNC || sym.other & STO_CUDA_ENTRY == 0 || sym.is_undefined() {
@@ -355,6 +356,16 @@ impl<'a> Cubin<'a> {
                     "kernel symbol is not in a .text section",
                     section_offset(text),
                 ));
+            }
+            // One kernel per code section (its per-kernel sections hang off the section, not the symbol).
+            match text_has_kernel.get_mut(text_section) {
+                Some(seen @ false) => *seen = true,
+                _ => {
+                    return Err(malformed(
+                        "two kernel entry symbols in one .text section",
+                        section_offset(text),
+                    ))
+                }
             }
             let name = elf.symbol_name(&sym)?.to_string();
             let first = by_symbol.partition_point(|&(sym, _)| sym < i);

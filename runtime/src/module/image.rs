@@ -207,11 +207,19 @@ impl Cubin<'_> {
             dst.copy_from_slice(data);
         }
 
+        // Device address of each placed section, by section index.
+        let mut address_of = vec![None; elf.sections.len()];
+        for p in &placements {
+            if let Some(slot) = address_of.get_mut(p.section) {
+                *slot = Some(p.address);
+            }
+        }
         let mut kernels = Vec::with_capacity(self.kernels.len());
         for k in &self.kernels {
-            let text = placements
-                .iter()
-                .find(|p| p.section == k.text_section)
+            let text = address_of
+                .get(k.text_section)
+                .copied()
+                .flatten()
                 .ok_or_else(|| malformed("kernel code section not loaded", 0))?;
             let cbank0 = match k.cbank0_section.and_then(|i| elf.sections.get(i)) {
                 Some(s) => elf.section_data(s)?.to_vec(),
@@ -220,13 +228,18 @@ impl Cubin<'_> {
             kernels.push(KernelLaunch {
                 meta: k.clone(),
                 code_address: text
-                    .address
                     .checked_add(k.entry_offset)
                     .ok_or_else(|| malformed("kernel entry offset", 0))?,
                 cbank0,
             });
         }
 
+        let mut bank0_owner = vec![None; elf.sections.len()];
+        for (ki, k) in kernels.iter().enumerate() {
+            if let Some(slot) = k.meta.cbank0_section.and_then(|i| bank0_owner.get_mut(i)) {
+                *slot = Some(ki);
+            }
+        }
         let mut applied = 0usize;
         let mut skipped = 0usize;
         for rs in elf
@@ -240,7 +253,7 @@ impl Cubin<'_> {
                 .sections
                 .get(target_index)
                 .ok_or_else(|| malformed("relocation target section out of range", sec_off(rs)))?;
-            let target = if let Some(p) = placements.iter().find(|p| p.section == target_index) {
+            let target = if let Some(address) = address_of.get(target_index).copied().flatten() {
                 if target_section.kind == SHT_NOBITS {
                     return Err(malformed(
                         "relocation targets a section without data",
@@ -248,13 +261,10 @@ impl Cubin<'_> {
                     ));
                 }
                 Target::Image(
-                    usize::try_from(p.address - base)
+                    usize::try_from(address - base)
                         .map_err(|_| malformed("image too large", sec_off(rs)))?,
                 )
-            } else if let Some(ki) = kernels
-                .iter()
-                .position(|k| k.meta.cbank0_section == Some(target_index))
-            {
+            } else if let Some(ki) = bank0_owner.get(target_index).copied().flatten() {
                 Target::Bank0(ki)
             } else {
                 skipped = skipped.saturating_add(elf.relocations(rs)?.len());
@@ -262,7 +272,7 @@ impl Cubin<'_> {
             };
             for r in elf.relocations(rs)? {
                 let kind = RelocKind::from_u32(r.kind);
-                let value_of_symbol = self.symbol_address(r.symbol, &placements)?;
+                let value_of_symbol = self.symbol_address(r.symbol, &address_of)?;
                 let (buf, off): (&mut [u8], u64) = match target {
                     Target::Image(start) => {
                         let len = usize::try_from(target_section.size)
@@ -316,7 +326,7 @@ impl Cubin<'_> {
     }
 
     /// Address of symbol `index` in an image with `placements`.
-    fn symbol_address(&self, index: u32, placements: &[Placement]) -> Result<u64> {
+    fn symbol_address(&self, index: u32, address_of: &[Option<u64>]) -> Result<u64> {
         let index = usize::try_from(index).map_err(|_| malformed("relocation symbol index", 0))?;
         let sym = self.elf.symbol(index)?;
         if sym.is_undefined() {
@@ -332,9 +342,8 @@ impl Cubin<'_> {
             return Ok(sym.value);
         }
         let sec = usize::from(sym.section);
-        match placements.iter().find(|p| p.section == sec) {
-            Some(p) => p
-                .address
+        match address_of.get(sec).copied().flatten() {
+            Some(a) => a
                 .checked_add(sym.value)
                 .ok_or_else(|| malformed("symbol address overflows", 0)),
             None => Err(Error::UnsupportedCubin {
