@@ -9,11 +9,32 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use nvbare::module::nvinfo::Format;
+use nvbare::module::compress::DEFAULT_MAX_UNCOMPRESSED;
+use nvbare::module::fatbin::{EntryKind, Fatbin};
+use nvbare::module::select::{cubin_for, ComputeCapability};
 use nvbare::module::{Cubin, Kernel};
+use std::borrow::Cow;
 
-/// Every input kind cubin-info understands goes through here (today: CUBIN ELF).
-fn parse_input(data: &[u8]) -> nvbare::Result<Vec<Cubin<'_>>> {
-    Ok(vec![Cubin::parse(data)?])
+/// Every input kind cubin-info understands goes through here: a CUBIN ELF is used as it is; a fatbin (raw, or
+/// inside a host object/executable) gives the SASS image chosen for `sm` when one is named, else every SASS image.
+fn parse_input(data: &[u8], sm: Option<u32>) -> nvbare::Result<Vec<Cow<'_, [u8]>>> {
+    let cubin_err = match Cubin::parse(data) {
+        Ok(_) => return Ok(vec![Cow::Borrowed(data)]),
+        Err(e) => e,
+    };
+    let Ok(fatbin) = Fatbin::parse(data) else {
+        // Neither: report the CUBIN parser's reason for ELF input, the fatbin parser's otherwise.
+        return if data.starts_with(b"\x7fELF") { Err(cubin_err) } else { Fatbin::parse(data).map(|_| Vec::new()) };
+    };
+    match sm {
+        Some(sm) => Ok(vec![cubin_for(&fatbin, ComputeCapability::from_sm(sm), None, DEFAULT_MAX_UNCOMPRESSED)?]),
+        None => fatbin
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::Elf)
+            .map(|e| fatbin.image(e, DEFAULT_MAX_UNCOMPRESSED))
+            .collect(),
+    }
 }
 
 fn json_str(s: &str) -> String {
@@ -142,28 +163,54 @@ fn print_text(c: &Cubin<'_>) {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (json, file) = match args.as_slice() {
-        [f] if f != "--json" => (false, f),
-        [flag, f] if flag == "--json" => (true, f),
-        _ => {
-            eprintln!("usage: cubin-info [--json] FILE");
-            return ExitCode::from(2);
+    const USAGE: &str = "usage: cubin-info [--json] [--sm N] FILE   (FILE: CUBIN, fatbin, or host ELF with a fatbin)";
+    let (mut json, mut sm, mut file) = (false, None, None);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" => json = true,
+            "--sm" => match it.next().map(|v| v.trim_start_matches("sm_").parse::<u32>()) {
+                Some(Ok(v)) => sm = Some(v),
+                _ => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                }
+            },
+            f if file.is_none() && !f.starts_with("--") => file = Some(f.to_owned()),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
         }
+    }
+    let Some(file) = file else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
     };
-    let data = match std::fs::read(file) {
+    let data = match std::fs::read(&file) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("cubin-info: {file}: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let cubins = match parse_input(&data) {
+    let images = match parse_input(&data, sm) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("cubin-info: {file}: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let mut cubins = Vec::with_capacity(images.len());
+    for image in &images {
+        match Cubin::parse(image) {
+            Ok(c) => cubins.push(c),
+            Err(e) => {
+                eprintln!("cubin-info: {file}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     for c in &cubins {
         if json {
             let ks: Vec<String> = c.kernels.iter().map(kernel_json).collect();
