@@ -188,25 +188,25 @@ impl GspFwWprMeta {
             vga_workspace_size: q(24)?,
             boot_count: q(25)?,
             partition_rpc_addr: q(26)?,
-            partition_rpc_request_offset: r.u16(W, 0xd8)?,
-            partition_rpc_reply_offset: r.u16(W, 0xda)?,
-            elf_code_offset: r.u32(W, 0xdc)?,
-            elf_data_offset: r.u32(W, 0xe0)?,
-            elf_code_size: r.u32(W, 0xe4)?,
-            elf_data_size: r.u32(W, 0xe8)?,
-            ls_ucode_version: r.u32(W, 0xec)?,
-            gsp_fw_heap_vf_partition_count: r.bytes(W, 0xf0, 1)?.first().copied().unwrap_or(0),
+            partition_rpc_request_offset: r.u16(W, 0xd8u64)?,
+            partition_rpc_reply_offset: r.u16(W, 0xdau64)?,
+            elf_code_offset: r.u32(W, 0xdcu64)?,
+            elf_data_offset: r.u32(W, 0xe0u64)?,
+            elf_code_size: r.u32(W, 0xe4u64)?,
+            elf_data_size: r.u32(W, 0xe8u64)?,
+            ls_ucode_version: r.u32(W, 0xecu64)?,
+            gsp_fw_heap_vf_partition_count: r.u8(W, 0xf0u64)?,
             flags: if layout == WprMetaLayout::R570 {
-                r.bytes(W, 0xf1, 1)?.first().copied().unwrap_or(0)
+                r.u8(W, 0xf1u64)?
             } else {
                 0
             },
             pmu_reserved_size: if layout == WprMetaLayout::R570 {
-                r.u32(W, 0xf4)?
+                r.u32(W, 0xf4u64)?
             } else {
                 0
             },
-            verified: r.u64(W, 0xf8)?,
+            verified: r.u64(W, 0xf8u64)?,
         };
         if m.magic != WPR_META_MAGIC {
             return Err(Error::BadMagic {
