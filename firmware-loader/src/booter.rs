@@ -96,11 +96,13 @@ pub struct HsLoadHeaderV2 {
 const LOAD_HEADER_FIXED: u64 = 20;
 const APP_RECORD: u64 = 16;
 
-/// BROM parameters the SEC2/GSP falcon needs to verify the image.
+/// BROM parameters a SEC2/GSP falcon needs to verify a heavy-secure image (booters here, FWSEC v3
+/// descriptors in [`crate::vbios::ucode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BromParams {
-    /// Offset of the signature inside DMEM: `patch_loc - os_data_offset`.
+    /// Offset of the signature inside DMEM (booters: `patch_loc - os_data_offset`; FWSEC v3: the
+    /// descriptor's `pkc_data_offset`).
     pub pkc_data_offset: u32,
     pub engine_id_mask: u16,
     pub ucode_id: u8,

@@ -158,14 +158,8 @@ pub enum FalconUcodeDesc {
     V3(FalconUcodeDescV3),
 }
 
-/// Parameters the boot ROM needs to verify a v3 HS ucode (programmed by the falcon loader).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct BromParams {
-    pub pkc_data_offset: u32,
-    pub engine_id_mask: u16,
-    pub ucode_id: u8,
-}
+/// Parameters the boot ROM needs to verify a v3 HS ucode: the same structure booters carry.
+pub use crate::booter::BromParams;
 
 /// A FWSEC ucode located through the table: its descriptor and where its bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
