@@ -361,10 +361,14 @@ pub fn compute(inp: &WprInputs) -> Result<GspFwWprMeta> {
     let per_gb = h.per_gb_fb.checked_mul(fb_gb).ok_or(Error::Overflow {
         what: "heap per GiB",
     })?;
-    let heap = os
-        + h.base_rm_tu10x
-        + align_up("heap per GiB", per_gb, MIB)?
-        + align_up("client heap", h.client_alloc, MIB)?;
+    let heap = [
+        h.base_rm_tu10x,
+        align_up("heap per GiB", per_gb, MIB)?,
+        align_up("client heap", h.client_alloc, MIB)?,
+    ]
+    .into_iter()
+    .try_fold(os, |a, b| a.checked_add(b))
+    .ok_or(Error::Overflow { what: "GSP heap size" })?;
     let heap = heap.max(min_mb << 20).min(max_mb << 20);
 
     m.gsp_fw_heap_offset = align_down(sub("WPR heap", m.gsp_fw_offset, heap)?, MIB);
