@@ -404,11 +404,18 @@ const MAX_VECTORS: usize = 32;
 fn set_irqs(device: &File, index: u32, fds: &[i32]) -> Result<()> {
     let n = match u32::try_from(fds.len()) {
         Ok(n) if fds.len() <= MAX_VECTORS => n,
-        _ => return Err(Error::IrqUnsupported { kind: "eventfd vectors", count: u32::MAX, available: 32 }),
+        _ => {
+            return Err(Error::IrqUnsupported {
+                kind: "eventfd vectors",
+                count: u32::try_from(fds.len()).unwrap_or(u32::MAX),
+                available: u32::try_from(MAX_VECTORS).unwrap_or(u32::MAX),
+            })
+        }
     };
     let mut arg = IrqSetEventfds {
         head: vfio_irq_set {
-            argsz: argsz::<vfio_irq_set>() + 4 * n,
+            // n <= 32 (checked above): the sum cannot overflow.
+            argsz: argsz::<vfio_irq_set>().saturating_add(n.saturating_mul(4)),
             flags: if fds.is_empty() { VFIO_IRQ_SET_DATA_NONE } else { VFIO_IRQ_SET_DATA_EVENTFD }
                 | VFIO_IRQ_SET_ACTION_TRIGGER,
             index,
@@ -485,6 +492,22 @@ impl Drop for Interrupts {
     }
 }
 
+/// The position in the device fd of `len` config-space bytes at `offset`, or
+/// [`Error::OutOfBounds`] if they do not lie inside the config region.
+fn config_pos(config: &RegionInfo, offset: u16, len: usize) -> Result<u64> {
+    let oob = || Error::OutOfBounds {
+        what: "config space",
+        offset: offset.into(),
+        width: len,
+        len: usize::try_from(config.size).unwrap_or(usize::MAX),
+    };
+    let end = u64::try_from(len).ok().and_then(|l| u64::from(offset).checked_add(l)).ok_or_else(oob)?;
+    if end > config.size {
+        return Err(oob());
+    }
+    config.offset.checked_add(u64::from(offset)).ok_or_else(oob)
+}
+
 /// PCI command register offset and its bus-master bit (PCI Local Bus spec, config header).
 const PCI_COMMAND: u16 = 0x04;
 const PCI_COMMAND_MASTER: u16 = 1 << 2;
@@ -496,31 +519,13 @@ impl PciTransport for VfioDevice {
 
     fn config_read(&self, offset: u16, buf: &mut [u8]) -> Result<()> {
         let len = buf.len();
-        let end = u64::from(offset) + len as u64;
-        if end > self.config.size {
-            return Err(Error::OutOfBounds {
-                what: "config space",
-                offset: offset.into(),
-                width: len,
-                len: usize::try_from(self.config.size).unwrap_or(usize::MAX),
-            });
-        }
-        let pos = self.config.offset + u64::from(offset);
+        let pos = config_pos(&self.config, offset, len)?;
         self.device.read_exact_at(buf, pos).map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
     }
 
     fn config_write(&self, offset: u16, data: &[u8]) -> Result<()> {
         let len = data.len();
-        let end = u64::from(offset) + len as u64;
-        if end > self.config.size {
-            return Err(Error::OutOfBounds {
-                what: "config space",
-                offset: offset.into(),
-                width: len,
-                len: usize::try_from(self.config.size).unwrap_or(usize::MAX),
-            });
-        }
-        let pos = self.config.offset + u64::from(offset);
+        let pos = config_pos(&self.config, offset, len)?;
         self.device.write_all_at(data, pos).map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
     }
 
@@ -552,7 +557,7 @@ impl PciTransport for VfioDevice {
 
     fn enable_interrupts(&self, kind: IrqKind, count: u32) -> Result<Interrupts> {
         let available = self.irq_count(kind)?;
-        if count == 0 || count > available || count as usize > MAX_VECTORS {
+        if count == 0 || count > available || usize::try_from(count).map_or(true, |c| c > MAX_VECTORS) {
             return Err(Error::IrqUnsupported { kind: kind.name(), count, available });
         }
         let mut fds = Vec::new();
@@ -573,5 +578,40 @@ impl PciTransport for VfioDevice {
         // SAFETY: device fd; the ioctl takes no argument.
         unsafe { ioctl::vfio_device_reset(self.device.as_raw_fd()) }.map_err(ioctl_err("VFIO_DEVICE_RESET"))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_positions_are_bounded_by_the_region() {
+        let config = RegionInfo { index: VFIO_PCI_CONFIG_REGION_INDEX, flags: 0, size: 256, offset: 0x7_0000_0000 };
+        assert_eq!(config_pos(&config, 0, 4).unwrap(), 0x7_0000_0000);
+        assert_eq!(config_pos(&config, 252, 4).unwrap(), 0x7_0000_00fc);
+        assert_eq!(config_pos(&config, 256, 0).unwrap(), 0x7_0000_0100, "an empty access at the end is allowed");
+        assert!(matches!(
+            config_pos(&config, 253, 4),
+            Err(Error::OutOfBounds { what: "config space", offset: 253, width: 4, len: 256 })
+        ));
+        assert!(matches!(config_pos(&config, 0, usize::MAX), Err(Error::OutOfBounds { .. })));
+        let wrapping = RegionInfo { offset: u64::MAX - 1, size: 4096, ..config };
+        assert!(matches!(config_pos(&wrapping, 8, 4), Err(Error::OutOfBounds { .. })), "fd offset overflow");
+    }
+
+    #[test]
+    fn set_irqs_refuses_too_many_vectors_before_the_ioctl() {
+        let file = tempfile::tempfile().unwrap();
+        let fds = [0i32; MAX_VECTORS + 1];
+        match set_irqs(&file, VFIO_PCI_MSI_IRQ_INDEX, &fds) {
+            Err(Error::IrqUnsupported { count: 33, available: 32, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        // Within the limit the ioctl is issued; on a file that is not a VFIO device it fails typed.
+        match set_irqs(&file, VFIO_PCI_MSI_IRQ_INDEX, &fds[..2]) {
+            Err(Error::VfioIoctl { op: "VFIO_DEVICE_SET_IRQS", source }) => assert_eq!(source, nix::errno::Errno::ENOTTY),
+            other => panic!("{other:?}"),
+        }
     }
 }
