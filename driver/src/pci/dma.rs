@@ -60,10 +60,13 @@ pub fn check_memlock(locked: u64, requested: u64, limit: u64) -> Result<()> {
     }
 }
 
-/// `len` rounded up to a multiple of `align` (a power of two); `None` on overflow.
+/// `len` rounded up to a multiple of `align`; `None` on overflow or if `align` is not a power of two.
 pub fn round_up(len: u64, align: u64) -> Option<u64> {
-    debug_assert!(align.is_power_of_two());
-    len.checked_add(align - 1).map(|v| v & !(align - 1))
+    if !align.is_power_of_two() {
+        return None;
+    }
+    let mask = align.checked_sub(1)?;
+    len.checked_add(mask).map(|v| v & !mask)
 }
 
 /// First-fit allocator of IOVA ranges inside a fixed window, with coalescing on free.
@@ -207,8 +210,8 @@ impl DmaSpace {
         let mem = HostMemory::new(rounded)?;
         let map_len = u64::try_from(mem.len).map_err(|_| Error::DmaSize { size: len })?;
         let align = if mem.huge { HUGE_PAGE_SIZE } else { PAGE_SIZE };
+        let vaddr = u64::try_from(mem.ptr.as_ptr() as usize).map_err(|_| Error::DmaSize { size: len })?;
         let iova = self.iovas().alloc(map_len, align)?;
-        let vaddr = mem.ptr.as_ptr() as u64;
         // SAFETY: `mem` is an anonymous mapping this process owns; it is moved into the returned
         // DmaBuffer, whose Drop unmaps this IOVA before `mem` is freed (or never frees it).
         if let Err(e) = unsafe { self.mapper.map(vaddr, iova, map_len) } {
@@ -321,7 +324,12 @@ impl DmaBuffer {
     fn check(&self, offset: usize, width: usize) -> Result<()> {
         match offset.checked_add(width) {
             Some(end) if end <= self.len => Ok(()),
-            _ => Err(Error::OutOfBounds { what: "DMA buffer", offset: offset as u64, width, len: self.len }),
+            _ => Err(Error::OutOfBounds {
+                what: "DMA buffer",
+                offset: u64::try_from(offset).unwrap_or(u64::MAX),
+                width,
+                len: self.len,
+            }),
         }
     }
 
@@ -337,7 +345,7 @@ impl DmaBuffer {
             // SAFETY: src + i is inside the checked range.
             let p = unsafe { src.add(i) };
             let rest = dst.len() - i;
-            if (p as usize) % 8 == 0 && rest >= 8 {
+            if p.cast::<u64>().is_aligned() && rest >= 8 {
                 // SAFETY: p is 8-byte aligned and p..p+8 is inside the checked range.
                 let v = unsafe { p.cast::<u64>().read_volatile() };
                 if let Some(d) = dst.get_mut(i..i + 8) {
@@ -368,7 +376,7 @@ impl DmaBuffer {
             // SAFETY: dst + i is inside the checked range.
             let p = unsafe { dst.add(i) };
             match src.get(i..i + 8) {
-                Some(chunk) if (p as usize) % 8 == 0 => {
+                Some(chunk) if p.cast::<u64>().is_aligned() => {
                     let mut w = [0u8; 8];
                     w.copy_from_slice(chunk);
                     // SAFETY: p is 8-byte aligned and p..p+8 is inside the checked range.
@@ -472,6 +480,9 @@ mod tests {
         assert_eq!(round_up(4096, 4096), Some(4096));
         assert_eq!(round_up(0, 4096), Some(0));
         assert_eq!(round_up(u64::MAX, 4096), None);
+        assert_eq!(round_up(1, 0), None, "zero alignment is refused, not a panic");
+        assert_eq!(round_up(1, 3 << 12), None, "non power of two alignment");
+        assert_eq!(round_up(5, 1), Some(5));
     }
 
     #[test]
