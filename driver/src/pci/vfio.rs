@@ -283,7 +283,7 @@ impl VfioDevice {
         if has <= 0 {
             return Err(Error::VfioUnsupported {
                 what: if iommu == VFIO_NOIOMMU_IOMMU {
-                    "no-IOMMU mode not enabled in the vfio module"
+                    "no-IOMMU mode not enabled in the vfio module (load it with enable_unsafe_noiommu_mode=1)"
                 } else {
                     "IOMMU type1 v2 not supported"
                 },
