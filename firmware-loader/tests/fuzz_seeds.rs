@@ -1,16 +1,20 @@
 //! Runs every committed fuzz seed through its target's parsers (regression test for fuzz
-//! findings), and checks the synthetic seeds are what `common::seeds()` generates.
+//! findings), and checks the synthetic seeds are what `common::seeds()` (ELF and `nvfw_bin_hdr`
+//! images) and `vbios_seeds()` (ROMs from the `support` VBIOS builder) generate.
 //!
 //! Regenerate the seeds with `NVBARE_WRITE_SEEDS=1 cargo test -p nvbare-firmware --test fuzz_seeds`.
 
 mod common;
+mod support;
 
 use nvbare_firmware::booter::HsImage;
 use nvbare_firmware::bootloader::{FalconBootloader, RiscvBootloader};
 use nvbare_firmware::fmc::FmcImage;
 use nvbare_firmware::gsp::GspImage;
+use nvbare_firmware::vbios::{build_fwsec, build_fwsec_frts, FwsecCommand, FwsecVariant, Vbios};
 use nvbare_firmware::Chipset;
 use std::path::PathBuf;
+use support::{build, Leading, Spec};
 
 fn seed_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds"))
@@ -44,14 +48,85 @@ fn run_target(target: &str, data: &[u8]) {
             let _ = RiscvBootloader::parse(data);
             let _ = FalconBootloader::parse(data);
         }
+        "vbios" => {
+            let _ = exercise_vbios(data);
+        }
         other => panic!("unknown fuzz target directory {other}"),
     }
+}
+
+/// The VBIOS seeds: (file name, bytes, whether they must parse and build FWSEC-FRTS).
+fn vbios_seeds() -> Vec<(&'static str, Vec<u8>, bool)> {
+    let d = Spec::default();
+    let mut out = vec![
+        ("x86-efi-ext.rom", build(d).0, true),
+        ("x86-ext.rom", build(Spec { efi: false, ..d }).0, true),
+        ("no-npde.rom", build(Spec { npde: false, ..d }).0, true),
+        (
+            "junk-prefix.rom",
+            build(Spec {
+                leading: Leading::Junk(0x400),
+                ..d
+            })
+            .0,
+            true,
+        ),
+        (
+            "ifr-v1.rom",
+            build(Spec {
+                leading: Leading::IfrV1,
+                ..d
+            })
+            .0,
+            true,
+        ),
+        (
+            "ifr-v3.rom",
+            build(Spec {
+                leading: Leading::IfrV3,
+                ..d
+            })
+            .0,
+            true,
+        ),
+    ];
+    let full = build(d).0;
+    out.push(("truncated.rom", full[..0x1000].to_vec(), false));
+    let mut no_last = full.clone();
+    no_last[0x655] = 0;
+    no_last[0x66A] = 0;
+    out.push(("no-last-image.rom", no_last, false));
+    out
+}
+
+/// What the `vbios` fuzz target does (fuzz/fuzz_targets/vbios.rs), plus a fixed FWSEC-FRTS build
+/// whose success is returned.
+fn exercise_vbios(data: &[u8]) -> bool {
+    let Ok(v) = Vbios::parse(data) else {
+        return false;
+    };
+    let tail = |i: usize| {
+        u64::from(
+            data.get(data.len().wrapping_sub(i + 1))
+                .copied()
+                .unwrap_or(0),
+        )
+    };
+    let offset = (tail(0) << 20) | (tail(1) << 12) | (tail(2) & 0x1);
+    let size = (tail(3) & 0x3) << 20;
+    let fuse = u32::try_from(tail(4) & 0x1F).unwrap_or(0);
+    for variant in [FwsecVariant::Prod, FwsecVariant::Debug] {
+        let _ = build_fwsec(&v, variant, FwsecCommand::Frts { offset, size }, fuse);
+        let _ = build_fwsec(&v, variant, FwsecCommand::Sb, fuse);
+    }
+    build_fwsec_frts(&v, 0x1_0000_0000, 0x10_0000, 5).is_ok()
 }
 
 #[test]
 fn synthetic_seeds_are_committed() {
     let write = std::env::var_os("NVBARE_WRITE_SEEDS").is_some();
-    for (target, name, bytes) in common::seeds() {
+    let vbios = vbios_seeds().into_iter().map(|(name, bytes, _)| ("vbios", name, bytes));
+    for (target, name, bytes) in common::seeds().into_iter().chain(vbios) {
         let path = seed_dir().join(target).join(name);
         if write {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -70,7 +145,7 @@ fn synthetic_seeds_are_committed() {
 #[test]
 fn every_seed_runs_through_its_parsers() {
     let mut n = 0;
-    for target in ["gsp_elf", "fmc", "bin_container"] {
+    for target in ["gsp_elf", "fmc", "bin_container", "vbios"] {
         let dir = seed_dir().join(target);
         for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
             let path = e.unwrap().path();
@@ -79,7 +154,15 @@ fn every_seed_runs_through_its_parsers() {
             n += 1;
         }
     }
-    assert!(n >= 9, "only {n} seeds");
+    let expected = common::seeds().len() + vbios_seeds().len();
+    assert!(n >= expected, "only {n} seeds, expected at least {expected}");
+}
+
+#[test]
+fn vbios_seeds_parse_as_intended() {
+    for (name, bytes, ok) in vbios_seeds() {
+        assert_eq!(exercise_vbios(&bytes), ok, "{name}");
+    }
 }
 
 #[test]
