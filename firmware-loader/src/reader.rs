@@ -176,7 +176,7 @@ impl Cursor<'_> {
     }
 }
 
-/// Copies `bytes` into `buf` at `offset`, bounds-checked (FWSEC DMEM patching).
+/// Copies `bytes` into `buf` at `offset`, bounds-checked (FWSEC DMEM and signature patching).
 pub(crate) fn write<T: Pos>(
     what: &'static str,
     buf: &mut [u8],
