@@ -218,7 +218,7 @@ impl DmaSpace {
             self.iovas().free(iova, map_len);
             return Err(e);
         }
-        Ok(DmaBuffer { mem: Some(mem), len, map_len, iova, space: Arc::clone(self) })
+        Ok(DmaBuffer { mem: Some(mem), len, map_len, iova, space: Arc::clone(self), cpu: Mutex::new(()) })
     }
 }
 
@@ -283,6 +283,9 @@ pub struct DmaBuffer {
     map_len: u64,
     iova: u64,
     space: Arc<DmaSpace>,
+    /// Serialises the CPU-side copies: the buffer is `Sync` and they take `&self`, so without it two
+    /// threads could race on the same bytes.
+    cpu: Mutex<()>,
 }
 
 impl fmt::Debug for DmaBuffer {
@@ -321,6 +324,11 @@ impl DmaBuffer {
         self.mem.as_ref().map(|m| m.ptr).ok_or(Error::DmaSize { size: 0 })
     }
 
+    fn cpu_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic in another copy leaves nothing inconsistent.
+        self.cpu.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn check(&self, offset: usize, width: usize) -> Result<()> {
         match offset.checked_add(width) {
             Some(end) if end <= self.len => Ok(()),
@@ -337,8 +345,10 @@ impl DmaBuffer {
     pub fn read_bytes(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
         self.check(offset, dst.len())?;
         let base = self.base()?;
+        let _cpu = self.cpu_lock();
         fence(Ordering::Acquire);
-        // SAFETY: offset..offset+dst.len() is inside the live mapping (checked above).
+        // SAFETY: offset..offset+dst.len() is inside the live mapping (checked above); the CPU lock
+        // is held, so no other thread copies into this buffer meanwhile.
         let src = unsafe { base.as_ptr().add(offset) };
         let mut i = 0;
         while i < dst.len() {
@@ -369,7 +379,9 @@ impl DmaBuffer {
     pub fn write_bytes(&self, offset: usize, src: &[u8]) -> Result<()> {
         self.check(offset, src.len())?;
         let base = self.base()?;
-        // SAFETY: offset..offset+src.len() is inside the live mapping (checked above).
+        let _cpu = self.cpu_lock();
+        // SAFETY: offset..offset+src.len() is inside the live mapping (checked above); the CPU lock
+        // is held, so no other thread accesses this buffer meanwhile.
         let dst = unsafe { base.as_ptr().add(offset) };
         let mut i = 0;
         while i < src.len() {
@@ -534,6 +546,28 @@ mod tests {
             self.log.lock().unwrap().push((false, iova, len));
             Ok(())
         }
+    }
+
+    #[test]
+    fn concurrent_copies_from_threads_are_whole() {
+        let rec = Arc::new(RecordingMapper::default());
+        let space = Arc::new(DmaSpace::new(Box::new(Arc::clone(&rec)), 0x10_0000..0x20_0000));
+        let buf = space.alloc(4096).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let buf = &buf;
+                s.spawn(move || {
+                    let block = [t; 4096];
+                    let mut back = [0u8; 4096];
+                    for _ in 0..200 {
+                        buf.write_bytes(0, &block).unwrap();
+                        buf.read_bytes(0, &mut back).unwrap();
+                        // Every read sees one whole write, never a mix of two.
+                        assert!(back.iter().all(|&b| b == back[0]), "torn copy");
+                    }
+                });
+            }
+        });
     }
 
     #[test]
