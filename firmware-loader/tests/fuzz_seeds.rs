@@ -6,13 +6,14 @@
 
 mod common;
 mod support;
+#[path = "../fuzz/targets.rs"]
+mod targets;
 
 use nvbare_firmware::booter::HsImage;
 use nvbare_firmware::bootloader::{FalconBootloader, RiscvBootloader};
 use nvbare_firmware::fmc::FmcImage;
 use nvbare_firmware::gsp::GspImage;
-use nvbare_firmware::vbios::{build_fwsec, build_fwsec_frts, FwsecCommand, FwsecVariant, Vbios};
-use nvbare_firmware::Chipset;
+use nvbare_firmware::vbios::build_fwsec_frts;
 use std::path::PathBuf;
 use support::{build, Leading, Spec};
 
@@ -20,36 +21,14 @@ fn seed_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds"))
 }
 
-/// What each fuzz target does with an input (mirrors fuzz/fuzz_targets/*.rs).
+/// What each fuzz target does with an input: the fuzz binaries' own code.
 fn run_target(target: &str, data: &[u8]) {
     match target {
-        "gsp_elf" => {
-            if let Ok(g) = GspImage::parse(data) {
-                let _ = (g.image().len(), g.sections(), g.signatures());
-                for &c in Chipset::ALL {
-                    let _ = g.signature_for(c, false);
-                    let _ = g.signature_for(c, true);
-                }
-            }
-        }
-        "fmc" => {
-            if let Ok(f) = FmcImage::parse(data) {
-                let _ = f.sections();
-            }
-        }
-        "bin_container" => {
-            if let Ok(h) = HsImage::parse(data) {
-                let _ = h.signatures().count();
-                for fuse in 0..4 {
-                    let _ = h.signature_index_for_fuse(fuse);
-                }
-                let _ = h.sign_for_fuse(u32::from(data.last().copied().unwrap_or(0)));
-            }
-            let _ = RiscvBootloader::parse(data);
-            let _ = FalconBootloader::parse(data);
-        }
+        "gsp_elf" => targets::gsp_elf(data),
+        "fmc" => targets::fmc(data),
+        "bin_container" => targets::bin_container(data),
         "vbios" => {
-            let _ = exercise_vbios(data);
+            let _ = targets::vbios(data);
         }
         other => panic!("unknown fuzz target directory {other}"),
     }
@@ -99,27 +78,9 @@ fn vbios_seeds() -> Vec<(&'static str, Vec<u8>, bool)> {
     out
 }
 
-/// What the `vbios` fuzz target does (fuzz/fuzz_targets/vbios.rs), plus a fixed FWSEC-FRTS build
-/// whose success is returned.
+/// The `vbios` fuzz target, plus a fixed FWSEC-FRTS build whose success is returned.
 fn exercise_vbios(data: &[u8]) -> bool {
-    let Ok(v) = Vbios::parse(data) else {
-        return false;
-    };
-    let tail = |i: usize| {
-        u64::from(
-            data.get(data.len().wrapping_sub(i + 1))
-                .copied()
-                .unwrap_or(0),
-        )
-    };
-    let offset = (tail(0) << 20) | (tail(1) << 12) | (tail(2) & 0x1);
-    let size = (tail(3) & 0x3) << 20;
-    let fuse = u32::try_from(tail(4) & 0x1F).unwrap_or(0);
-    for variant in [FwsecVariant::Prod, FwsecVariant::Debug] {
-        let _ = build_fwsec(&v, variant, FwsecCommand::Frts { offset, size }, fuse);
-        let _ = build_fwsec(&v, variant, FwsecCommand::Sb, fuse);
-    }
-    build_fwsec_frts(&v, 0x1_0000_0000, 0x10_0000, 5).is_ok()
+    targets::vbios(data).is_some_and(|v| build_fwsec_frts(&v, 0x1_0000_0000, 0x10_0000, 5).is_ok())
 }
 
 #[test]
