@@ -28,7 +28,12 @@ pub fn gsp_elf(data: &[u8]) {
 pub fn fmc(data: &[u8]) {
     if let Ok(f) = FmcImage::parse(data) {
         let _ = f.sections();
-        let _ = (f.image.len(), f.hash.len(), f.signature.len(), f.public_key.len());
+        let _ = (
+            f.image.len(),
+            f.hash.len(),
+            f.signature.len(),
+            f.public_key.len(),
+        );
     }
 }
 
@@ -56,7 +61,13 @@ pub fn vbios(data: &[u8]) -> Option<Vbios> {
     let v = Vbios::parse(data).ok()?;
     // Derive the FRTS region and fuse version from the last input bytes, so both valid and
     // invalid regions are exercised.
-    let tail = |i: usize| u64::from(data.get(data.len().wrapping_sub(i + 1)).copied().unwrap_or(0));
+    let tail = |i: usize| {
+        u64::from(
+            data.get(data.len().wrapping_sub(i + 1))
+                .copied()
+                .unwrap_or(0),
+        )
+    };
     let offset = (tail(0) << 20) | (tail(1) << 12) | (tail(2) & 0x1);
     let size = (tail(3) & 0x3) << 20;
     let fuse = u32::try_from(tail(4) & 0x1F).unwrap_or(0);

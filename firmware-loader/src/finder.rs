@@ -256,7 +256,10 @@ mod tests {
             }) => {
                 assert_eq!(f, rel);
                 assert_eq!(package, PACKAGE_GRAPHICS);
-                assert!(searched.contains("x") && searched.contains("y"), "{searched}");
+                assert!(
+                    searched.contains("x") && searched.contains("y"),
+                    "{searched}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -368,7 +368,9 @@ pub fn compute(inp: &WprInputs) -> Result<GspFwWprMeta> {
     ]
     .into_iter()
     .try_fold(os, |a, b| a.checked_add(b))
-    .ok_or(Error::Overflow { what: "GSP heap size" })?;
+    .ok_or(Error::Overflow {
+        what: "GSP heap size",
+    })?;
     let heap = heap.max(min_mb << 20).min(max_mb << 20);
 
     m.gsp_fw_heap_offset = align_down(sub("WPR heap", m.gsp_fw_offset, heap)?, MIB);

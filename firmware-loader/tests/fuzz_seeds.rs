@@ -86,7 +86,9 @@ fn exercise_vbios(data: &[u8]) -> bool {
 #[test]
 fn synthetic_seeds_are_committed() {
     let write = std::env::var_os("NVBARE_WRITE_SEEDS").is_some();
-    let vbios = vbios_seeds().into_iter().map(|(name, bytes, _)| ("vbios", name, bytes));
+    let vbios = vbios_seeds()
+        .into_iter()
+        .map(|(name, bytes, _)| ("vbios", name, bytes));
     for (target, name, bytes) in common::seeds().into_iter().chain(vbios) {
         let path = seed_dir().join(target).join(name);
         if write {
@@ -116,7 +118,10 @@ fn every_seed_runs_through_its_parsers() {
         }
     }
     let expected = common::seeds().len() + vbios_seeds().len();
-    assert!(n >= expected, "only {n} seeds, expected at least {expected}");
+    assert!(
+        n >= expected,
+        "only {n} seeds, expected at least {expected}"
+    );
 }
 
 #[test]
