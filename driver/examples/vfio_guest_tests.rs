@@ -360,7 +360,13 @@ fn main() {
             }
             bar.write32(edu::IRQ_ACK, st).map_err(e)?;
         }
-        edu_dma(&bar, edu::BUFFER, dst.iova(), u64::try_from(LEN).map_err(|x| x.to_string())?, edu::DMA_TO_RAM | edu::DMA_IRQ)?;
+        edu_dma(
+            &bar,
+            edu::BUFFER,
+            dst.iova(),
+            u64::try_from(LEN).map_err(|x| x.to_string())?,
+            edu::DMA_TO_RAM | edu::DMA_IRQ,
+        )?;
         if let Some(irqs) = &irqs {
             msis += irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;

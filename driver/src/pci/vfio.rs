@@ -610,7 +610,9 @@ mod tests {
         }
         // Within the limit the ioctl is issued; on a file that is not a VFIO device it fails typed.
         match set_irqs(&file, VFIO_PCI_MSI_IRQ_INDEX, &fds[..2]) {
-            Err(Error::VfioIoctl { op: "VFIO_DEVICE_SET_IRQS", source }) => assert_eq!(source, nix::errno::Errno::ENOTTY),
+            Err(Error::VfioIoctl { op: "VFIO_DEVICE_SET_IRQS", source }) => {
+                assert_eq!(source, nix::errno::Errno::ENOTTY)
+            }
             other => panic!("{other:?}"),
         }
     }
