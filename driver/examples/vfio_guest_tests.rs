@@ -454,6 +454,22 @@ fn main() {
         }
     });
 
+    t.run("memlock_check_counts_the_huge_page_rounding", || {
+        // 2 MiB + 4 KiB fits a 3 MiB limit, but backed by huge pages it pins 4 MiB.
+        use nix::sys::resource::{getrlimit, setrlimit, Resource};
+        let (soft, hard) = getrlimit(Resource::RLIMIT_MEMLOCK).map_err(|x| x.to_string())?;
+        setrlimit(Resource::RLIMIT_MEMLOCK, 3 << 20, hard).map_err(|x| x.to_string())?;
+        let r = dev.alloc_dma((2 << 20) + 4096);
+        setrlimit(Resource::RLIMIT_MEMLOCK, soft, hard).map_err(|x| x.to_string())?;
+        match r {
+            Err(Error::MemlockLimit { requested, limit, .. }) if requested == 4 << 20 => {
+                Ok(format!("huge-page mapping of {requested} bytes refused under limit {limit}"))
+            }
+            Ok(buf) if !buf.huge_pages() => Ok(format!("no huge pages: {buf:?} fits the limit")),
+            other => Err(format!("{other:?}")),
+        }
+    });
+
     t.run("reset_matches_device_flags", || match dev.reset() {
         Ok(()) if dev.can_reset() => {
             let id = bar.read32(edu::ID).map_err(e)?;

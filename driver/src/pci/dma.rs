@@ -206,9 +206,11 @@ impl DmaSpace {
             return Err(Error::DmaSize { size: len });
         }
         let rounded = round_up(len64, PAGE_SIZE).ok_or(Error::DmaSize { size: len })?;
-        check_memlock(locked_bytes()?, rounded, memlock_limit()?)?;
         let mem = HostMemory::new(rounded)?;
         let map_len = u64::try_from(mem.len).map_err(|_| Error::DmaSize { size: len })?;
+        // What gets pinned is the whole mapping (a huge-page one rounds up to 2 MiB), so the limit
+        // is checked against that; nothing is pinned yet, and `mem` is freed on refusal.
+        check_memlock(locked_bytes()?, map_len, memlock_limit()?)?;
         let align = if mem.huge { HUGE_PAGE_SIZE } else { PAGE_SIZE };
         let vaddr = u64::try_from(mem.ptr.as_ptr() as usize).map_err(|_| Error::DmaSize { size: len })?;
         let iova = self.iovas().alloc(map_len, align)?;
