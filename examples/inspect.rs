@@ -56,15 +56,14 @@ fn detect(data: &[u8]) -> Result<Kind<'_>, Error> {
     }
     // A VBIOS dump starts with the PCI ROM signature 0x55AA, an IFR header, or junk before one;
     // the parser tries those starts itself.
-    if let Ok(v) = Vbios::parse(data) {
-        return Ok(Kind::Vbios(Box::new(v)));
+    match Vbios::parse(data) {
+        Ok(v) => Ok(Kind::Vbios(Box::new(v))),
+        // A file that starts like a PCI ROM gets the VBIOS parser's own error.
+        Err(e) if data.starts_with(&[0x55, 0xAA]) => Err(e),
+        Err(_) => Err(Error::UnknownFormat {
+            head: data.iter().take(8).copied().collect(),
+        }),
     }
-    if data.starts_with(&[0x55, 0xAA]) {
-        return Vbios::parse(data).map(|v| Kind::Vbios(Box::new(v)));
-    }
-    Err(Error::UnknownFormat {
-        head: data.iter().take(8).copied().collect(),
-    })
 }
 
 /// Chips named by the path (`.../nvidia/<chip>/...`).

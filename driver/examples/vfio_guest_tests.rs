@@ -104,6 +104,10 @@ impl Kmsg {
         let start = Instant::now();
         let mut buf = vec![0u8; 8192];
         loop {
+            // Bounded even while other records keep arriving.
+            if start.elapsed() > timeout {
+                return Err(format!("no kernel message containing {needles:?} within {timeout:?}"));
+            }
             match self.0.read(&mut buf) {
                 Ok(n) => {
                     let rec = String::from_utf8_lossy(buf.get(..n).unwrap_or(&[])).into_owned();
@@ -112,12 +116,7 @@ impl Kmsg {
                         return Ok(msg);
                     }
                 }
-                Err(x) if x.kind() == std::io::ErrorKind::WouldBlock => {
-                    if start.elapsed() > timeout {
-                        return Err(format!("no kernel message containing {needles:?} within {timeout:?}"));
-                    }
-                    std::thread::sleep(Duration::from_millis(20));
-                }
+                Err(x) if x.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(20)),
                 Err(x) if x.raw_os_error() == Some(nix::libc::EPIPE) => {} // overwritten records
                 Err(x) => return Err(format!("read /dev/kmsg: {x}")),
             }
@@ -281,7 +280,7 @@ fn main() {
     });
 
     t.run("mmio_bounds_are_typed_errors", || {
-        let len = bar.len() as u64;
+        let len = u64::try_from(bar.len()).map_err(|x| x.to_string())?;
         match (bar.read32(len), bar.read32(2), bar.write64(len - 4, 0)) {
             (Err(Error::OutOfBounds { .. }), Err(Error::Misaligned { .. }), Err(Error::OutOfBounds { .. })) => {
                 Ok(String::new())
@@ -352,7 +351,7 @@ fn main() {
         src.write_bytes(0, &pattern).map_err(e)?;
         dst.fill(0).map_err(e)?;
         let mut msis = 0;
-        edu_dma(&bar, src.iova(), edu::BUFFER, LEN as u64, edu::DMA_IRQ)?;
+        edu_dma(&bar, src.iova(), edu::BUFFER, u64::try_from(LEN).map_err(|x| x.to_string())?, edu::DMA_IRQ)?;
         if let Some(irqs) = &irqs {
             msis += irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;
@@ -361,7 +360,13 @@ fn main() {
             }
             bar.write32(edu::IRQ_ACK, st).map_err(e)?;
         }
-        edu_dma(&bar, edu::BUFFER, dst.iova(), LEN as u64, edu::DMA_TO_RAM | edu::DMA_IRQ)?;
+        edu_dma(
+            &bar,
+            edu::BUFFER,
+            dst.iova(),
+            u64::try_from(LEN).map_err(|x| x.to_string())?,
+            edu::DMA_TO_RAM | edu::DMA_IRQ,
+        )?;
         if let Some(irqs) = &irqs {
             msis += irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;
@@ -384,7 +389,7 @@ fn main() {
         let pattern: Vec<u8> = (0..256u32).map(|i| u8::try_from((i * 13 + 1) % 256).unwrap_or(0)).collect();
         big.fill(0).map_err(e)?;
         big.write_bytes(tail, &pattern).map_err(e)?;
-        edu_dma(&bar, big.iova() + tail as u64, edu::BUFFER, 256, 0)?;
+        edu_dma(&bar, big.iova() + u64::try_from(tail).map_err(|x| x.to_string())?, edu::BUFFER, 256, 0)?;
         edu_dma(&bar, edu::BUFFER, big.iova(), 256, edu::DMA_TO_RAM)?;
         let mut got = vec![0u8; 256];
         big.read_bytes(0, &mut got).map_err(e)?;
@@ -445,6 +450,22 @@ fn main() {
             Err(Error::MemlockLimit { requested, limit, locked }) => {
                 Ok(format!("requested {requested}, locked {locked}, limit {limit}"))
             }
+            other => Err(format!("{other:?}")),
+        }
+    });
+
+    t.run("memlock_check_counts_the_huge_page_rounding", || {
+        // 2 MiB + 4 KiB fits a 3 MiB limit, but backed by huge pages it pins 4 MiB.
+        use nix::sys::resource::{getrlimit, setrlimit, Resource};
+        let (soft, hard) = getrlimit(Resource::RLIMIT_MEMLOCK).map_err(|x| x.to_string())?;
+        setrlimit(Resource::RLIMIT_MEMLOCK, 3 << 20, hard).map_err(|x| x.to_string())?;
+        let r = dev.alloc_dma((2 << 20) + 4096);
+        setrlimit(Resource::RLIMIT_MEMLOCK, soft, hard).map_err(|x| x.to_string())?;
+        match r {
+            Err(Error::MemlockLimit { requested, limit, .. }) if requested == 4 << 20 => {
+                Ok(format!("huge-page mapping of {requested} bytes refused under limit {limit}"))
+            }
+            Ok(buf) if !buf.huge_pages() => Ok(format!("no huge pages: {buf:?} fits the limit")),
             other => Err(format!("{other:?}")),
         }
     });

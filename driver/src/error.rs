@@ -36,7 +36,7 @@ pub enum Error {
     #[error("PCI device {bdf} cannot be used through VFIO: {reason}")]
     DeviceUnusable { bdf: Bdf, reason: Unusable },
     /// Opening a VFIO/iommufd character device failed.
-    #[error("opening {path} failed")]
+    #[error("opening {path} failed (check its permissions; EBUSY: another process or VfioDevice holds the VFIO group)")]
     VfioOpen {
         path: PathBuf,
         #[source]
@@ -81,16 +81,16 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A DMA allocation of zero bytes or one whose size overflows.
-    #[error("invalid DMA buffer size {size}")]
+    #[error("invalid DMA buffer size {size} (it must be at least 1 byte and fit the address space when rounded up to pages)")]
     DmaSize { size: usize },
     /// Pinning the buffer would exceed RLIMIT_MEMLOCK.
     #[error("DMA mapping of {requested} bytes would exceed RLIMIT_MEMLOCK ({limit} bytes, {locked} already locked); raise it with `ulimit -l` or limits.conf")]
     MemlockLimit { requested: u64, locked: u64, limit: u64 },
     /// No free IOVA range of the requested size.
-    #[error("no free IOVA range of {size:#x} bytes")]
+    #[error("no free IOVA range of {size:#x} bytes; drop unused DMA buffers or widen OpenOptions::iova_window")]
     IovaExhausted { size: u64 },
     /// DMA needs an IOMMU, but the device was opened in no-IOMMU mode.
-    #[error("DMA mapping is not available in no-IOMMU mode (the device would need physical addresses)")]
+    #[error("DMA mapping is not available in no-IOMMU mode (the device would need physical addresses); enable the IOMMU (intel_iommu=on or amd_iommu=on) and reopen the device")]
     NoIommuDma,
     /// The device has no interrupt of the requested kind or not that many vectors.
     #[error("interrupt {kind} with {count} vector(s) not supported (device offers {available})")]

@@ -64,3 +64,34 @@ fn missing_device_is_a_typed_error() {
         Err(Error::PciDeviceNotFound { .. })
     ));
 }
+
+#[test]
+fn container_that_cannot_be_opened_is_a_typed_error() {
+    let (dir, opts) = fake("vfio-pci");
+    let container = dir.path().join("dev/vfio/vfio");
+    fs::remove_file(&container).unwrap();
+    fs::create_dir(&container).unwrap();
+    match VfioDevice::open(gpu(), &opts) {
+        Err(Error::VfioOpen { path, source }) => {
+            assert_eq!(path, container);
+            assert_eq!(source.raw_os_error(), Some(nix::libc::EISDIR));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn noiommu_group_is_opened_only_with_the_opt_in() {
+    let (dir, mut opts) = fake("vfio-pci");
+    fs::rename(dir.path().join("dev/vfio/7"), dir.path().join("dev/vfio/noiommu-7")).unwrap();
+    match VfioDevice::open(gpu(), &opts) {
+        Err(Error::DeviceUnusable { reason: Unusable::NoIommuNotRequested { group: 7 }, .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    // With the opt-in the container is opened and asked for its API version (a regular file here).
+    opts.requirements.allow_noiommu = true;
+    match VfioDevice::open(gpu(), &opts) {
+        Err(Error::VfioIoctl { op: "VFIO_GET_API_VERSION", source }) => assert_eq!(source, nix::errno::Errno::ENOTTY),
+        other => panic!("{other:?}"),
+    }
+}

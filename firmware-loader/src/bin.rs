@@ -109,7 +109,9 @@ impl<'a> BinFile<'a> {
 
 /// True if `file` starts with the `nvfw_bin_hdr` magic.
 pub fn is_bin_container(file: &[u8]) -> bool {
-    Reader::new(file).u32("", 0).is_ok_and(|m| m == BIN_MAGIC)
+    Reader::new(file)
+        .u32("", 0u64)
+        .is_ok_and(|m| m == BIN_MAGIC)
 }
 
 #[cfg(test)]

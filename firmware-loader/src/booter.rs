@@ -96,11 +96,13 @@ pub struct HsLoadHeaderV2 {
 const LOAD_HEADER_FIXED: u64 = 20;
 const APP_RECORD: u64 = 16;
 
-/// BROM parameters the SEC2/GSP falcon needs to verify the image.
+/// BROM parameters a SEC2/GSP falcon needs to verify a heavy-secure image (booters here, FWSEC v3
+/// descriptors in [`crate::vbios::ucode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct BromParams {
-    /// Offset of the signature inside DMEM: `patch_loc - os_data_offset`.
+    /// Offset of the signature inside DMEM (booters: `patch_loc - os_data_offset`; FWSEC v3: the
+    /// descriptor's `pkc_data_offset`).
     pub pkc_data_offset: u32,
     pub engine_id_mask: u16,
     pub ucode_id: u8,
@@ -181,7 +183,7 @@ impl HsImage {
         for i in 0..u64::from(num_apps) {
             let mut c = lr.cursor(
                 "nvfw_hs_load_header_v2 app",
-                add(lh_what, LOAD_HEADER_FIXED, i * APP_RECORD)?,
+                add(lh_what, LOAD_HEADER_FIXED, mul(lh_what, i, APP_RECORD)?)?,
             );
             apps.push(HsApp {
                 code_offset: c.u32()?,
@@ -342,14 +344,14 @@ impl HsImage {
         if self.num_sigs == 1 {
             return Ok(0);
         }
-        let last = self.num_sigs - 1;
-        if fuse_version > last {
-            return Err(Error::NoSignatureForFuse {
+        // `num_sigs` is a public field: a count of 0 (never produced by `parse`) has no signature.
+        self.num_sigs
+            .checked_sub(1)
+            .and_then(|last| last.checked_sub(fuse_version))
+            .ok_or(Error::NoSignatureForFuse {
                 fuse_version,
                 num_sigs: self.num_sigs,
-            });
-        }
-        Ok(last - fuse_version)
+            })
     }
 
     /// The unsigned image and its load parameters.

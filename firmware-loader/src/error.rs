@@ -97,7 +97,7 @@ pub enum Error {
     #[error("firmware file {file} not found (searched: {searched}); install Debian package {package}")]
     FirmwareNotFound { file: String, package: &'static str, searched: String },
     /// Reading a firmware file failed.
-    #[error("reading {path}")]
+    #[error("reading firmware file {path} failed (check that it is a readable regular file)")]
     Io {
         path: std::path::PathBuf,
         #[source]

@@ -87,7 +87,7 @@ fn check_target(what: &'static str, t: &LoadTarget, image_len: usize) -> Result<
             what,
             offset: u64::from(t.src_start),
             len: u64::from(t.len),
-            input_len: image_len as u64,
+            input_len: crate::reader::u64_of(image_len),
         });
     }
     Ok(())
@@ -106,17 +106,7 @@ impl FalconUcode<Unsigned> {
 
     /// Patches `signature` into the image at byte offset `patch_offset` and returns the signed image.
     pub fn sign(mut self, patch_offset: usize, signature: &[u8]) -> Result<FalconUcode<Signed>> {
-        let input_len = self.image.len() as u64;
-        let end = patch_offset
-            .checked_add(signature.len())
-            .ok_or(Error::Overflow { what: "signature patch location" })?;
-        let dst = self.image.get_mut(patch_offset..end).ok_or(Error::OutOfBounds {
-            what: "signature patch location",
-            offset: patch_offset as u64,
-            len: signature.len() as u64,
-            input_len,
-        })?;
-        dst.copy_from_slice(signature);
+        crate::reader::write("signature patch location", &mut self.image, patch_offset, signature)?;
         Ok(FalconUcode { image: self.image, load: self.load, _state: PhantomData })
     }
 

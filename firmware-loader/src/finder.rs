@@ -246,6 +246,29 @@ mod tests {
                 .unwrap(),
             b"second"
         );
+        // Found nowhere: the error names the file, every root searched and the package to install.
+        let none = Finder::with_roots(vec![base.join("x"), base.join("y")]);
+        match none.load(&file) {
+            Err(Error::FirmwareNotFound {
+                file: f,
+                package,
+                searched,
+            }) => {
+                assert_eq!(f, rel);
+                assert_eq!(package, PACKAGE_GRAPHICS);
+                assert!(
+                    searched.contains("x") && searched.contains("y"),
+                    "{searched}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A directory where the file should be is not taken for it.
+        std::fs::create_dir_all(base.join("d").join(rel)).unwrap();
+        assert!(matches!(
+            Finder::with_roots(vec![base.join("d")]).locate(&file),
+            Err(Error::FirmwareNotFound { .. })
+        ));
         let _ = std::fs::remove_dir_all(&base);
         // The default roots include the system firmware directory and the test-asset packages.
         let roots = Finder::from_env();

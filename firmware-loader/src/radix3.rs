@@ -81,9 +81,25 @@ impl Radix3Layout {
         })
     }
 
-    /// Total table pages (level 0 + level 1 + level 2).
+    /// Total table pages (level 0 + level 1 + level 2); saturates for a hand-made layout whose
+    /// counts do not come from [`Radix3Layout::new`].
     pub fn table_pages(&self) -> u64 {
-        1 + self.level1_pages + self.level2_pages
+        self.level1_pages
+            .saturating_add(self.level2_pages)
+            .saturating_add(1)
+    }
+
+    /// The fields are public: a layout whose page counts are not the ones [`Radix3Layout::new`]
+    /// derives from `image_size` is refused before anything is sized from it.
+    fn check(&self) -> Result<()> {
+        if *self != Self::new(self.image_size)? {
+            return Err(Error::InvalidField {
+                what: "radix3 layout page counts",
+                value: self.image_size,
+                reason: "do not match the image size (build the layout with Radix3Layout::new)",
+            });
+        }
+        Ok(())
     }
 
     /// Builds the tables from the bus addresses of the level-1 pages, the level-2 pages and the
@@ -95,6 +111,7 @@ impl Radix3Layout {
         level2_addrs: &[u64],
         data_addrs: &[u64],
     ) -> Result<Radix3Tables> {
+        self.check()?;
         Ok(Radix3Tables {
             level0: fill(
                 "radix3 level-1 page addresses",
@@ -120,6 +137,7 @@ impl Radix3Layout {
     /// The tables for OpenRM's single contiguous allocation at bus address `base`: level 0 at
     /// `base`, then the level-1 pages, then the level-2 pages; `data_addrs` are the image pages.
     pub fn build_contiguous(&self, base: u64, data_addrs: &[u64]) -> Result<Radix3Tables> {
+        self.check()?;
         let page = |i: u64| -> Result<u64> {
             i.checked_mul(PAGE_SIZE)
                 .and_then(|o| base.checked_add(o))
@@ -128,8 +146,9 @@ impl Radix3Layout {
                 })
         };
         let l1: Vec<u64> = (1..=self.level1_pages).map(page).collect::<Result<_>>()?;
-        let first_l2 = 1 + self.level1_pages;
-        let l2: Vec<u64> = (first_l2..first_l2 + self.level2_pages)
+        // check(): level1_pages <= 512 and level2_pages <= 512 * 512, so these cannot overflow.
+        let first_l2 = self.level1_pages.saturating_add(1);
+        let l2: Vec<u64> = (first_l2..first_l2.saturating_add(self.level2_pages))
             .map(page)
             .collect::<Result<_>>()?;
         self.build(&l1, &l2, data_addrs)
@@ -236,6 +255,38 @@ mod tests {
         assert!(matches!(
             l.build_contiguous(u64::MAX - 4095, &[0x3000]),
             Err(Error::Overflow { .. })
+        ));
+    }
+
+    #[test]
+    fn hand_made_layouts_are_refused() {
+        // Page counts that do not follow from the image size would size the tables from them.
+        let huge = Radix3Layout {
+            level2_pages: 1 << 50,
+            ..Radix3Layout::new(4096).unwrap()
+        };
+        assert!(matches!(
+            huge.build(&[0x1000], &[0x2000], &[0x3000]),
+            Err(Error::InvalidField { .. })
+        ));
+        assert!(matches!(
+            huge.build_contiguous(0x1000, &[0x3000]),
+            Err(Error::InvalidField { .. })
+        ));
+        let max = Radix3Layout {
+            level1_pages: u64::MAX,
+            level2_pages: u64::MAX,
+            ..huge
+        };
+        assert_eq!(max.table_pages(), u64::MAX);
+        assert!(max.build_contiguous(0, &[0x3000]).is_err());
+        let empty = Radix3Layout {
+            image_size: 0,
+            ..huge
+        };
+        assert!(matches!(
+            empty.build(&[], &[], &[]),
+            Err(Error::InvalidField { value: 0, .. })
         ));
     }
 }

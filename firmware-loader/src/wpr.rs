@@ -188,25 +188,25 @@ impl GspFwWprMeta {
             vga_workspace_size: q(24)?,
             boot_count: q(25)?,
             partition_rpc_addr: q(26)?,
-            partition_rpc_request_offset: r.u16(W, 0xd8)?,
-            partition_rpc_reply_offset: r.u16(W, 0xda)?,
-            elf_code_offset: r.u32(W, 0xdc)?,
-            elf_data_offset: r.u32(W, 0xe0)?,
-            elf_code_size: r.u32(W, 0xe4)?,
-            elf_data_size: r.u32(W, 0xe8)?,
-            ls_ucode_version: r.u32(W, 0xec)?,
-            gsp_fw_heap_vf_partition_count: r.bytes(W, 0xf0, 1)?.first().copied().unwrap_or(0),
+            partition_rpc_request_offset: r.u16(W, 0xd8u64)?,
+            partition_rpc_reply_offset: r.u16(W, 0xdau64)?,
+            elf_code_offset: r.u32(W, 0xdcu64)?,
+            elf_data_offset: r.u32(W, 0xe0u64)?,
+            elf_code_size: r.u32(W, 0xe4u64)?,
+            elf_data_size: r.u32(W, 0xe8u64)?,
+            ls_ucode_version: r.u32(W, 0xecu64)?,
+            gsp_fw_heap_vf_partition_count: r.u8(W, 0xf0u64)?,
             flags: if layout == WprMetaLayout::R570 {
-                r.bytes(W, 0xf1, 1)?.first().copied().unwrap_or(0)
+                r.u8(W, 0xf1u64)?
             } else {
                 0
             },
             pmu_reserved_size: if layout == WprMetaLayout::R570 {
-                r.u32(W, 0xf4)?
+                r.u32(W, 0xf4u64)?
             } else {
                 0
             },
-            verified: r.u64(W, 0xf8)?,
+            verified: r.u64(W, 0xf8u64)?,
         };
         if m.magic != WPR_META_MAGIC {
             return Err(Error::BadMagic {
@@ -361,10 +361,16 @@ pub fn compute(inp: &WprInputs) -> Result<GspFwWprMeta> {
     let per_gb = h.per_gb_fb.checked_mul(fb_gb).ok_or(Error::Overflow {
         what: "heap per GiB",
     })?;
-    let heap = os
-        + h.base_rm_tu10x
-        + align_up("heap per GiB", per_gb, MIB)?
-        + align_up("client heap", h.client_alloc, MIB)?;
+    let heap = [
+        h.base_rm_tu10x,
+        align_up("heap per GiB", per_gb, MIB)?,
+        align_up("client heap", h.client_alloc, MIB)?,
+    ]
+    .into_iter()
+    .try_fold(os, |a, b| a.checked_add(b))
+    .ok_or(Error::Overflow {
+        what: "GSP heap size",
+    })?;
     let heap = heap.max(min_mb << 20).min(max_mb << 20);
 
     m.gsp_fw_heap_offset = align_down(sub("WPR heap", m.gsp_fw_offset, heap)?, MIB);

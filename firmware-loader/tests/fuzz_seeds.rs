@@ -1,57 +1,95 @@
 //! Runs every committed fuzz seed through its target's parsers (regression test for fuzz
-//! findings), and checks the synthetic seeds are what `common::seeds()` generates.
+//! findings), and checks the synthetic seeds are what `common::seeds()` (ELF and `nvfw_bin_hdr`
+//! images) and `vbios_seeds()` (ROMs from the `support` VBIOS builder) generate.
 //!
 //! Regenerate the seeds with `NVBARE_WRITE_SEEDS=1 cargo test -p nvbare-firmware --test fuzz_seeds`.
 
 mod common;
+mod support;
+#[path = "../fuzz/targets.rs"]
+mod targets;
 
 use nvbare_firmware::booter::HsImage;
 use nvbare_firmware::bootloader::{FalconBootloader, RiscvBootloader};
 use nvbare_firmware::fmc::FmcImage;
 use nvbare_firmware::gsp::GspImage;
-use nvbare_firmware::Chipset;
+use nvbare_firmware::vbios::build_fwsec_frts;
 use std::path::PathBuf;
+use support::{build, Leading, Spec};
 
 fn seed_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds"))
 }
 
-/// What each fuzz target does with an input (mirrors fuzz/fuzz_targets/*.rs).
+/// What each fuzz target does with an input: the fuzz binaries' own code.
 fn run_target(target: &str, data: &[u8]) {
     match target {
-        "gsp_elf" => {
-            if let Ok(g) = GspImage::parse(data) {
-                let _ = (g.image().len(), g.sections(), g.signatures());
-                for &c in Chipset::ALL {
-                    let _ = g.signature_for(c, false);
-                    let _ = g.signature_for(c, true);
-                }
-            }
-        }
-        "fmc" => {
-            if let Ok(f) = FmcImage::parse(data) {
-                let _ = f.sections();
-            }
-        }
-        "bin_container" => {
-            if let Ok(h) = HsImage::parse(data) {
-                let _ = h.signatures().count();
-                for fuse in 0..4 {
-                    let _ = h.signature_index_for_fuse(fuse);
-                }
-                let _ = h.sign_for_fuse(u32::from(data.last().copied().unwrap_or(0)));
-            }
-            let _ = RiscvBootloader::parse(data);
-            let _ = FalconBootloader::parse(data);
+        "gsp_elf" => targets::gsp_elf(data),
+        "fmc" => targets::fmc(data),
+        "bin_container" => targets::bin_container(data),
+        "vbios" => {
+            let _ = targets::vbios(data);
         }
         other => panic!("unknown fuzz target directory {other}"),
     }
 }
 
+/// The VBIOS seeds: (file name, bytes, whether they must parse and build FWSEC-FRTS).
+fn vbios_seeds() -> Vec<(&'static str, Vec<u8>, bool)> {
+    let d = Spec::default();
+    let mut out = vec![
+        ("x86-efi-ext.rom", build(d).0, true),
+        ("x86-ext.rom", build(Spec { efi: false, ..d }).0, true),
+        ("no-npde.rom", build(Spec { npde: false, ..d }).0, true),
+        (
+            "junk-prefix.rom",
+            build(Spec {
+                leading: Leading::Junk(0x400),
+                ..d
+            })
+            .0,
+            true,
+        ),
+        (
+            "ifr-v1.rom",
+            build(Spec {
+                leading: Leading::IfrV1,
+                ..d
+            })
+            .0,
+            true,
+        ),
+        (
+            "ifr-v3.rom",
+            build(Spec {
+                leading: Leading::IfrV3,
+                ..d
+            })
+            .0,
+            true,
+        ),
+    ];
+    let full = build(d).0;
+    out.push(("truncated.rom", full[..0x1000].to_vec(), false));
+    let mut no_last = full.clone();
+    no_last[0x655] = 0;
+    no_last[0x66A] = 0;
+    out.push(("no-last-image.rom", no_last, false));
+    out
+}
+
+/// The `vbios` fuzz target, plus a fixed FWSEC-FRTS build whose success is returned.
+fn exercise_vbios(data: &[u8]) -> bool {
+    targets::vbios(data).is_some_and(|v| build_fwsec_frts(&v, 0x1_0000_0000, 0x10_0000, 5).is_ok())
+}
+
 #[test]
 fn synthetic_seeds_are_committed() {
     let write = std::env::var_os("NVBARE_WRITE_SEEDS").is_some();
-    for (target, name, bytes) in common::seeds() {
+    let vbios = vbios_seeds()
+        .into_iter()
+        .map(|(name, bytes, _)| ("vbios", name, bytes));
+    for (target, name, bytes) in common::seeds().into_iter().chain(vbios) {
         let path = seed_dir().join(target).join(name);
         if write {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -70,7 +108,7 @@ fn synthetic_seeds_are_committed() {
 #[test]
 fn every_seed_runs_through_its_parsers() {
     let mut n = 0;
-    for target in ["gsp_elf", "fmc", "bin_container"] {
+    for target in ["gsp_elf", "fmc", "bin_container", "vbios"] {
         let dir = seed_dir().join(target);
         for e in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
             let path = e.unwrap().path();
@@ -79,7 +117,18 @@ fn every_seed_runs_through_its_parsers() {
             n += 1;
         }
     }
-    assert!(n >= 9, "only {n} seeds");
+    let expected = common::seeds().len() + vbios_seeds().len();
+    assert!(
+        n >= expected,
+        "only {n} seeds, expected at least {expected}"
+    );
+}
+
+#[test]
+fn vbios_seeds_parse_as_intended() {
+    for (name, bytes, ok) in vbios_seeds() {
+        assert_eq!(exercise_vbios(&bytes), ok, "{name}");
+    }
 }
 
 #[test]

@@ -215,6 +215,45 @@ fn hs_invalid_values() {
 }
 
 #[test]
+fn signature_choice_with_edited_public_fields() {
+    // `num_sigs` and `sig_size` are public: edited values are typed errors, never a panic.
+    let mut h = HsImage::parse(&common::hs_image(2, 0x40)).unwrap();
+    assert_eq!(h.signature_index_for_fuse(1).unwrap(), 0);
+    assert_eq!(h.signature_index_for_fuse(0).unwrap(), 1);
+    assert!(matches!(
+        h.signature_index_for_fuse(2),
+        Err(Error::NoSignatureForFuse {
+            fuse_version: 2,
+            num_sigs: 2
+        })
+    ));
+    h.num_sigs = 0;
+    assert!(matches!(
+        h.signature_index_for_fuse(0),
+        Err(Error::NoSignatureForFuse {
+            fuse_version: 0,
+            num_sigs: 0
+        })
+    ));
+    assert_eq!(h.signatures().count(), 0);
+    h.num_sigs = 3;
+    assert!(
+        matches!(
+            h.sign_for_fuse(0),
+            Err(Error::NoSignatureForFuse {
+                fuse_version: 0,
+                num_sigs: 3
+            })
+        ),
+        "index 2 lies past the two signatures in the file"
+    );
+    let mut h = HsImage::parse(&common::hs_image(2, 0x40)).unwrap();
+    h.sig_size = u32::MAX;
+    assert!(h.signature(1).is_none());
+    assert!(h.sign_for_fuse(1).is_err());
+}
+
+#[test]
 fn wrong_magic() {
     let mut f = common::hs_image(1, 16);
     f[0] = 0xdf;

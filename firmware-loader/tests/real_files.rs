@@ -582,6 +582,18 @@ fn finder_names_missing_file_and_package() {
         e.to_string().contains("nvidia/550.163.01/gsp_ga10x.bin")
             && e.to_string().contains("firmware-nvidia-gsp")
     );
-    assert!(finder::legacy_gsp_file(Chipset::Gb202, "570.144").is_err());
-    assert!(finder::legacy_gsp_file(Chipset::Ga102, "../x").is_err());
+    assert!(matches!(
+        finder::legacy_gsp_file(Chipset::Gb202, "570.144"),
+        Err(Error::UnsupportedChip { .. })
+    ));
+    for bad in ["../x", "", "570.144/"] {
+        assert!(
+            matches!(finder::legacy_gsp_file(Chipset::Ga102, bad), Err(Error::UnknownVersion(v)) if v == bad),
+            "{bad:?}"
+        );
+    }
+    assert!(matches!(
+        "570.1".parse::<FirmwareVersion>(),
+        Err(Error::UnknownVersion(v)) if v == "570.1"
+    ));
 }

@@ -210,6 +210,19 @@ fn unsupported_and_impossible_layouts() {
         u64::MAX,
     ));
     assert!(e.is_err());
+    // Extreme frame-buffer sizes on every chip and version: a result or a typed error, never a
+    // panic (the heap arithmetic is checked).
+    for &chip in Chipset::ALL {
+        for &version in FirmwareVersion::ALL {
+            for fb in [u64::MAX, u64::MAX - 0xfff, 1 << 63, (1 << 63) - 1] {
+                let mut i = inputs(chip, version, fb, 0x3c9_9000, 0x6000);
+                let _ = wpr::compute(&i);
+                i.vga_workspace_base = Some(fb - 1);
+                i.mmu_lock_lo = Some(0);
+                let _ = wpr::compute(&i);
+            }
+        }
+    }
     let mut i = inputs(
         Chipset::Ga102,
         FirmwareVersion::R570_144,

@@ -60,10 +60,13 @@ pub fn check_memlock(locked: u64, requested: u64, limit: u64) -> Result<()> {
     }
 }
 
-/// `len` rounded up to a multiple of `align` (a power of two); `None` on overflow.
+/// `len` rounded up to a multiple of `align`; `None` on overflow or if `align` is not a power of two.
 pub fn round_up(len: u64, align: u64) -> Option<u64> {
-    debug_assert!(align.is_power_of_two());
-    len.checked_add(align - 1).map(|v| v & !(align - 1))
+    if !align.is_power_of_two() {
+        return None;
+    }
+    let mask = align.checked_sub(1)?;
+    len.checked_add(mask).map(|v| v & !mask)
 }
 
 /// First-fit allocator of IOVA ranges inside a fixed window, with coalescing on free.
@@ -203,19 +206,21 @@ impl DmaSpace {
             return Err(Error::DmaSize { size: len });
         }
         let rounded = round_up(len64, PAGE_SIZE).ok_or(Error::DmaSize { size: len })?;
-        check_memlock(locked_bytes()?, rounded, memlock_limit()?)?;
         let mem = HostMemory::new(rounded)?;
         let map_len = u64::try_from(mem.len).map_err(|_| Error::DmaSize { size: len })?;
+        // What gets pinned is the whole mapping (a huge-page one rounds up to 2 MiB), so the limit
+        // is checked against that; nothing is pinned yet, and `mem` is freed on refusal.
+        check_memlock(locked_bytes()?, map_len, memlock_limit()?)?;
         let align = if mem.huge { HUGE_PAGE_SIZE } else { PAGE_SIZE };
+        let vaddr = u64::try_from(mem.ptr.as_ptr() as usize).map_err(|_| Error::DmaSize { size: len })?;
         let iova = self.iovas().alloc(map_len, align)?;
-        let vaddr = mem.ptr.as_ptr() as u64;
         // SAFETY: `mem` is an anonymous mapping this process owns; it is moved into the returned
         // DmaBuffer, whose Drop unmaps this IOVA before `mem` is freed (or never frees it).
         if let Err(e) = unsafe { self.mapper.map(vaddr, iova, map_len) } {
             self.iovas().free(iova, map_len);
             return Err(e);
         }
-        Ok(DmaBuffer { mem: Some(mem), len, map_len, iova, space: Arc::clone(self) })
+        Ok(DmaBuffer { mem: Some(mem), len, map_len, iova, space: Arc::clone(self), cpu: Mutex::new(()) })
     }
 }
 
@@ -280,6 +285,9 @@ pub struct DmaBuffer {
     map_len: u64,
     iova: u64,
     space: Arc<DmaSpace>,
+    /// Serialises the CPU-side copies: the buffer is `Sync` and they take `&self`, so without it two
+    /// threads could race on the same bytes.
+    cpu: Mutex<()>,
 }
 
 impl fmt::Debug for DmaBuffer {
@@ -318,10 +326,20 @@ impl DmaBuffer {
         self.mem.as_ref().map(|m| m.ptr).ok_or(Error::DmaSize { size: 0 })
     }
 
+    fn cpu_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        // The guarded data is `()`: a panic in another copy leaves nothing inconsistent.
+        self.cpu.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn check(&self, offset: usize, width: usize) -> Result<()> {
         match offset.checked_add(width) {
             Some(end) if end <= self.len => Ok(()),
-            _ => Err(Error::OutOfBounds { what: "DMA buffer", offset: offset as u64, width, len: self.len }),
+            _ => Err(Error::OutOfBounds {
+                what: "DMA buffer",
+                offset: u64::try_from(offset).unwrap_or(u64::MAX),
+                width,
+                len: self.len,
+            }),
         }
     }
 
@@ -329,15 +347,17 @@ impl DmaBuffer {
     pub fn read_bytes(&self, offset: usize, dst: &mut [u8]) -> Result<()> {
         self.check(offset, dst.len())?;
         let base = self.base()?;
+        let _cpu = self.cpu_lock();
         fence(Ordering::Acquire);
-        // SAFETY: offset..offset+dst.len() is inside the live mapping (checked above).
+        // SAFETY: offset..offset+dst.len() is inside the live mapping (checked above); the CPU lock
+        // is held, so no other thread copies into this buffer meanwhile.
         let src = unsafe { base.as_ptr().add(offset) };
         let mut i = 0;
         while i < dst.len() {
             // SAFETY: src + i is inside the checked range.
             let p = unsafe { src.add(i) };
             let rest = dst.len() - i;
-            if (p as usize) % 8 == 0 && rest >= 8 {
+            if p.cast::<u64>().is_aligned() && rest >= 8 {
                 // SAFETY: p is 8-byte aligned and p..p+8 is inside the checked range.
                 let v = unsafe { p.cast::<u64>().read_volatile() };
                 if let Some(d) = dst.get_mut(i..i + 8) {
@@ -361,14 +381,16 @@ impl DmaBuffer {
     pub fn write_bytes(&self, offset: usize, src: &[u8]) -> Result<()> {
         self.check(offset, src.len())?;
         let base = self.base()?;
-        // SAFETY: offset..offset+src.len() is inside the live mapping (checked above).
+        let _cpu = self.cpu_lock();
+        // SAFETY: offset..offset+src.len() is inside the live mapping (checked above); the CPU lock
+        // is held, so no other thread accesses this buffer meanwhile.
         let dst = unsafe { base.as_ptr().add(offset) };
         let mut i = 0;
         while i < src.len() {
             // SAFETY: dst + i is inside the checked range.
             let p = unsafe { dst.add(i) };
             match src.get(i..i + 8) {
-                Some(chunk) if (p as usize) % 8 == 0 => {
+                Some(chunk) if p.cast::<u64>().is_aligned() => {
                     let mut w = [0u8; 8];
                     w.copy_from_slice(chunk);
                     // SAFETY: p is 8-byte aligned and p..p+8 is inside the checked range.
@@ -472,6 +494,9 @@ mod tests {
         assert_eq!(round_up(4096, 4096), Some(4096));
         assert_eq!(round_up(0, 4096), Some(0));
         assert_eq!(round_up(u64::MAX, 4096), None);
+        assert_eq!(round_up(1, 0), None, "zero alignment is refused, not a panic");
+        assert_eq!(round_up(1, 3 << 12), None, "non power of two alignment");
+        assert_eq!(round_up(5, 1), Some(5));
     }
 
     #[test]
@@ -523,6 +548,28 @@ mod tests {
             self.log.lock().unwrap().push((false, iova, len));
             Ok(())
         }
+    }
+
+    #[test]
+    fn concurrent_copies_from_threads_are_whole() {
+        let rec = Arc::new(RecordingMapper::default());
+        let space = Arc::new(DmaSpace::new(Box::new(Arc::clone(&rec)), 0x10_0000..0x20_0000));
+        let buf = space.alloc(4096).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let buf = &buf;
+                s.spawn(move || {
+                    let block = [t; 4096];
+                    let mut back = [0u8; 4096];
+                    for _ in 0..200 {
+                        buf.write_bytes(0, &block).unwrap();
+                        buf.read_bytes(0, &mut back).unwrap();
+                        // Every read sees one whole write, never a mix of two.
+                        assert!(back.iter().all(|&b| b == back[0]), "torn copy");
+                    }
+                });
+            }
+        });
     }
 
     #[test]

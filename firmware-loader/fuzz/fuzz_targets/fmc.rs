@@ -1,16 +1,11 @@
+//! Fuzz target: FMC ELF32 images (body in ../targets.rs).
 #![no_main]
-//! FMC ELF32 images.
+
 use libfuzzer_sys::fuzz_target;
-use nvbare_firmware::fmc::FmcImage;
+
+#[path = "../targets.rs"]
+mod targets;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(f) = FmcImage::parse(data) {
-        let _ = f.sections();
-        let _ = (
-            f.image.len(),
-            f.hash.len(),
-            f.signature.len(),
-            f.public_key.len(),
-        );
-    }
+    targets::fmc(data);
 });

@@ -1,17 +1,11 @@
+//! Fuzz target: GSP-RM ELF images (body in ../targets.rs).
 #![no_main]
-//! GSP-RM ELF images: parse, then exercise every accessor.
+
 use libfuzzer_sys::fuzz_target;
-use nvbare_firmware::gsp::GspImage;
-use nvbare_firmware::Chipset;
+
+#[path = "../targets.rs"]
+mod targets;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(g) = GspImage::parse(data) {
-        let _ = g.image().len();
-        let _ = g.sections();
-        let _ = g.signatures();
-        for &c in Chipset::ALL {
-            let _ = g.signature_for(c, false);
-            let _ = g.signature_for(c, true);
-        }
-    }
+    targets::gsp_elf(data);
 });

@@ -4,7 +4,7 @@
 //! (`BIT_HEADER_V1_00`, `BIT_TOKEN_V1_00`, `BIT_DATA_FALCON_DATA_V2`, `s_vbiosFindBitHeader`) and
 //! nova-core `drivers/gpu/nova-core/vbios.rs` (`BitHeader`, `BitToken`).
 
-use super::reader::{add, mul, Reader};
+use crate::reader::{add, mul, Reader};
 use crate::error::{Error, Result};
 
 /// BIT header id word.
@@ -65,7 +65,7 @@ impl Bit {
         while let Some(pos) = rom.get(start..).and_then(|s| s.windows(PATTERN.len()).position(|w| w == PATTERN)) {
             let at = start + pos;
             start = at + 1;
-            let Ok(h) = r.bytes("BIT header", at, BIT_HEADER_SIZE) else { continue };
+            let Ok(h) = r.array::<BIT_HEADER_SIZE, usize>("BIT header", at) else { continue };
             let header_size = h[8];
             if usize::from(header_size) < BIT_HEADER_SIZE {
                 continue;
@@ -98,7 +98,7 @@ impl Bit {
         (0..usize::from(h.token_entries))
             .map(|i| {
                 let at = add(W, first, mul(W, i, usize::from(h.token_size))?)?;
-                let b = r.bytes(W, at, BIT_TOKEN_SIZE)?;
+                let b = r.array::<BIT_TOKEN_SIZE, usize>(W, at)?;
                 Ok(BitToken {
                     id: b[0],
                     data_version: b[1],

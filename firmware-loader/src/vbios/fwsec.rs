@@ -7,7 +7,7 @@
 //! `src/nvidia/src/kernel/gpu/gsp/arch/turing/kernel_gsp_frts_tu102.c` (`FWSECLIC_*`,
 //! `s_vbiosPatchInterfaceData`) and `kernel_gsp_fwsec.c` (`s_vbiosFillFlcnUcodeFromDescV2/V3`).
 
-use super::reader::{add, us, write, Reader};
+use crate::reader::{add, u64_of, us, write, Reader};
 use super::ucode::{signature_index, FalconUcodeDesc, FwsecUcode, FWSEC_SIGNATURE_SIZE};
 use super::Vbios;
 use crate::error::{Error, Result};
@@ -91,7 +91,7 @@ fn patch_dmem(dmem: &mut [u8], interface_offset: u32, cmd: FwsecCommand) -> Resu
     const W: &str = "FWSEC application interface table";
     let r = Reader::new(dmem);
     let hdr_at = us(W, interface_offset)?;
-    let h = r.bytes(W, hdr_at, APPIF_HEADER_SIZE)?;
+    let h = r.array::<APPIF_HEADER_SIZE, usize>(W, hdr_at)?;
     let (version, header_size, entry_size, count) = (h[0], h[1], h[2], h[3]);
     if version != APPIF_HEADER_VERSION {
         return Err(Error::UnsupportedVersion { what: W, version: u64::from(version) });
@@ -155,7 +155,7 @@ fn plan<'a>(rom: &'a [u8], fw: &FwsecUcode, fuse_version: u32) -> Result<Plan<'a
                     return Err(Error::OutOfBounds {
                         what: "FWSEC signature patch location (in DMEM)",
                         offset: u64::from(d.pkc_data_offset),
-                        len: FWSEC_SIGNATURE_SIZE as u64,
+                        len: u64_of(FWSEC_SIGNATURE_SIZE),
                         input_len: u64::from(d.dmem_load_size),
                     });
                 }

@@ -21,7 +21,6 @@
 
 pub mod bit;
 pub mod fwsec;
-mod reader;
 pub mod rom;
 pub mod ucode;
 
@@ -31,7 +30,7 @@ pub use rom::{CodeType, Npde, Pcir, RomImage, RomStart};
 pub use ucode::{BromParams, FalconUcodeDesc, FalconUcodeDescV2, FalconUcodeDescV3, FwsecUcode, UcodeTable, UcodeTableEntry};
 
 use crate::error::{Error, Result};
-use reader::{add, us};
+use crate::reader::{add, us};
 
 /// A parsed VBIOS. Offsets in the parsed structures are from the start of the ROM
 /// ([`Vbios::rom_offset`] bytes into the input).
@@ -74,7 +73,7 @@ impl Vbios {
     /// Parses a VBIOS / PROM image. Never panics; malformed input gives a typed [`Error`].
     pub fn parse(input: &[u8]) -> Result<Self> {
         let (rom_offset, rom_start) = rom::find_rom_start(input)?;
-        let rom_all = input.get(rom_offset..).ok_or(Error::VbiosNoRomImage { input_len: reader::wide(input.len()) })?;
+        let rom_all = input.get(rom_offset..).ok_or(Error::VbiosNoRomImage { input_len: crate::reader::u64_of(input.len()) })?;
         let images = rom::walk_images(rom_all)?;
         // The ROM ends with its last image (OpenRM biosSize); walk_images checked it is present.
         let rom_len = images.last().map_or(Ok(0), |i| add("ROM length", i.offset, i.len))?;

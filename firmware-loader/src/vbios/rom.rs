@@ -7,7 +7,7 @@
 //! `s_romImgFindPciHeader_TU102`), `src/common/inc/swref/published/turing/tu102/dev_bus.h`
 //! (`NV_PBUS_IFR_FMT_FIXED*`) and nova-core `drivers/gpu/nova-core/vbios.rs` (NPDE handling).
 
-use super::reader::{add, mul, us, wide, Reader};
+use crate::reader::{add, mul, us, u64_of, Reader};
 use crate::error::{Error, Result};
 
 /// ROM header signatures accepted at offset 0 of an image (`IS_VALID_PCI_ROM_SIG`).
@@ -92,25 +92,25 @@ pub struct Pcir {
 impl Pcir {
     fn parse(r: Reader<'_>, at: usize) -> Result<Self> {
         const W: &str = "PCI data structure";
-        let b = r.bytes(W, at, PCIR_SIZE)?;
-        let u16_at = |o: usize| u16::from_le_bytes([b[o], b[o + 1]]);
-        let signature = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        let b = r.array::<PCIR_SIZE, usize>(W, at)?;
+        let f = Reader::new(&b);
+        let signature = f.u32(W, 0usize)?;
         if !PCIR_SIGNATURES.contains(&signature) {
             return Err(Error::BadMagic { what: W, expected: u64::from(PCIR_SIGNATURES[0]), found: u64::from(signature) });
         }
         Ok(Self {
             signature,
-            vendor_id: u16_at(0x04),
-            device_id: u16_at(0x06),
-            device_list_ptr: u16_at(0x08),
-            len: u16_at(0x0A),
+            vendor_id: f.u16(W, 0x04usize)?,
+            device_id: f.u16(W, 0x06usize)?,
+            device_list_ptr: f.u16(W, 0x08usize)?,
+            len: f.u16(W, 0x0Ausize)?,
             revision: b[0x0C],
             class_code: [b[0x0D], b[0x0E], b[0x0F]],
-            image_len: u16_at(0x10),
-            vendor_rom_rev: u16_at(0x12),
+            image_len: f.u16(W, 0x10usize)?,
+            vendor_rom_rev: f.u16(W, 0x12usize)?,
             code_type: b[0x14],
             last_image: b[0x15],
-            max_runtime_image_len: u16_at(0x16),
+            max_runtime_image_len: f.u16(W, 0x16usize)?,
         })
     }
 }
@@ -199,9 +199,9 @@ pub fn find_rom_start(input: &[u8]) -> Result<(usize, RomStart)> {
     if is_rom_signature(r, 0) {
         return Ok((0, RomStart::Direct));
     }
-    if r.u32("IFR header", 0).is_ok_and(|s| s == IFR_SIGNATURE) {
+    if r.u32("IFR header", 0usize).is_ok_and(|s| s == IFR_SIGNATURE) {
         const W: &str = "IFR header";
-        let fixed1 = r.u32(W, 4)?;
+        let fixed1 = r.u32(W, 4usize)?;
         let version = fixed1.to_le_bytes()[1];
         let image_offset = match version {
             1 | 2 => {
@@ -209,7 +209,7 @@ pub fn find_rom_start(input: &[u8]) -> Result<(usize, RomStart)> {
                 r.u32("IFR extended section ROM offset", add(W, fixed_data_size, 4)?)?
             }
             3 => {
-                let total_data_size = us(W, r.u32(W, 8)? & 0xF_FFFF)?;
+                let total_data_size = us(W, r.u32(W, 8usize)? & 0xF_FFFF)?;
                 let flash_status = us(W, r.u32("IFR flash status offset", total_data_size)?)?;
                 let dir = add("ROM directory offset", flash_status, FLASH_STATUS_SIZE)?;
                 let sig = r.u32("ROM directory", dir)?;
@@ -252,7 +252,7 @@ pub fn find_rom_start(input: &[u8]) -> Result<(usize, RomStart)> {
         }
         at += BLOCK_SIZE;
     }
-    Err(Error::VbiosNoRomImage { input_len: wide(input.len()) })
+    Err(Error::VbiosNoRomImage { input_len: u64_of(input.len()) })
 }
 
 /// Walks the image chain of a ROM that starts at offset 0 of `rom`.
@@ -262,7 +262,7 @@ pub fn walk_images(rom: &[u8]) -> Result<Vec<RomImage>> {
     let mut off = 0usize;
     loop {
         if images.len() >= MAX_IMAGES {
-            return Err(Error::VbiosTooManyImages { limit: wide(MAX_IMAGES) });
+            return Err(Error::VbiosTooManyImages { limit: u64_of(MAX_IMAGES) });
         }
         let rom_signature = r.u16("ROM header signature", off)?;
         if !ROM_SIGNATURES.contains(&rom_signature) {
@@ -283,7 +283,7 @@ pub fn walk_images(rom: &[u8]) -> Result<Vec<RomImage>> {
 
         let blocks = npde.map_or(pcir.image_len, |n| n.subimage_len);
         if blocks == 0 {
-            return Err(Error::VbiosZeroImageLength { offset: wide(off) });
+            return Err(Error::VbiosZeroImageLength { offset: u64_of(off) });
         }
         let mut last = pcir.last_image & LAST_IMAGE != 0;
         if let Some(n) = npde {
@@ -305,7 +305,7 @@ pub fn walk_images(rom: &[u8]) -> Result<Vec<RomImage>> {
         }
         off = add("ROM image chain", off, len)?;
         if off >= rom.len() {
-            return Err(Error::VbiosChainUnterminated { offset: wide(off) });
+            return Err(Error::VbiosChainUnterminated { offset: u64_of(off) });
         }
     }
 }

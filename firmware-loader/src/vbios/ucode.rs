@@ -6,7 +6,7 @@
 //! `FALCON_UCODE_DESC_V2`, `FALCON_UCODE_DESC_V3`, `BCRT30_RSA3K_SIG_SIZE`) and nova-core
 //! `drivers/gpu/nova-core/firmware.rs` (`FalconUCodeDescV3`).
 
-use super::reader::{add, mul, us, wide, Reader};
+use crate::reader::{add, mul, us, u64_of, Reader};
 use crate::error::{Error, Result};
 
 /// `FALCON_UCODE_TABLE_HDR_V1_VERSION`.
@@ -69,7 +69,7 @@ impl UcodeTable {
     pub(crate) fn parse(rom: &[u8], offset: usize) -> Result<Self> {
         const W: &str = "falcon ucode table";
         let r = Reader::new(rom);
-        let b = r.bytes(W, offset, UCODE_TABLE_HEADER_SIZE)?;
+        let b = r.array::<UCODE_TABLE_HEADER_SIZE, usize>(W, offset)?;
         let header = UcodeTableHeader {
             version: b[0],
             header_size: b[1],
@@ -92,7 +92,7 @@ impl UcodeTable {
             .map(|i| {
                 const WE: &str = "falcon ucode table entry";
                 let at = add(WE, first, mul(WE, i, usize::from(header.entry_size))?)?;
-                let e = r.bytes(WE, at, UCODE_TABLE_ENTRY_SIZE)?;
+                let e = r.array::<UCODE_TABLE_ENTRY_SIZE, usize>(WE, at)?;
                 Ok(UcodeTableEntry {
                     application_id: e[0],
                     target_id: e[1],
@@ -158,14 +158,8 @@ pub enum FalconUcodeDesc {
     V3(FalconUcodeDescV3),
 }
 
-/// Parameters the boot ROM needs to verify a v3 HS ucode (programmed by the falcon loader).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct BromParams {
-    pub pkc_data_offset: u32,
-    pub engine_id_mask: u16,
-    pub ucode_id: u8,
-}
+/// Parameters the boot ROM needs to verify a v3 HS ucode: the same structure booters carry.
+pub use crate::booter::BromParams;
 
 /// A FWSEC ucode located through the table: its descriptor and where its bytes are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,16 +191,13 @@ impl FwsecUcode {
         }
         let version = hdr.to_le_bytes()[1];
         let desc_size = usize::from(u16::try_from(hdr >> 16).unwrap_or(u16::MAX));
-        let words = |n: usize| -> Result<Vec<u32>> {
-            (0..n).map(|i| r.u32(W, add(W, desc_offset, i * 4)?)).collect()
-        };
         let ucode_offset = add(W, desc_offset, desc_size)?;
         let (desc, ucode_len) = match version {
             2 => {
                 if desc_size < DESC_V2_SIZE {
-                    return Err(Error::TooSmall { what: "falcon ucode descriptor v2 size", size: wide(desc_size), min: 60 });
+                    return Err(Error::TooSmall { what: "falcon ucode descriptor v2 size", size: u64_of(desc_size), min: 60 });
                 }
-                let w = words(15)?;
+                let w = r.u32s::<15, usize>(W, desc_offset)?;
                 let d = FalconUcodeDescV2 {
                     hdr: w[0],
                     stored_size: w[1],
@@ -230,10 +221,10 @@ impl FwsecUcode {
             }
             3 => {
                 if desc_size < DESC_V3_SIZE {
-                    return Err(Error::TooSmall { what: "falcon ucode descriptor v3 size", size: wide(desc_size), min: 44 });
+                    return Err(Error::TooSmall { what: "falcon ucode descriptor v3 size", size: u64_of(desc_size), min: 44 });
                 }
-                let w = words(9)?;
-                let tail = r.bytes(W, add(W, desc_offset, 36)?, 8)?;
+                let w = r.u32s::<9, usize>(W, desc_offset)?;
+                let tail = r.array::<8, usize>(W, add(W, desc_offset, 36)?)?;
                 let d = FalconUcodeDescV3 {
                     hdr: w[0],
                     stored_size: w[1],
@@ -255,8 +246,8 @@ impl FwsecUcode {
                 if sig_bytes > room {
                     return Err(Error::TooSmall {
                         what: "falcon ucode descriptor v3 size (signatures)",
-                        size: wide(desc_size),
-                        min: wide(DESC_V3_SIZE).saturating_add(wide(sig_bytes)),
+                        size: u64_of(desc_size),
+                        min: u64_of(DESC_V3_SIZE).saturating_add(u64_of(sig_bytes)),
                     });
                 }
                 (FalconUcodeDesc::V3(d), add(W, us(W, d.imem_load_size)?, us(W, d.dmem_load_size)?)?)
