@@ -7,6 +7,8 @@
 //!
 //! QMDs: the decoder collects `LOAD_INLINE_QMD_DATA` words (after `SET_INLINE_QMD_ADDRESS_A/B`) and
 //! notes the QMD address of `SEND_PCAS_A`; a [`QmdDecoder`] given by the caller turns those into fields.
+//! The QMD module's [`crate::qmd::PushQmdDecoder`] is that hook: it picks the QMD version from the bound
+//! compute class through the HAL and names every non-zero field ([`Decoder::with_qmd_fields`] sets it up).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -202,6 +204,12 @@ impl<'h> Decoder<'h> {
     pub fn qmd_decoder(mut self, hook: &'h dyn QmdDecoder) -> Self {
         self.qmd = Some(hook);
         self
+    }
+
+    /// Sets `hook` (normally a [`crate::qmd::PushQmdDecoder`]) as the QMD hook; same as
+    /// [`Decoder::qmd_decoder`], named for what it does.
+    pub fn with_qmd_fields(self, hook: &'h crate::qmd::PushQmdDecoder<'_>) -> Self {
+        self.qmd_decoder(hook)
     }
 
     fn host(&self) -> Option<&'static ClassDesc> {
