@@ -54,7 +54,10 @@ struct Ring {
 
 impl Ring {
     fn new() -> Self {
-        Ring { pb: vec![0; SLOTS * SLOT_WORDS], gpfifo: vec![0; SLOTS * 2] }
+        Ring {
+            pb: vec![0; SLOTS * SLOT_WORDS],
+            gpfifo: vec![0; SLOTS * 2],
+        }
     }
 
     fn slot(&mut self, i: u64) -> (u64, &mut [u32], &mut [u32]) {
@@ -79,7 +82,10 @@ fn launch_desc(h: &dyn Hal, i: u64) -> Result<LaunchDesc, Error> {
         cbank0_size: 0x180,
         barrier_count: 1,
         sass_version: h.sass_version(),
-        release: Some(LaunchRelease { address: SEM_VA + 0x100, payload: i + 1 }),
+        release: Some(LaunchRelease {
+            address: SEM_VA + 0x100,
+            payload: i + 1,
+        }),
     })
 }
 
@@ -88,11 +94,28 @@ fn qmd_va(i: u64) -> u64 {
 }
 
 fn acquire(i: u64) -> (Semaphore, SemaphoreOp) {
-    (Semaphore { address: SEM_VA, payload: i, wide: true }, SemaphoreOp::AcquireCircGeq { switch_tsg: true })
+    (
+        Semaphore {
+            address: SEM_VA,
+            payload: i,
+            wide: true,
+        },
+        SemaphoreOp::AcquireCircGeq { switch_tsg: true },
+    )
 }
 
 fn release(i: u64) -> (Semaphore, SemaphoreOp) {
-    (Semaphore { address: SEM_VA, payload: i + 1, wide: true }, SemaphoreOp::Release { wfi: true, timestamp: false })
+    (
+        Semaphore {
+            address: SEM_VA,
+            payload: i + 1,
+            wide: true,
+        },
+        SemaphoreOp::Release {
+            wfi: true,
+            timestamp: false,
+        },
+    )
 }
 
 fn lo32(v: u64) -> u32 {
@@ -161,7 +184,12 @@ macro_rules! chip {
                 let s = address >> 8;
                 let a = $comp::SetInlineQmdAddressA::from_word(Self::inline_address_a(hi32(s), qmd.len()))?;
                 pb.push_checked(on, a)?;
-                pb.push_checked(on, $comp::SetInlineQmdAddressB { qmd_address_shifted8_lower: lo32(s) })?;
+                pb.push_checked(
+                    on,
+                    $comp::SetInlineQmdAddressB {
+                        qmd_address_shifted8_lower: lo32(s),
+                    },
+                )?;
                 pb.push_array::<$comp::LoadInlineQmdData>(on, 0, qmd)
             }
         }
@@ -169,7 +197,9 @@ macro_rules! chip {
 }
 
 // Ampere GA102: C7C0 + C56F, QMD V03_00 (256 bytes; C7C0 has no INLINE_SIZE field).
-chip!(Ga102, Chipset::Ga102, c56f, c7c0, |u, _n| c7c0::SetInlineQmdAddressA { qmd_address_shifted8_upper: u });
+chip!(Ga102, Chipset::Ga102, c56f, c7c0, |u, _n| c7c0::SetInlineQmdAddressA {
+    qmd_address_shifted8_upper: u
+});
 // Hopper GH100: CBC0 + C86F, QMD V04_00 (384 bytes).
 chip!(Gh100, Chipset::Gh100, c86f, cbc0, |u, n| cbc0::SetInlineQmdAddressA {
     qmd_address_shifted8_upper: u,
@@ -203,8 +233,14 @@ fn launch_prealloc<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usiz
     let (s, op) = release(i);
     C::Host::semaphore(&mut pb, host, s, op)?;
     let len = pb.len();
-    let entry = GpEntry::segment(va, u32::try_from(len).map_err(|_| Error::GpEntryOutOfRange { what: "length", value: u64::MAX })?)?
-        .encode()?;
+    let entry = GpEntry::segment(
+        va,
+        u32::try_from(len).map_err(|_| Error::GpEntryOutOfRange {
+            what: "length",
+            value: u64::MAX,
+        })?,
+    )?
+    .encode()?;
     gp.copy_from_slice(&entry);
     Ok(len)
 }
@@ -225,7 +261,10 @@ fn launch_fresh<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, 
     let len = pb.len();
     let (va, slot, gp) = ring.slot(i);
     let entry = GpEntry::segment(va, u32::try_from(len).unwrap_or(u32::MAX))?.encode()?;
-    let dst = slot.get_mut(..len).ok_or(Error::PushBufferFull { needed: len, available: SLOT_WORDS })?;
+    let dst = slot.get_mut(..len).ok_or(Error::PushBufferFull {
+        needed: len,
+        available: SLOT_WORDS,
+    })?;
     dst.copy_from_slice(pb.words());
     gp.copy_from_slice(&entry);
     Ok(len)
@@ -235,10 +274,21 @@ fn launch_fresh<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, 
 fn launch_naive<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, Error> {
     let qmd = h.build_launch_qmd(&launch_desc(h, i)?)?;
     let bytes = qmd.to_bytes();
-    let qwords: Vec<u32> = bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let qwords: Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     let mut v: Vec<u32> = Vec::new();
     let mut m = |subc: u8, offset: u32, data: u32| -> Result<(), Error> {
-        v.push(MethodHeader { op: SecOp::IncMethod, subchannel: subc, offset, count_or_data: 1 }.encode()?);
+        v.push(
+            MethodHeader {
+                op: SecOp::IncMethod,
+                subchannel: subc,
+                offset,
+                count_or_data: 1,
+            }
+            .encode()?,
+        );
         v.push(data);
         Ok(())
     };
@@ -265,7 +315,10 @@ fn launch_naive<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, 
     let (va, slot, gp) = ring.slot(i);
     let mut entries: Vec<u32> = Vec::new();
     entries.extend_from_slice(&GpEntry::segment(va, u32::try_from(v.len()).unwrap_or(u32::MAX))?.encode()?);
-    let dst = slot.get_mut(..v.len()).ok_or(Error::PushBufferFull { needed: v.len(), available: SLOT_WORDS })?;
+    let dst = slot.get_mut(..v.len()).ok_or(Error::PushBufferFull {
+        needed: v.len(),
+        available: SLOT_WORDS,
+    })?;
     dst.copy_from_slice(&v);
     gp.copy_from_slice(&entries);
     Ok(v.len())
@@ -294,8 +347,14 @@ fn time(iters: u64, mut f: impl FnMut(u64) -> Result<usize, Error>) -> Result<Ti
         black_box(f(black_box(i))?);
     }
     let wall = t0.elapsed();
-    let cpu = thread_cpu().zip(c0).map(|(b, a)| b.saturating_sub(a)).unwrap_or(Duration::ZERO);
-    Ok(Timing { wall_ns: wall.as_nanos() as f64 / iters as f64, cpu_ns: cpu.as_nanos() as f64 / iters as f64 })
+    let cpu = thread_cpu()
+        .zip(c0)
+        .map(|(b, a)| b.saturating_sub(a))
+        .unwrap_or(Duration::ZERO);
+    Ok(Timing {
+        wall_ns: wall.as_nanos() as f64 / iters as f64,
+        cpu_ns: cpu.as_nanos() as f64 / iters as f64,
+    })
 }
 
 /// Both variants produce the same method writes and GPFIFO entry for launch `i` (words differ: headers).
@@ -311,14 +370,21 @@ fn check_same<C: Chip>(h: &dyn Hal, i: u64) -> Result<(), String> {
     }
     // SET_OBJECT is done once per channel, not per launch: bind for the decoder.
     let dec = |w: &[u32]| {
-        let mut d = Decoder::new().bind(1, <C::Compute as Class>::ID).bind(0, <C::Host as Class>::ID);
+        let mut d = Decoder::new()
+            .bind(1, <C::Compute as Class>::ID)
+            .bind(0, <C::Host as Class>::ID);
         d.decode(w)
     };
     let (sa, sb) = (a.slot(i).1[..na].to_vec(), b.slot(i).1[..nb].to_vec());
     let ma = methods_from(dec(&sa));
     let mb = methods_from(dec(&sb));
     if ma != mb || ma.is_empty() {
-        return Err(format!("{}: method sequences differ ({} vs {} writes)", C::CHIPSET, ma.len(), mb.len()));
+        return Err(format!(
+            "{}: method sequences differ ({} vs {} writes)",
+            C::CHIPSET,
+            ma.len(),
+            mb.len()
+        ));
     }
     let ea = GpEntry::decode([a.slot(i).2[0], a.slot(i).2[1]]);
     let eb = GpEntry::decode([b.slot(i).2[0], b.slot(i).2[1]]);
@@ -342,7 +408,9 @@ fn methods_from(items: Vec<Item>) -> Vec<(u32, u32, u32)> {
 }
 
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|s| s.trim().to_owned()).unwrap_or_else(|_| "unavailable".into())
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| "unavailable".into())
 }
 
 struct Row {
@@ -365,8 +433,14 @@ fn bench_chip<C: Chip>(iters: u64, rounds: u32) -> Result<Row, Box<dyn std::erro
     time(iters / 10 + 1, |i| launch_prealloc::<C>(&*h, &mut ring, i))?;
     time(iters / 10 + 1, |i| launch_fresh::<C>(&*h, &mut ring, i))?;
     time(iters / 10 + 1, |i| launch_naive::<C>(&*h, &mut ring, i))?;
-    let best = |a: Timing, b: Timing| Timing { wall_ns: a.wall_ns.min(b.wall_ns), cpu_ns: a.cpu_ns.min(b.cpu_ns) };
-    let mut fast = Timing { wall_ns: f64::MAX, cpu_ns: f64::MAX };
+    let best = |a: Timing, b: Timing| Timing {
+        wall_ns: a.wall_ns.min(b.wall_ns),
+        cpu_ns: a.cpu_ns.min(b.cpu_ns),
+    };
+    let mut fast = Timing {
+        wall_ns: f64::MAX,
+        cpu_ns: f64::MAX,
+    };
     let mut naive = fast;
     let mut fresh = fast;
     for _ in 0..rounds {
@@ -374,16 +448,32 @@ fn bench_chip<C: Chip>(iters: u64, rounds: u32) -> Result<Row, Box<dyn std::erro
         fresh = best(fresh, time(iters, |i| launch_fresh::<C>(&*h, &mut ring, i))?);
         naive = best(naive, time(iters, |i| launch_naive::<C>(&*h, &mut ring, i))?);
     }
-    Ok(Row { chip: C::CHIPSET, qmd: h.qmd_version().to_string(), words_fast, words_naive, fast, fresh, naive })
+    Ok(Row {
+        chip: C::CHIPSET,
+        qmd: h.qmd_version().to_string(),
+        words_fast,
+        words_naive,
+        fast,
+        fresh,
+        naive,
+    })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let full = std::env::args().any(|a| a == "--bench");
     let (iters, rounds) = if full { (1_000_000u64, 3u32) } else { (2_000, 1) };
     println!("launch-encode bench: QMD + methods + GPFIFO entry per launch (CPU only, no GPU)");
-    println!("{} rounds x {iters} launches per variant and chip{}", rounds, if full { "" } else { " (smoke pass)" });
+    println!(
+        "{} rounds x {iters} launches per variant and chip{}",
+        rounds,
+        if full { "" } else { " (smoke pass)" }
+    );
     println!("loadavg before: {}", loadavg());
-    let rows = [bench_chip::<Ga102>(iters, rounds)?, bench_chip::<Gh100>(iters, rounds)?, bench_chip::<Gb202>(iters, rounds)?];
+    let rows = [
+        bench_chip::<Ga102>(iters, rounds)?,
+        bench_chip::<Gh100>(iters, rounds)?,
+        bench_chip::<Gb202>(iters, rounds)?,
+    ];
     println!("loadavg after:  {}", loadavg());
     println!("chip   QMD        variant    words  wall ns/launch  cpu ns/launch  peer/prealloc (cpu, wall)");
     for r in &rows {

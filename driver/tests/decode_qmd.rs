@@ -1,11 +1,13 @@
 //! The pushbuffer decoder with the QMD module's hook: inline QMDs and QMDs launched by address come out as
 //! named QMD fields of the version the bound compute class takes.
 
-use nvbare_driver::class::{c56f, c7c0, cbc0, cec0, ca6f, seq::ComputeSequences, seq::HostSequences};
+use nvbare_driver::class::{c56f, c7c0, ca6f, cbc0, cec0, seq::ComputeSequences, seq::HostSequences};
 use nvbare_driver::hal;
 use nvbare_driver::push::decode::{Decoder, Item, Listing, QmdDecoded};
 use nvbare_driver::push::{Bound, PushBuffer, Subchannel};
-use nvbare_driver::qmd::{build_launch, LaunchDesc, LaunchRelease, PushQmdDecoder, Qmd, QmdV03_00, QmdV04_00, QmdVersion};
+use nvbare_driver::qmd::{
+    build_launch, LaunchDesc, LaunchRelease, PushQmdDecoder, Qmd, QmdV03_00, QmdV04_00, QmdVersion,
+};
 use nvbare_driver::Chipset;
 
 fn desc(chip: Chipset) -> LaunchDesc {
@@ -23,7 +25,10 @@ fn desc(chip: Chipset) -> LaunchDesc {
         cbank0_size: 0x180,
         barrier_count: 1,
         sass_version: h.sass_version(),
-        release: Some(LaunchRelease { address: 0x30_0000_0008, payload: 0x1234 }),
+        release: Some(LaunchRelease {
+            address: 0x30_0000_0008,
+            payload: 0x1234,
+        }),
     }
 }
 
@@ -40,9 +45,17 @@ fn desc(chip: Chipset) -> LaunchDesc {
 /// - SEND_SIGNALING_PCAS2_B (0x2c0, dword 0xb0) INVALIDATE_COPY_SCHEDULE (3) as an immediate: 0x800320b0.
 fn hopper_pushbuffer(qmd: &[u32]) -> Vec<u32> {
     let mut w = vec![
-        0x2001_2000, 0x0000_cbc0, //
-        0x2005_0017, 0x2345_6780, 0x0000_0001, 0x0000_0007, 0x0000_0005, 0x0310_0001, //
-        0x2002_20c6, 0x4000_0000, 0x0200_0010, //
+        0x2001_2000,
+        0x0000_cbc0, //
+        0x2005_0017,
+        0x2345_6780,
+        0x0000_0001,
+        0x0000_0007,
+        0x0000_0005,
+        0x0310_0001, //
+        0x2002_20c6,
+        0x4000_0000,
+        0x0200_0010, //
         0x2060_20c8,
     ];
     w.extend_from_slice(qmd);
@@ -54,7 +67,13 @@ fn inline_qmds(items: &[Item]) -> Vec<(usize, Option<u64>, usize, Option<QmdDeco
     items
         .iter()
         .filter_map(|i| match i {
-            Item::InlineQmd { index, address, words, decoded, .. } => Some((*index, *address, *words, decoded.clone())),
+            Item::InlineQmd {
+                index,
+                address,
+                words,
+                decoded,
+                ..
+            } => Some((*index, *address, *words, decoded.clone())),
             _ => None,
         })
         .collect()
@@ -76,15 +95,26 @@ fn hopper_inline_qmd_prints_named_fields() {
 
     // The method lines around the QMD still decode as before.
     assert!(text.contains("0001: 0000cbc0   CBC0.SET_OBJECT = 0x0000cbc0"), "{text}");
-    assert!(text.contains("C86F.SEM_EXECUTE = 0x03100001 { OPERATION=RELEASE"), "{text}");
-    assert!(text.contains("CBC0.SET_INLINE_QMD_ADDRESS_A = 0x40000000 { QMD_ADDRESS_SHIFTED8_UPPER=0x0, INLINE_SIZE=INLINE_384 }"), "{text}");
+    assert!(
+        text.contains("C86F.SEM_EXECUTE = 0x03100001 { OPERATION=RELEASE"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "CBC0.SET_INLINE_QMD_ADDRESS_A = 0x40000000 { QMD_ADDRESS_SHIFTED8_UPPER=0x0, INLINE_SIZE=INLINE_384 }"
+        ),
+        "{text}"
+    );
     // The inline QMD: first word at index 12, address from SET_INLINE_QMD_ADDRESS_A/B, version from the HAL.
-    assert!(text.contains("0012: inline QMD for CBC0: 96 words at 0x200001000 QMD V04_00\n"), "{text}");
+    assert!(
+        text.contains("0012: inline QMD for CBC0: 96 words at 0x200001000 QMD V04_00\n"),
+        "{text}"
+    );
     let pad = " ".repeat(17);
     for line in [
         "QMD_MAJOR_VERSION = 0x4",
-        "QMD_TYPE = 0x2",              // GRID_CTA
-        "GRID_WIDTH = 0x28",           // 40
+        "QMD_TYPE = 0x2",    // GRID_CTA
+        "GRID_WIDTH = 0x28", // 40
         "GRID_HEIGHT = 0x2",
         "GRID_DEPTH = 0x3",
         "CTA_THREAD_DIMENSION0 = 0x80", // 128
@@ -93,7 +123,7 @@ fn hopper_inline_qmd_prints_named_fields() {
         "PROGRAM_ADDRESS_UPPER = 0x12",
         "REGISTER_COUNT = 0x2a", // 42
         "BARRIER_COUNT = 0x1",
-        "SASS_VERSION = 0x90",    // sm_90
+        "SASS_VERSION = 0x90", // sm_90
         "SHARED_MEMORY_SIZE = 0x400",
         "CONSTANT_BUFFER_VALID(0) = 0x1",
         "CONSTANT_BUFFER_ADDR_LOWER_SHIFTED6(0) = 0x80000000", // 0x20_0000_0000 >> 6
@@ -101,7 +131,10 @@ fn hopper_inline_qmd_prints_named_fields() {
         "RELEASE_SEMAPHORE0_ADDR_UPPER = 0x30",
         "RELEASE_SEMAPHORE0_PAYLOAD_LOWER = 0x1234",
     ] {
-        assert!(text.contains(&format!("\n{pad}{line}\n")), "missing {line:?} in\n{text}");
+        assert!(
+            text.contains(&format!("\n{pad}{line}\n")),
+            "missing {line:?} in\n{text}"
+        );
     }
     // Zero fields are left out.
     assert!(!text.contains("GRID_NULL"), "{text}");
@@ -115,11 +148,14 @@ fn hopper_inline_qmd_prints_named_fields() {
     assert_eq!((index, address, n), (12, Some(0x2_0000_1000), 96));
     let decoded = decoded.expect("hook decodes the inline QMD");
     assert_eq!(decoded.version, "V04_00");
-    let own: Vec<(String, u64)> = nvbare_driver::qmd::decode(QmdVersion::V04_00, &qmd.words().iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<_>>())
-        .unwrap()
-        .nonzero()
-        .map(|f| (f.field.to_string(), u64::from(f.value)))
-        .collect();
+    let own: Vec<(String, u64)> = nvbare_driver::qmd::decode(
+        QmdVersion::V04_00,
+        &qmd.words().iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<_>>(),
+    )
+    .unwrap()
+    .nonzero()
+    .map(|f| (f.field.to_string(), u64::from(f.value)))
+    .collect();
     let got: Vec<(String, u64)> = decoded.fields.iter().map(|(n, v)| (n.to_string(), *v)).collect();
     assert_eq!(got, own);
     assert_eq!(field(&decoded, "GRID_WIDTH"), Some(40));
@@ -140,10 +176,20 @@ fn hook_off_gives_no_fields() {
 #[test]
 fn ampere_and_blackwell_inline_qmds_use_their_versions() {
     let hook = PushQmdDecoder::new();
-    let sem = nvbare_driver::class::seq::Semaphore { address: 0x1000, payload: 1, wide: true };
-    let release = nvbare_driver::class::seq::SemaphoreOp::Release { wfi: true, timestamp: false };
+    let sem = nvbare_driver::class::seq::Semaphore {
+        address: 0x1000,
+        payload: 1,
+        wide: true,
+    };
+    let release = nvbare_driver::class::seq::SemaphoreOp::Release {
+        wfi: true,
+        timestamp: false,
+    };
 
-    let amp = hal::for_chipset(Chipset::Ga102).unwrap().build_launch_qmd(&desc(Chipset::Ga102)).unwrap();
+    let amp = hal::for_chipset(Chipset::Ga102)
+        .unwrap()
+        .build_launch_qmd(&desc(Chipset::Ga102))
+        .unwrap();
     assert_eq!(amp.version(), QmdVersion::V03_00);
     let mut buf = [0u32; 256];
     let mut pb = PushBuffer::new(&mut buf);
@@ -161,7 +207,10 @@ fn ampere_and_blackwell_inline_qmds_use_their_versions() {
     assert_eq!(field(&d, "REGISTER_COUNT_V"), Some(42));
     assert_eq!(q[0].1, Some(0x4000));
 
-    let bw = hal::for_chipset(Chipset::Gb202).unwrap().build_launch_qmd(&desc(Chipset::Gb202)).unwrap();
+    let bw = hal::for_chipset(Chipset::Gb202)
+        .unwrap()
+        .build_launch_qmd(&desc(Chipset::Gb202))
+        .unwrap();
     assert_eq!(bw.version(), QmdVersion::V05_00);
     let mut buf = [0u32; 256];
     let mut pb = PushBuffer::new(&mut buf);
@@ -235,7 +284,9 @@ fn qmd_launched_by_address_is_read_from_given_memory() {
     assert_eq!(d.version, "V04_00");
     assert_eq!(field(&d, "PROGRAM_ADDRESS_LOWER"), Some(0x3456_7800));
     // Outside the given memory: nothing decoded.
-    let items = Decoder::new().with_qmd_fields(&hook).decode(&[0x2001_2000, 0x0000_cbc0, 0x2001_20ad, 0x0300_0000]);
+    let items = Decoder::new()
+        .with_qmd_fields(&hook)
+        .decode(&[0x2001_2000, 0x0000_cbc0, 0x2001_20ad, 0x0300_0000]);
     assert!(items.iter().any(|i| matches!(i, Item::QmdAt { decoded: None, .. })));
     // The QMD crosses the end of the region: partial.
     let hook = PushQmdDecoder::new().with_memory(0x2_0000_0000, &pool[..0x1000 + 100]);

@@ -12,8 +12,14 @@ use nvbare_driver::hal;
 use nvbare_driver::qmd::{LaunchDesc, LaunchRelease};
 use nvbare_driver::Chipset;
 
-const TARGETS: [(&str, fn(&[u8])); 3] =
-    [("push_decode", targets::push_decode), ("qmd_decode", targets::qmd_decode), ("pci_addr", targets::pci_addr)];
+/// A fuzz target: its name (seed directory) and body.
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 3] = [
+    ("push_decode", targets::push_decode),
+    ("qmd_decode", targets::qmd_decode),
+    ("pci_addr", targets::pci_addr),
+];
 
 fn seed_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds"))
@@ -38,7 +44,10 @@ fn launch_qmd(chip: Chipset) -> Vec<u32> {
         cbank0_size: 0x160,
         barrier_count: 0,
         sass_version: h.sass_version(),
-        release: Some(LaunchRelease { address: 0x3_0000_0000, payload: 1 }),
+        release: Some(LaunchRelease {
+            address: 0x3_0000_0000,
+            payload: 1,
+        }),
     };
     h.build_launch_qmd(&d).unwrap().words().to_vec()
 }
@@ -65,7 +74,19 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     v.push(("push_decode", "ampere_pcas_memory.bin", s));
     // Odd header forms: immediate, non-incrementing, one-inc, END_PB_SEGMENT, reserved, truncated count.
     let mut s = vec![0x01, 0x02, 0, 0, 0, 0, 0xf0, 0xc0, 0xce];
-    s.extend(le(&[0x8003_20b0, 0x6002_20c8, 1, 2, 0xa002_0017, 3, 4, 0xe000_0000, 0xc000_0000, 0x2fff_20c8, 9]));
+    s.extend(le(&[
+        0x8003_20b0,
+        0x6002_20c8,
+        1,
+        2,
+        0xa002_0017,
+        3,
+        4,
+        0xe000_0000,
+        0xc000_0000,
+        0x2fff_20c8,
+        9,
+    ]));
     v.push(("push_decode", "header_forms.bin", s));
     v.push(("push_decode", "empty.bin", Vec::new()));
     // qmd_decode: one launch QMD per version, a short input and a V03_00-sized zero block.
@@ -78,8 +99,16 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     v.push(("pci_addr", "full.txt", b"0000:65:00.0".to_vec()));
     v.push(("pci_addr", "short.txt", b"01:00.1\n".to_vec()));
     v.push(("pci_addr", "bad_device.txt", b"0000:01:20.0".to_vec()));
-    v.push(("pci_addr", "status.txt", b"Name:\tx\nVmLck:\t    128 kB\nVmPin:\t0 kB\n".to_vec()));
-    v.push(("pci_addr", "raw.bin", vec![0xff, 0xff, 0xff, 0xff, 0x12, 0x1f, 0x07, 0x00]));
+    v.push((
+        "pci_addr",
+        "status.txt",
+        b"Name:\tx\nVmLck:\t    128 kB\nVmPin:\t0 kB\n".to_vec(),
+    ));
+    v.push((
+        "pci_addr",
+        "raw.bin",
+        vec![0xff, 0xff, 0xff, 0xff, 0x12, 0x1f, 0x07, 0x00],
+    ));
     v
 }
 
@@ -95,7 +124,8 @@ fn every_seed_runs_through_its_target() {
     // Generated seeds are committed, byte for byte.
     for (t, name, bytes) in seeds() {
         let path = dir.join(t).join(name);
-        let got = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (regenerate: NVBARE_WRITE_SEEDS=1)", path.display()));
+        let got = std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (regenerate: NVBARE_WRITE_SEEDS=1)", path.display()));
         assert_eq!(got, bytes, "{} differs from its generator", path.display());
     }
     // Every file in each seed directory (including minimized fuzz findings added later) runs through its
@@ -123,17 +153,32 @@ fn seeds_reach_the_qmd_hook() {
     use nvbare_driver::qmd::PushQmdDecoder;
     let all = seeds();
     let hopper = &all.iter().find(|s| s.1 == "hopper_inline_qmd.bin").unwrap().2;
-    let words: Vec<u32> = hopper[6..].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let words: Vec<u32> = hopper[6..]
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     let hook = PushQmdDecoder::new();
     let items = Decoder::new().with_qmd_fields(&hook).decode(&words);
-    assert!(items.iter().any(|i| matches!(i, Item::InlineQmd { decoded: Some(d), .. } if d.version == "V04_00")));
+    assert!(items
+        .iter()
+        .any(|i| matches!(i, Item::InlineQmd { decoded: Some(d), .. } if d.version == "V04_00")));
 
     let amp = &all.iter().find(|s| s.1 == "ampere_pcas_memory.bin").unwrap().2;
     // The QMD starts at byte 15 of the input (7 prefix bytes + 2 words): SEND_PCAS_A address 0 is not it, so
     // decoding at base 0 reads the input from its start (partial garbage) - it must still not panic and give
     // a labelled result.
-    let words: Vec<u32> = amp[7..].chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let words: Vec<u32> = amp[7..]
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     let hook = PushQmdDecoder::new().with_memory(0, amp);
     let items = Decoder::new().bind(1, 0xC7C0).with_qmd_fields(&hook).decode(&words);
-    assert!(items.iter().any(|i| matches!(i, Item::QmdAt { decoded: Some(_), address: 0, .. })));
+    assert!(items.iter().any(|i| matches!(
+        i,
+        Item::QmdAt {
+            decoded: Some(_),
+            address: 0,
+            ..
+        }
+    )));
 }

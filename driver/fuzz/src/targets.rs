@@ -12,7 +12,10 @@ use nvbare_driver::push::decode::{Decoder, Item, Listing};
 use nvbare_driver::qmd::{self, PushQmdDecoder, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion};
 
 fn words_of(bytes: &[u8]) -> Vec<u32> {
-    bytes.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
 }
 
 /// Input: `[mask, host, base0..4, (class byte)* , words...]`.
@@ -100,7 +103,10 @@ pub fn qmd_decode(data: &[u8]) {
     if let Some(v) = qmd::decode::detect_version(data) {
         assert_eq!(data.len(), v.size_bytes());
         let d = qmd::decode(v, data);
-        assert_eq!(d.ok().and_then(|d| d.value_of(v.layout().major_version)), Some(v.numbers().0));
+        assert_eq!(
+            d.ok().and_then(|d| d.value_of(v.layout().major_version)),
+            Some(v.numbers().0)
+        );
     }
     typed::<QmdV03_00>(data);
     typed::<QmdV04_00>(data);
@@ -122,8 +128,19 @@ fn typed<Q: Qmd>(data: &[u8]) {
         panic!("exact-size bytes rejected");
     };
     assert_eq!(q.to_bytes(), exact);
-    let _ = (q.grid(), q.block(), q.program_address(), q.program_prefetch(), q.register_count());
-    let _ = (q.barrier_count(), q.shared_memory_size(), q.sm_shared_config(), q.shader_local_memory());
+    let _ = (
+        q.grid(),
+        q.block(),
+        q.program_address(),
+        q.program_prefetch(),
+        q.register_count(),
+    );
+    let _ = (
+        q.barrier_count(),
+        q.shared_memory_size(),
+        q.sm_shared_config(),
+        q.shader_local_memory(),
+    );
     for i in 0..9 {
         let _ = (q.constant_buffer(i), q.constant_buffer_invalidate(i));
     }

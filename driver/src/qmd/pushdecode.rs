@@ -35,7 +35,10 @@ impl Default for PushQmdDecoder<'_> {
 impl<'m> PushQmdDecoder<'m> {
     /// A hook with the HAL's class -> QMD version mapping and no memory.
     pub fn new() -> Self {
-        Self { versions: hal::compute_class_qmd_versions(), memory: Vec::new() }
+        Self {
+            versions: hal::compute_class_qmd_versions(),
+            memory: Vec::new(),
+        }
     }
 
     /// Adds GPU memory the hook may read QMDs from: `bytes` as seen at GPU virtual address `base` (a dump of a
@@ -119,8 +122,15 @@ fn to_push(d: &DecodedQmd, version: String) -> QmdDecoded {
             (name, u64::from(f.value))
         })
         .collect();
-    fields.extend(d.unmapped.iter().map(|&(i, bits)| (Cow::Owned(format!("unmapped_word{i}")), u64::from(bits))));
-    QmdDecoded { version: Cow::Owned(version), fields }
+    fields.extend(
+        d.unmapped
+            .iter()
+            .map(|&(i, bits)| (Cow::Owned(format!("unmapped_word{i}")), u64::from(bits))),
+    );
+    QmdDecoded {
+        version: Cow::Owned(version),
+        fields,
+    }
 }
 
 impl QmdDecoder for PushQmdDecoder<'_> {
@@ -135,7 +145,10 @@ impl QmdDecoder for PushQmdDecoder<'_> {
         // Largest QMD any version has; the chosen version decides how much is read.
         let max = QmdVersion::ALL.iter().map(|v| v.size_bytes()).max().unwrap_or(0);
         let (base, bytes) = self.memory.iter().find(|(base, bytes)| {
-            address.checked_sub(*base).and_then(|o| usize::try_from(o).ok()).is_some_and(|o| o < bytes.len())
+            address
+                .checked_sub(*base)
+                .and_then(|o| usize::try_from(o).ok())
+                .is_some_and(|o| o < bytes.len())
         })?;
         let off = usize::try_from(address.checked_sub(*base)?).ok()?;
         let avail = bytes.get(off..)?;
@@ -144,8 +157,10 @@ impl QmdDecoder for PushQmdDecoder<'_> {
             None => max,
         };
         let chunk = avail.get(..want.min(avail.len()))?;
-        let words: Vec<u32> =
-            chunk.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let words: Vec<u32> = chunk
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         if words.is_empty() {
             return None;
         }
