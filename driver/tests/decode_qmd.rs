@@ -300,3 +300,29 @@ fn qmd_launched_by_address_is_read_from_given_memory() {
         .unwrap();
     assert_eq!(d.version, "V04_00 (partial: 25 of 96 words, rest taken as 0)");
 }
+
+/// `INLINE_SIZE` is followed: 96 words under INLINE_384 pass quietly; under INLINE_256 the listing says so.
+#[test]
+fn inline_size_is_checked_against_the_words_loaded() {
+    let qmd: QmdV04_00 = build_launch(&desc(Chipset::Gh100)).unwrap();
+    let hook = PushQmdDecoder::new();
+    let words = hopper_pushbuffer(qmd.words());
+    let items = Decoder::new().with_qmd_fields(&hook).decode(&words);
+    assert!(items.iter().any(|i| matches!(i, Item::InlineQmd { inline_size: Some(384), words: 96, .. })));
+    assert!(!Listing(items).to_string().contains("INLINE_SIZE announces"));
+    let mut words = words;
+    words[9] = 0; // SET_INLINE_QMD_ADDRESS_A: INLINE_SIZE_INLINE_256
+    let text = Listing(Decoder::new().with_qmd_fields(&hook).decode(&words)).to_string();
+    assert!(
+        text.contains("0012: inline QMD for CBC0: 96 words at 0x200001000 (INLINE_SIZE announces 256 bytes) QMD V04_00\n"),
+        "{text}"
+    );
+    // Ampere's C7C0 has no INLINE_SIZE field.
+    let mut buf = [0u32; 128];
+    let mut pb = PushBuffer::new(&mut buf);
+    let c = pb.bind::<c7c0::Class>(Subchannel::new(1).unwrap()).unwrap();
+    let v3: QmdV03_00 = build_launch(&desc(Chipset::Ga102)).unwrap();
+    c7c0::Class::load_inline_qmd(&mut pb, c, 0x4000, v3.words()).unwrap();
+    let items = Decoder::new().decode(pb.words());
+    assert!(items.iter().any(|i| matches!(i, Item::InlineQmd { inline_size: None, words: 64, .. })));
+}
