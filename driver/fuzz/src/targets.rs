@@ -92,7 +92,10 @@ pub fn qmd_decode(data: &[u8]) {
             if let Ok(d) = d {
                 let again = d.encode();
                 assert_eq!(again.ok(), Some(words_of(exact)), "{v}: decode/encode round trip");
-                let _ = d.to_string();
+                // The full listing is slow (hundreds of lines); print it for one input in 16.
+                if data.first().is_some_and(|b| b & 0xf == 0) {
+                    let _ = d.to_string();
+                }
             }
         }
         // Any other length is an error, not a panic.
@@ -148,7 +151,9 @@ fn typed<Q: Qmd>(data: &[u8]) {
         let _ = (q.release(i), q.dependent_qmd(i));
     }
     let _ = (q.invalidate(), q.cwd_membar_type(), q.stored_version());
-    let _ = format!("{q:?}");
+    if data.first().is_some_and(|b| b & 0xf == 1) {
+        let _ = format!("{q:?}");
+    }
 }
 
 /// Input: text (lossy UTF-8). Parses it as a PCI address (`DDDD:BB:DD.F` / `BB:DD.F`) and as a
