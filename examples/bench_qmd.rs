@@ -2,8 +2,9 @@
 //!
 //! Run with `cargo run --release -p nvbare-driver --example bench_qmd [iterations]`.
 //!
-//! Prints wall-clock ns/QMD and, on Linux, CPU ns/QMD of this thread (from `/proc/thread-self/stat`, 10 ms
-//! ticks), which stays meaningful on a loaded machine.
+//! Prints wall-clock ns/QMD and CPU ns/QMD of this thread (`getrusage(RUSAGE_THREAD)`), which stays
+//! meaningful on a loaded machine. The complete launch (QMD + methods + GPFIFO entry) is measured by
+//! `cargo bench -p nvbare-driver --bench launch`.
 
 use nvbare_driver::hal;
 use nvbare_driver::qmd::{
@@ -38,15 +39,16 @@ fn desc(i: u64) -> LaunchDesc {
     }
 }
 
-/// CPU time of this thread in nanoseconds (utime + stime, in USER_HZ = 100 ticks), if readable.
+/// CPU time (user + system) of this thread in nanoseconds, from `getrusage(RUSAGE_THREAD)`.
 fn thread_cpu_ns() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
-    let rest = stat.rsplit_once(')')?.1;
-    let mut it = rest.split_whitespace().skip(11);
-    let utime: u64 = it.next()?.parse().ok()?;
-    let stime: u64 = it.next()?.parse().ok()?;
-    Some((utime + stime) * 10_000_000)
+    use nix::sys::resource::{getrusage, UsageWho};
+    let u = getrusage(UsageWho::RUSAGE_THREAD).ok()?;
+    let ns = |t: nix::sys::time::TimeVal| -> Option<u64> {
+        let s = u64::try_from(t.tv_sec()).ok()?;
+        let us = u64::try_from(t.tv_usec()).ok()?;
+        s.checked_mul(1_000_000_000)?.checked_add(us.checked_mul(1000)?)
+    };
+    ns(u.user_time())?.checked_add(ns(u.system_time())?)
 }
 
 /// Runs `f` `iters` times; returns (wall ns/iter, CPU ns/iter).

@@ -7,6 +7,7 @@
 //! constant bank 0 layout from tinygrad `ops_nv.py`; per-SM limits from NVIDIA CCCL `arch_traits.h` and the
 //! CUDA tuning guides (shared-memory carve-out sizes). Unverified on hardware.
 
+use crate::class::{self, Class};
 use crate::error::{Error, Result};
 use crate::qmd::{AnyQmd, LaunchDesc, QmdVersion, SmSharedConfig};
 use crate::{Architecture, Chipset};
@@ -17,38 +18,40 @@ mod ampere;
 mod blackwell;
 mod hopper;
 
-// Class numbers, named as in OpenRM's class headers (`clc56f.h`, `clc6c0.h`, ...).
+// Class numbers, named as in OpenRM's class headers (`clc56f.h`, `clc6c0.h`, ...). The host, compute and copy
+// numbers are the class modules' own ids (`crate::class::gen`, generated from those headers): one source of truth.
 
 /// `clc56f.h`.
-pub const AMPERE_CHANNEL_GPFIFO_A: u32 = 0xC56F;
+pub const AMPERE_CHANNEL_GPFIFO_A: u32 = <class::c56f::Class as Class>::ID;
 /// `clc86f.h`.
-pub const HOPPER_CHANNEL_GPFIFO_A: u32 = 0xC86F;
+pub const HOPPER_CHANNEL_GPFIFO_A: u32 = <class::c86f::Class as Class>::ID;
 /// `clc96f.h`.
-pub const BLACKWELL_CHANNEL_GPFIFO_A: u32 = 0xC96F;
+pub const BLACKWELL_CHANNEL_GPFIFO_A: u32 = <class::c96f::Class as Class>::ID;
 /// `clca6f.h`.
-pub const BLACKWELL_CHANNEL_GPFIFO_B: u32 = 0xCA6F;
+pub const BLACKWELL_CHANNEL_GPFIFO_B: u32 = <class::ca6f::Class as Class>::ID;
 /// `clc6c0.h` (GA100).
-pub const AMPERE_COMPUTE_A: u32 = 0xC6C0;
+pub const AMPERE_COMPUTE_A: u32 = <class::c6c0::Class as Class>::ID;
 /// `clc7c0.h` (GA10x).
-pub const AMPERE_COMPUTE_B: u32 = 0xC7C0;
+pub const AMPERE_COMPUTE_B: u32 = <class::c7c0::Class as Class>::ID;
 /// `clc9c0.h`.
-pub const ADA_COMPUTE_A: u32 = 0xC9C0;
+pub const ADA_COMPUTE_A: u32 = <class::c9c0::Class as Class>::ID;
 /// `clcbc0.h`.
-pub const HOPPER_COMPUTE_A: u32 = 0xCBC0;
+pub const HOPPER_COMPUTE_A: u32 = <class::cbc0::Class as Class>::ID;
 /// `clcdc0.h` (GB10x).
-pub const BLACKWELL_COMPUTE_A: u32 = 0xCDC0;
+pub const BLACKWELL_COMPUTE_A: u32 = <class::cdc0::Class as Class>::ID;
 /// `clcec0.h` (GB20x).
-pub const BLACKWELL_COMPUTE_B: u32 = 0xCEC0;
+pub const BLACKWELL_COMPUTE_B: u32 = <class::cec0::Class as Class>::ID;
 /// `clc6b5.h` (GA100).
-pub const AMPERE_DMA_COPY_A: u32 = 0xC6B5;
+pub const AMPERE_DMA_COPY_A: u32 = <class::c6b5::Class as Class>::ID;
 /// `clc7b5.h` (GA10x, AD10x).
-pub const AMPERE_DMA_COPY_B: u32 = 0xC7B5;
+pub const AMPERE_DMA_COPY_B: u32 = <class::c7b5::Class as Class>::ID;
 /// `clc8b5.h`.
-pub const HOPPER_DMA_COPY_A: u32 = 0xC8B5;
+pub const HOPPER_DMA_COPY_A: u32 = <class::c8b5::Class as Class>::ID;
 /// `clc9b5.h` (GB10x).
-pub const BLACKWELL_DMA_COPY_A: u32 = 0xC9B5;
+pub const BLACKWELL_DMA_COPY_A: u32 = <class::c9b5::Class as Class>::ID;
 /// `clcab5.h` (GB20x).
-pub const BLACKWELL_DMA_COPY_B: u32 = 0xCAB5;
+pub const BLACKWELL_DMA_COPY_B: u32 = <class::cab5::Class as Class>::ID;
+// The usermode (doorbell) classes have no method table, so no class module; their numbers live here only.
 /// `clc561.h`.
 pub const AMPERE_USERMODE_A: u32 = 0xC561;
 /// `clc661.h`.
@@ -297,4 +300,83 @@ pub fn for_chipset(chipset: Chipset) -> Result<Box<dyn Hal>> {
             })
         }
     })
+}
+
+/// The QMD version compute class `compute_class` takes, as the HALs choose it: the version of the first chip
+/// (in [`Chipset::ALL`] order) whose HAL allocates that compute class. Every chip sharing a compute class
+/// agrees (a unit test checks it), so this is the class -> QMD version mapping decoders use. `None` for a
+/// class no HAL allocates (e.g. a host or copy class, or Turing's compute class).
+pub fn qmd_version_for_compute_class(compute_class: u32) -> Option<QmdVersion> {
+    Chipset::ALL
+        .iter()
+        .filter_map(|&chip| for_chipset(chip).ok())
+        .find(|h| h.classes().compute == compute_class)
+        .map(|h| h.qmd_version())
+}
+
+/// Every `(compute class, QMD version)` pair the HALs use, one entry per compute class, in [`Chipset::ALL`]
+/// order of first use. Build it once where many lookups follow (the pushbuffer decoder's QMD hook does).
+pub fn compute_class_qmd_versions() -> Vec<(u32, QmdVersion)> {
+    let mut out: Vec<(u32, QmdVersion)> = Vec::new();
+    for h in Chipset::ALL.iter().filter_map(|&chip| for_chipset(chip).ok()) {
+        let c = h.classes().compute;
+        if !out.iter().any(|&(id, _)| id == c) {
+            out.push((c, h.qmd_version()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::class::ClassKind;
+
+    #[test]
+    fn chips_sharing_a_compute_class_agree_on_its_qmd_version() {
+        for h in Chipset::ALL.iter().filter_map(|&chip| for_chipset(chip).ok()) {
+            let c = h.classes().compute;
+            assert_eq!(qmd_version_for_compute_class(c), Some(h.qmd_version()), "{} class {c:#x}", h.chipset());
+        }
+    }
+
+    #[test]
+    fn every_compute_class_table_has_a_qmd_version() {
+        let map = compute_class_qmd_versions();
+        let tables: Vec<u32> =
+            class::gen::ALL.iter().filter(|d| d.kind == ClassKind::Compute).map(|d| d.id).collect();
+        let mut mapped: Vec<u32> = map.iter().map(|&(c, _)| c).collect();
+        let mut t = tables.clone();
+        mapped.sort_unstable();
+        t.sort_unstable();
+        assert_eq!(mapped, t, "HAL compute classes vs class tables");
+        assert_eq!(qmd_version_for_compute_class(HOPPER_COMPUTE_A), Some(QmdVersion::V04_00));
+        assert_eq!(qmd_version_for_compute_class(AMPERE_COMPUTE_B), Some(QmdVersion::V03_00));
+        assert_eq!(qmd_version_for_compute_class(ADA_COMPUTE_A), Some(QmdVersion::V03_00));
+        assert_eq!(qmd_version_for_compute_class(BLACKWELL_COMPUTE_B), Some(QmdVersion::V05_00));
+        assert_eq!(qmd_version_for_compute_class(HOPPER_CHANNEL_GPFIFO_A), None);
+    }
+
+    #[test]
+    fn hal_classes_have_tables_and_the_decoder_pairs_them_with_the_hal_host_class() {
+        for h in Chipset::ALL.iter().filter_map(|&chip| for_chipset(chip).ok()) {
+            let ids = h.classes();
+            let kinds = [
+                (ids.channel_gpfifo, ClassKind::Host),
+                (ids.compute, ClassKind::Compute),
+                (ids.copy, ClassKind::Copy),
+            ];
+            for (id, kind) in kinds {
+                let desc = class::class_by_id(id);
+                assert_eq!(desc.map(|d| d.kind), Some(kind), "{} class {id:#x}", h.chipset());
+                // The decoder's engine -> host pairing matches the chip's channel class.
+                assert_eq!(
+                    class::host_class_for(id).map(|d| d.id),
+                    Some(ids.channel_gpfifo),
+                    "{} class {id:#x}",
+                    h.chipset()
+                );
+            }
+        }
+    }
 }

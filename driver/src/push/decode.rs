@@ -7,6 +7,8 @@
 //!
 //! QMDs: the decoder collects `LOAD_INLINE_QMD_DATA` words (after `SET_INLINE_QMD_ADDRESS_A/B`) and
 //! notes the QMD address of `SEND_PCAS_A`; a [`QmdDecoder`] given by the caller turns those into fields.
+//! The QMD module's [`crate::qmd::PushQmdDecoder`] is that hook: it picks the QMD version from the bound
+//! compute class through the HAL and names every non-zero field ([`Decoder::with_qmd_fields`] sets it up).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -113,6 +115,10 @@ pub enum Item {
         address: Option<u64>,
         /// Number of words collected.
         words: usize,
+        /// QMD size in bytes that `SET_INLINE_QMD_ADDRESS_A`'s `INLINE_SIZE` (bit 30: 0 = 256, 1 = 384,
+        /// `clcbc0.h`) announced, on classes that have the field; `None` on classes without it (C6C0..C9C0,
+        /// 256-byte inline QMDs only) or when the address was not set.
+        inline_size: Option<u32>,
         /// What the QMD hook made of them.
         decoded: Option<QmdDecoded>,
     },
@@ -204,6 +210,12 @@ impl<'h> Decoder<'h> {
         self
     }
 
+    /// Sets `hook` (normally a [`crate::qmd::PushQmdDecoder`]) as the QMD hook; same as
+    /// [`Decoder::qmd_decoder`], named for what it does.
+    pub fn with_qmd_fields(self, hook: &'h crate::qmd::PushQmdDecoder<'_>) -> Self {
+        self.qmd_decoder(hook)
+    }
+
     fn host(&self) -> Option<&'static ClassDesc> {
         self.host.or_else(|| self.bindings.iter().flatten().find_map(|&id| class::host_class_for(id)))
     }
@@ -234,7 +246,13 @@ impl<'h> Decoder<'h> {
         DecodedMethod { index, subchannel: subc, op, class: cls, offset, value, method, fields, reserved }
     }
 
-    fn flush_qmd(&self, q: &mut Option<InlineQmd>, addr: &[Option<u64>; 8], out: &mut Vec<Item>) {
+    fn flush_qmd(
+        &self,
+        q: &mut Option<InlineQmd>,
+        addr: &[Option<u64>; 8],
+        sizes: &[Option<u32>; 8],
+        out: &mut Vec<Item>,
+    ) {
         if let Some(iq) = q.take() {
             if let Some(c) = iq.class {
                 let decoded = self.qmd.and_then(|h| h.decode_inline(c, &iq.words));
@@ -243,6 +261,7 @@ impl<'h> Decoder<'h> {
                     class: c,
                     address: addr.get(usize::from(iq.subc)).copied().flatten(),
                     words: iq.words.len(),
+                    inline_size: sizes.get(usize::from(iq.subc)).copied().flatten(),
                     decoded,
                 });
             }
@@ -254,6 +273,7 @@ impl<'h> Decoder<'h> {
         let mut out = Vec::new();
         let mut inline: Option<InlineQmd> = None;
         let mut qmd_addr_hi = [0u32; 8];
+        let mut qmd_inline_size: [Option<u32>; 8] = [None; 8];
         let mut qmd_addr: [Option<u64>; 8] = [None; 8];
         let mut i = 0usize;
         while let Some(&word) = words.get(i) {
@@ -307,7 +327,7 @@ impl<'h> Decoder<'h> {
                             && class::lookup(c, offset).is_some_and(|(m, _)| m.offset == compute_offsets::LOAD_INLINE_QMD_DATA)
                     });
                 if inline.as_ref().is_some_and(|q| q.subc == subc) && !is_qmd_data {
-                    self.flush_qmd(&mut inline, &qmd_addr, &mut out);
+                    self.flush_qmd(&mut inline, &qmd_addr, &qmd_inline_size, &mut out);
                 }
                 if offset == 0 {
                     let class_id = value & 0xFFFF;
@@ -329,6 +349,12 @@ impl<'h> Decoder<'h> {
                         compute_offsets::SET_INLINE_QMD_ADDRESS_A => {
                             if let Some(s) = qmd_addr_hi.get_mut(si) {
                                 *s = value & 0x1FF;
+                            }
+                            // INLINE_SIZE is the one-bit field at bit 30, where the class has it.
+                            let has_size = class::lookup(c, offset)
+                                .is_some_and(|(m, _)| m.fields.iter().any(|f| f.lo == 30 && f.hi == 30));
+                            if let Some(s) = qmd_inline_size.get_mut(si) {
+                                *s = has_size.then_some(if value & (1 << 30) != 0 { 384 } else { 256 });
                             }
                         }
                         compute_offsets::SET_INLINE_QMD_ADDRESS_B => {
@@ -357,7 +383,7 @@ impl<'h> Decoder<'h> {
             }
             i += n_present;
         }
-        self.flush_qmd(&mut inline, &qmd_addr, &mut out);
+        self.flush_qmd(&mut inline, &qmd_addr, &qmd_inline_size, &mut out);
         out
     }
 
@@ -450,10 +476,15 @@ impl fmt::Display for Item {
                 Some(c) => write!(f, "               bind subc {subchannel} = {} ({:#06x})", c.name, class_id),
                 None => write!(f, "               bind subc {subchannel} = unknown class {class_id:#06x}"),
             },
-            Item::InlineQmd { index, class, address, words, decoded } => {
+            Item::InlineQmd { index, class, address, words, inline_size, decoded } => {
                 write!(f, "{index:04}: inline QMD for {}: {words} words", class.short)?;
                 if let Some(a) = address {
                     write!(f, " at {a:#x}")?;
+                }
+                if let Some(n) = inline_size {
+                    if words.checked_mul(4) != usize::try_from(*n).ok() {
+                        write!(f, " (INLINE_SIZE announces {n} bytes)")?;
+                    }
                 }
                 fmt_qmd(f, decoded.as_ref())
             }

@@ -23,12 +23,14 @@ use std::fmt;
 
 pub mod decode;
 pub mod launch;
+pub mod pushdecode;
 pub mod v03_00;
 pub mod v04_00;
 pub mod v05_00;
 
 pub use decode::{decode, DecodedField, DecodedQmd};
 pub use launch::{build_launch, AnyQmd, LaunchDesc, LaunchRelease, SHARED_MEMORY_GRANULARITY};
+pub use pushdecode::PushQmdDecoder;
 
 /// Required alignment of a QMD in GPU memory: `SEND_PCAS_A` and `DEPENDENT_QMD*_POINTER` take its address `>> 8`.
 pub const QMD_ALIGNMENT: u64 = 256;
