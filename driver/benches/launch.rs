@@ -146,10 +146,9 @@ trait Chip {
     type Host: HostSequences;
     type Compute: ComputeSequences;
     const CHIPSET: Chipset;
-    /// `SET_INLINE_QMD_ADDRESS_A` data for `upper` and a QMD of `qmd_words` words.
+    /// `SET_INLINE_QMD_ADDRESS_A` data for `upper` and a QMD of `qmd_words` words (written by hand for the naive
+    /// variant; the others use `ComputeSequences::load_inline_qmd`, and the quick check compares the two).
     fn inline_address_a(upper: u32, qmd_words: usize) -> u32;
-    /// Pushes `SET_INLINE_QMD_ADDRESS_A/B` + `LOAD_INLINE_QMD_DATA` (the class's own typed methods).
-    fn load_inline(pb: &mut PushBuffer<'_>, on: Bound<Self::Compute>, address: u64, qmd: &[u32]) -> Result<(), Error>;
 }
 
 macro_rules! chip {
@@ -174,23 +173,6 @@ macro_rules! chip {
             fn inline_address_a($u: u32, $n: usize) -> u32 {
                 let m: $comp::SetInlineQmdAddressA = $a;
                 m.to_word()
-            }
-            fn load_inline(
-                pb: &mut PushBuffer<'_>,
-                on: Bound<Self::Compute>,
-                address: u64,
-                qmd: &[u32],
-            ) -> Result<(), Error> {
-                let s = address >> 8;
-                let a = $comp::SetInlineQmdAddressA::from_word(Self::inline_address_a(hi32(s), qmd.len()))?;
-                pb.push_checked(on, a)?;
-                pb.push_checked(
-                    on,
-                    $comp::SetInlineQmdAddressB {
-                        qmd_address_shifted8_lower: lo32(s),
-                    },
-                )?;
-                pb.push_array::<$comp::LoadInlineQmdData>(on, 0, qmd)
             }
         }
     };
@@ -228,7 +210,7 @@ fn launch_prealloc<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usiz
     let cmp = Bound::<C::Compute>::assume(Subchannel::new(1)?);
     let (s, op) = acquire(i);
     C::Host::semaphore(&mut pb, host, s, op)?;
-    C::load_inline(&mut pb, cmp, qmd_va(i), qmd.words())?;
+    C::Compute::load_inline_qmd(&mut pb, cmp, qmd_va(i), qmd.words())?;
     C::Compute::launch_qmd(&mut pb, cmp, qmd_va(i))?;
     let (s, op) = release(i);
     C::Host::semaphore(&mut pb, host, s, op)?;
@@ -254,7 +236,7 @@ fn launch_fresh<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, 
     let cmp = Bound::<C::Compute>::assume(Subchannel::new(1)?);
     let (s, op) = acquire(i);
     C::Host::semaphore(&mut pb, host, s, op)?;
-    C::load_inline(&mut pb, cmp, qmd_va(i), qmd.words())?;
+    C::Compute::load_inline_qmd(&mut pb, cmp, qmd_va(i), qmd.words())?;
     C::Compute::launch_qmd(&mut pb, cmp, qmd_va(i))?;
     let (s, op) = release(i);
     C::Host::semaphore(&mut pb, host, s, op)?;

@@ -190,6 +190,10 @@ pub enum Error {
     /// An array method index beyond the array.
     #[error("method {method}: index {index} beyond array of {count}")]
     MethodIndexOutOfRange { method: &'static str, index: u32, count: u32 },
+    /// An inline QMD whose length the compute class cannot load (it takes 256-byte QMDs, and 384-byte ones on
+    /// classes with SET_INLINE_QMD_ADDRESS_A.INLINE_SIZE).
+    #[error("inline QMD of {words} words cannot be loaded: this compute class takes {allowed} words")]
+    InlineQmdSize { words: usize, allowed: &'static str },
     /// An immediate-data method whose value does not fit 13 bits.
     #[error("immediate value {0:#x} does not fit 13 bits")]
     ImmediateTooLarge(u32),

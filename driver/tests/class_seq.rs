@@ -174,3 +174,30 @@ fn failed_sequences_leave_the_buffer_unchanged() {
     assert!(matches!(e, Error::PushBufferFull { .. }));
     assert!(pb.is_empty());
 }
+
+/// SET_INLINE_QMD_ADDRESS_A.INLINE_SIZE follows the QMD length on classes that have the field
+/// (`NVCBC0_SET_INLINE_QMD_ADDRESS_A_INLINE_SIZE` 30:30: INLINE_256 = 0, INLINE_384 = 1); lengths a class cannot
+/// load are errors that write nothing.
+#[test]
+fn inline_qmd_size_follows_the_qmd_length() {
+    use nvbare_driver::class::c7c0;
+    let mut buf = [0u32; 256];
+    let mut pb = PushBuffer::new(&mut buf);
+    let c = pb.bind::<cbc0::Class>(sc(1)).unwrap();
+    let start = pb.words().len();
+    cbc0::Class::load_inline_qmd(&mut pb, c, 0x1_0000_0000, &[1; 96]).unwrap();
+    // The method after the header: address A = (0x1_0000_0000 >> 8) >> 32 = 0, with bit 30 set for 384 bytes.
+    let a = names(&pb.words()[start..], Decoder::new().bind(1, 0xcbc0));
+    assert_eq!(a[0], ("SET_INLINE_QMD_ADDRESS_A".to_string(), 1 << 30));
+    assert_eq!(a.iter().filter(|(n, _)| n == "LOAD_INLINE_QMD_DATA").count(), 96);
+    let len = pb.words().len();
+    let e = cbc0::Class::load_inline_qmd(&mut pb, c, 0x1_0000_0000, &[1; 80]).unwrap_err();
+    assert!(matches!(e, Error::InlineQmdSize { words: 80, .. }), "{e:?}");
+    assert_eq!(pb.words().len(), len, "a refused QMD writes nothing");
+
+    let mut buf = [0u32; 256];
+    let mut pb = PushBuffer::new(&mut buf);
+    let c = pb.bind::<c7c0::Class>(sc(1)).unwrap();
+    let e = c7c0::Class::load_inline_qmd(&mut pb, c, 0x1_0000, &[0; 96]).unwrap_err();
+    assert!(matches!(e, Error::InlineQmdSize { words: 96, .. }), "{e:?}");
+}

@@ -139,8 +139,33 @@ pub trait ComputeSequences: Class {
     fn set_windows(pb: &mut PushBuffer<'_>, on: Bound<Self>, local: u64, shared: u64) -> Result<(), Error>;
 }
 
+/// SET_INLINE_QMD_ADDRESS_A for a QMD of `words` 32-bit words. Classes with an INLINE_SIZE field (Hopper and
+/// later, `NVCBC0_SET_INLINE_QMD_ADDRESS_A_INLINE_SIZE` 30:30) take 256- or 384-byte QMDs and say which; the others
+/// take 256-byte QMDs only. Any other length is an error rather than a silently truncated QMD.
+macro_rules! inline_qmd_address_a {
+    ($m:ident, sized, $upper:expr, $words:expr) => {
+        match $words {
+            64 => Ok($m::SetInlineQmdAddressA {
+                qmd_address_shifted8_upper: $upper,
+                inline_size: $m::SetInlineQmdAddressAInlineSize::Inline256,
+            }),
+            96 => Ok($m::SetInlineQmdAddressA {
+                qmd_address_shifted8_upper: $upper,
+                inline_size: $m::SetInlineQmdAddressAInlineSize::Inline384,
+            }),
+            n => Err(Error::InlineQmdSize { words: n, allowed: "64 (256-byte) or 96 (384-byte)" }),
+        }
+    };
+    ($m:ident, , $upper:expr, $words:expr) => {
+        match $words {
+            64 => Ok($m::SetInlineQmdAddressA { qmd_address_shifted8_upper: $upper, ..Default::default() }),
+            n => Err(Error::InlineQmdSize { words: n, allowed: "64 (256-byte)" }),
+        }
+    };
+}
+
 macro_rules! compute_sequences {
-    ($($m:ident),*) => {$(
+    ($($m:ident $($sized:ident)?),*) => {$(
         impl ComputeSequences for $m::Class {
             fn launch_qmd(pb: &mut PushBuffer<'_>, on: Bound<Self>, qmd_address: u64) -> Result<(), Error> {
                 aligned("QMD", qmd_address, 256)?;
@@ -159,8 +184,9 @@ macro_rules! compute_sequences {
             fn load_inline_qmd(pb: &mut PushBuffer<'_>, on: Bound<Self>, qmd_address: u64, qmd: &[u32]) -> Result<(), Error> {
                 aligned("QMD", qmd_address, 256)?;
                 let s = qmd_address >> 8;
+                let addr_a = inline_qmd_address_a!($m, $($sized)?, hi32(s), qmd.len())?;
                 pb.atomic(|pb| {
-                    pb.push_checked(on, $m::SetInlineQmdAddressA { qmd_address_shifted8_upper: hi32(s), ..Default::default() })?;
+                    pb.push_checked(on, addr_a)?;
                     pb.push_checked(on, $m::SetInlineQmdAddressB { qmd_address_shifted8_lower: lo32(s) })?;
                     pb.push_array::<$m::LoadInlineQmdData>(on, 0, qmd)
                 })
@@ -192,7 +218,7 @@ macro_rules! compute_sequences {
         }
     )*};
 }
-compute_sequences!(c6c0, c7c0, c9c0, cbc0, cdc0, cec0);
+compute_sequences!(c6c0, c7c0, c9c0, cbc0 sized, cdc0 sized, cec0 sized);
 
 /// Copy-engine class sequences.
 pub trait CopySequences: Class {
