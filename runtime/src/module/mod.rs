@@ -17,4 +17,4 @@ pub mod reloc;
 pub mod select;
 
 pub use cubin::{Cubin, ElfLayout, Kernel, Param, SmArch};
-pub use image::{KernelLaunch, LoadedImage};
+pub use image::{External, KernelLaunch, LoadedImage};
