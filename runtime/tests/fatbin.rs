@@ -538,7 +538,7 @@ fn malformed_host_elf_is_a_typed_error() {
     let typed = |r: nvbare::Result<()>| {
         let e = r.unwrap_err();
         assert!(
-            matches!(e, Error::FatbinBadField { .. } | Error::FatbinTruncated { .. } | Error::FatbinNotFatbin { .. } | Error::FatbinBadMagic { .. }),
+            matches!(e, Error::FatbinBadField { .. } | Error::FatbinTruncated { .. } | Error::FatbinNotFatbin { .. } | Error::FatbinBadMagic { .. } | Error::FatbinHostElf { .. }),
             "{e:?}"
         );
     };
