@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the tiny synthetic seeds of the `fatbin` fuzz target into seeds/fatbin/ (no NVIDIA binaries).
 
-Layouts follow runtime/src/module/fatbin.rs. Run from anywhere: python3 make_seeds.py
+Layouts follow runtime/src/module/fatbin.rs. Run from anywhere: python3 make_fatbin_seeds.py
 """
 import os
 import struct
@@ -84,6 +84,22 @@ def host_elf(fatbin, address=0x10000):
     return ehdr + pad8(fatbin) + wrapper + pad8(names) + shdrs
 
 
+def host_elf32(fatbin, address=0x8000):
+    """A minimal ELF32 relocatable object holding .nv_fatbin (32-bit host path of the shared ELF reader)."""
+    names = b"\0.shstrtab\0.nv_fatbin\0"
+    off_fat = 52
+    off_names = off_fat + len(pad8(fatbin))
+    off_sh = off_names + len(pad8(names))
+    ehdr = b"\x7fELF" + bytes([1, 1, 1, 0]) + b"\0" * 8
+    ehdr += struct.pack("<HHIIIIIHHHHHH", 1, 3, 1, 0, 0, off_sh, 0, 52, 32, 0, 40, 3, 1)
+
+    def sh(name, typ, addr, off, size):
+        return struct.pack("<IIIIIIIIII", name, typ, 2, addr, off, size, 0, 0, 8, 0)
+
+    shdrs = b"\0" * 40 + sh(1, 3, 0, off_names, len(names)) + sh(11, 1, address, off_fat, len(fatbin))
+    return ehdr + pad8(fatbin) + pad8(names) + shdrs
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     elf_like = b"\x7fELF-not-really"
@@ -101,6 +117,7 @@ def main():
         "two-containers": pad8(container(entry(2, 80, F64, b"x"))) + container(entry(1, 75, F64, b"y")),
         "host-elf": host_elf(container(entry(2, 80, F64 | LINUX, elf_like))),
         "empty-container": container(),
+        "host-elf32": host_elf32(container(entry(2, 75, F64 | LINUX, elf_like))),
     }
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), "wb") as f:
