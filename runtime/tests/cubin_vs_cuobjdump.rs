@@ -66,6 +66,14 @@ fn corpus(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The corpus directory a CUBIN sits in: the `-arch` NVRTC compiled it for (`sm_90a`).
+fn arch_dir(file: &Path) -> String {
+    file.parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 fn run(tool: &Path, args: &[&str], file: &Path) -> Result<String, String> {
     let out = Command::new(tool)
         .args(args)
@@ -300,13 +308,7 @@ fn check_file(
         t.disasm_skipped_files += 1;
     }
     // Architecture: the directory name is the -arch NVRTC got.
-    let arch_dir = file
-        .parent()
-        .unwrap()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let arch_dir = arch_dir(file);
     if cubin.arch.to_string() != arch_dir {
         err(format!("arch {} but compiled for {arch_dir}", cubin.arch));
     }
@@ -751,13 +753,7 @@ fn rdc_relocations_match_nvdisasm() {
         .filter(|f| f.to_string_lossy().ends_with("_rdc.cubin"))
     {
         let label = file.display().to_string();
-        let arch_dir = file
-            .parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let arch_dir = arch_dir(file);
         let data = std::fs::read(file).unwrap();
         let cubin = Cubin::parse(&data).unwrap();
         assert!(cubin.relocatable, "{label}");

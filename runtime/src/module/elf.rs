@@ -219,8 +219,10 @@ pub struct Elf<'a> {
     data: &'a [u8],
     /// 32- or 64-bit.
     pub class: Class,
-    /// `(p_offset, p_filesz)` of every program header (validated to lie inside the file).
+    /// `(p_offset, p_filesz)` of every program header.
     pub segments: Vec<(u64, u64)>,
+    /// `e_shoff` and `e_phoff` (both tables validated to lie inside the file).
+    table_offsets: (usize, usize),
     /// The file header.
     pub header: Header,
     /// Every section header, index 0 included.
@@ -380,6 +382,7 @@ impl<'a> Elf<'a> {
             data,
             class,
             segments,
+            table_offsets: (shoff, phoff),
             header,
             sections,
             shstrtab,
@@ -417,14 +420,18 @@ impl<'a> Elf<'a> {
     /// data and every segment. Fatbin payloads are padded past this.
     pub fn extent(&self) -> u64 {
         let l = self.class.layout();
-        let shoff = self.sections.first().map_or(0, |_| self.shoff());
+        let (shoff, phoff) = self.table_offsets;
+        let table_end = |off: usize, n: usize, size: usize| {
+            let end = if n == 0 {
+                0
+            } else {
+                off.saturating_add(n.saturating_mul(size))
+            };
+            u64::try_from(end).unwrap_or(u64::MAX)
+        };
         let mut end = u64::try_from(l.ehdr).unwrap_or(u64::MAX);
-        let len = |n: usize, size: usize| u64::try_from(n.saturating_mul(size)).unwrap_or(u64::MAX);
-        end = end.max(shoff.saturating_add(len(self.sections.len(), l.shdr)));
-        end = end.max(
-            self.phoff()
-                .saturating_add(len(self.segments.len(), l.phdr)),
-        );
+        end = end.max(table_end(shoff, self.sections.len(), l.shdr));
+        end = end.max(table_end(phoff, self.segments.len(), l.phdr));
         for s in self
             .sections
             .iter()
@@ -437,20 +444,6 @@ impl<'a> Elf<'a> {
             end = end.max(off.saturating_add(filesz));
         }
         end
-    }
-
-    fn shoff(&self) -> u64 {
-        match self.class {
-            Class::Elf32 => u32_at(self.data, 0x20, "").map(u64::from).unwrap_or(0),
-            Class::Elf64 => u64_at(self.data, 0x28, "").unwrap_or(0),
-        }
-    }
-
-    fn phoff(&self) -> u64 {
-        match self.class {
-            Class::Elf32 => u32_at(self.data, 0x1c, "").map(u64::from).unwrap_or(0),
-            Class::Elf64 => u64_at(self.data, 0x20, "").unwrap_or(0),
-        }
     }
 
     /// The section at `index`, if any.
