@@ -667,11 +667,11 @@ mod tests {
         f[5] = 1;
         f[16..18].copy_from_slice(&1u16.to_le_bytes()); // ET_REL
         f[18..20].copy_from_slice(&3u16.to_le_bytes()); // EM_386
-        let names_at = f.len() as u32;
+        let names_at = u32::try_from(f.len()).unwrap();
         f.extend_from_slice(names);
-        let data_at = f.len() as u32;
+        let data_at = u32::try_from(f.len()).unwrap();
         f.extend_from_slice(b"payload!");
-        let shoff = f.len() as u32;
+        let shoff = u32::try_from(f.len()).unwrap();
         f[0x20..0x24].copy_from_slice(&shoff.to_le_bytes());
         f[0x2e..0x30].copy_from_slice(&40u16.to_le_bytes());
         f[0x30..0x32].copy_from_slice(&3u16.to_le_bytes());
@@ -687,7 +687,13 @@ mod tests {
             h
         };
         f.extend_from_slice(&[0u8; 40]);
-        f.extend_from_slice(&shdr(1, 3, 0, names_at, names.len() as u32));
+        f.extend_from_slice(&shdr(
+            1,
+            3,
+            0,
+            names_at,
+            u32::try_from(names.len()).unwrap(),
+        ));
         f.extend_from_slice(&shdr(11, 1, 0x8000, data_at, 8));
         let elf = Elf::parse(&f).unwrap();
         assert_eq!(elf.class, Class::Elf32);
