@@ -673,7 +673,10 @@ fn raw_arch(arch: &str) -> Option<String> {
 
 /// Disassembles concatenated raw code; returns instruction text by byte offset.
 fn disasm_raw(nvdisasm: &Path, arch: &str, code: &[u8], tag: &str) -> BTreeMap<u64, String> {
-    let tmp = std::env::temp_dir().join(format!("nvbare-rdc-{}-{tag}.bin", std::process::id()));
+    // Unique per call: the tests run in parallel in one process.
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = std::env::temp_dir().join(format!("nvbare-rdc-{}-{n}-{tag}.bin", std::process::id()));
     std::fs::write(&tmp, code).unwrap();
     let out = run(nvdisasm, &["-b", arch], &tmp);
     std::fs::remove_file(&tmp).unwrap();
@@ -730,6 +733,105 @@ fn shows_operand(kind: RelocKind, line: &str, v: u64, bank: Option<u8>) -> bool 
     }
 }
 
+/// Disassembles the patched code sections of `img` (and the originals) with `nvdisasm -b raw` and checks that
+/// every relocation targeting code shows the value it should (see [`shows_operand`]); `external` gives the value the
+/// resolver chose for shared and undefined symbols. Counts verified entries per type in `per_type`.
+#[allow(clippy::too_many_arguments)]
+fn check_code_relocations(
+    cubin: &Cubin<'_>,
+    img: &nvbare::module::LoadedImage,
+    nvdisasm: &Path,
+    raw: &str,
+    external: &dyn Fn(&str) -> u64,
+    label: &str,
+    per_type: &mut BTreeMap<&'static str, usize>,
+    errs: &mut Vec<String>,
+) {
+    use nvbare::module::reloc::implicit_addend;
+    let base = img.base;
+    // Concatenate the code sections, patched and original, and disassemble both.
+    let mut patched = Vec::new();
+    let mut original = Vec::new();
+    let mut at: BTreeMap<usize, u64> = BTreeMap::new();
+    for s in &cubin.elf.sections {
+        if !cubin.elf.section_name(s).unwrap().starts_with(".text.") {
+            continue;
+        }
+        let addr = img.section_address(s.index).unwrap();
+        let off = (addr - base) as usize;
+        at.insert(s.index, patched.len() as u64);
+        patched.extend_from_slice(&img.bytes[off..off + s.size as usize]);
+        original.extend_from_slice(cubin.elf.section_data(s).unwrap());
+    }
+    let after = disasm_raw(nvdisasm, raw, &patched, "after");
+    let before = disasm_raw(nvdisasm, raw, &original, "before");
+    for rs in cubin
+        .elf
+        .sections
+        .iter()
+        .filter(|s| s.kind == 4 || s.kind == 9)
+    {
+        let Some(&start) = at.get(&(rs.info as usize)) else {
+            continue;
+        };
+        let target = &cubin.elf.sections[rs.info as usize];
+        let text = cubin.elf.section_data(target).unwrap();
+        for r in cubin.elf.relocations(rs).unwrap() {
+            let kind = RelocKind::from_u32(r.kind);
+            let name = kind.name().unwrap_or("?");
+            let sym = cubin.elf.symbol(r.symbol as usize).unwrap();
+            let sym_name = cubin.elf.symbol_name(&sym).unwrap().to_string();
+            let sec_name = cubin
+                .elf
+                .section_by_index(sym.section as usize)
+                .filter(|_| sym.section != 0)
+                .map(|s| cubin.elf.section_name(s).unwrap().to_string())
+                .unwrap_or_default();
+            // S, computed here from the placements and the resolver's answers.
+            let (s_val, bank) = if sym.section == 0 {
+                (external(&sym_name), None)
+            } else if sec_name.starts_with(".nv.shared.") {
+                (external(&sym_name), None)
+            } else if let Some(n) = sec_name.strip_prefix(".nv.constant") {
+                (sym.value, Some(n.parse::<u8>().unwrap()))
+            } else {
+                (
+                    img.section_address(sym.section as usize).unwrap() + sym.value,
+                    None,
+                )
+            };
+            let a = match r.addend {
+                Some(a) => a,
+                None => {
+                    let a = implicit_addend(kind, text, r.offset).unwrap();
+                    // The unpatched instruction shows the implicit addend in the same operand.
+                    let b = before.get(&(start + r.offset)).cloned().unwrap_or_default();
+                    let shown = a == 0
+                        || shows_operand(kind, &b, a as u64, Some(0))
+                        || shows_operand(kind, &b, a as u64, bank);
+                    if !shown {
+                        errs.push(format!(
+                            "{label}: {name} at {:#x}: implicit addend {a:#x} not in `{b}`",
+                            r.offset
+                        ));
+                    }
+                    a
+                }
+            };
+            let v = s_val.wrapping_add_signed(a);
+            let line = after.get(&(start + r.offset)).cloned().unwrap_or_default();
+            if shows_operand(kind, &line, v, bank) {
+                *per_type.entry(name).or_default() += 1;
+            } else {
+                errs.push(format!(
+                        "{label}: {name} at {:#x} against {sym_name}: expected {v:#x} (bank {bank:?}) in `{line}`",
+                        r.offset
+                    ));
+            }
+        }
+    }
+}
+
 /// Applies every relocation of every `-rdc` corpus image with `Cubin::relocate` at a non-zero base (shared
 /// variables and `vprintf` given distinct values by the resolver), then disassembles the patched code with
 /// `nvdisasm -b SMxx` and checks that each relocated instruction shows the value it should: S + A for code and
@@ -739,7 +841,6 @@ fn shows_operand(kind: RelocKind, line: &str, v: u64, bank: Option<u8>) -> bool 
 /// Pascal `_20` type.
 #[test]
 fn rdc_relocations_match_nvdisasm() {
-    use nvbare::module::reloc::implicit_addend;
     use nvbare::module::External;
     let Some(dir) = assets_dir() else { return };
     let nvdisasm = dir.join("cuda/13/bin/nvdisasm");
@@ -798,94 +899,23 @@ fn rdc_relocations_match_nvdisasm() {
             continue;
         };
         files += 1;
-        // Concatenate the code sections, patched and original, and disassemble both.
-        let mut patched = Vec::new();
-        let mut original = Vec::new();
-        let mut at: BTreeMap<usize, u64> = BTreeMap::new();
-        for s in &cubin.elf.sections {
-            if !cubin.elf.section_name(s).unwrap().starts_with(".text.") {
-                continue;
+        let externals = |name: &str| {
+            if name == "vprintf" {
+                vprintf_at
+            } else {
+                shared[name]
             }
-            let addr = img.section_address(s.index).unwrap();
-            let off = (addr - base) as usize;
-            at.insert(s.index, patched.len() as u64);
-            patched.extend_from_slice(&img.bytes[off..off + s.size as usize]);
-            original.extend_from_slice(cubin.elf.section_data(s).unwrap());
-        }
-        let after = disasm_raw(&nvdisasm, &raw, &patched, "after");
-        let before = disasm_raw(&nvdisasm, &raw, &original, "before");
-        for rs in cubin
-            .elf
-            .sections
-            .iter()
-            .filter(|s| s.kind == 4 || s.kind == 9)
-        {
-            let Some(&start) = at.get(&(rs.info as usize)) else {
-                continue;
-            };
-            let target = &cubin.elf.sections[rs.info as usize];
-            let text = cubin.elf.section_data(target).unwrap();
-            for r in cubin.elf.relocations(rs).unwrap() {
-                let kind = RelocKind::from_u32(r.kind);
-                let name = kind.name().unwrap_or("?");
-                let sym = cubin.elf.symbol(r.symbol as usize).unwrap();
-                let sym_name = cubin.elf.symbol_name(&sym).unwrap().to_string();
-                let sec_name = cubin
-                    .elf
-                    .section_by_index(sym.section as usize)
-                    .filter(|_| sym.section != 0)
-                    .map(|s| cubin.elf.section_name(s).unwrap().to_string())
-                    .unwrap_or_default();
-                // S, computed here from the placements and the resolver's answers.
-                let (s_val, bank) = if sym.section == 0 {
-                    (
-                        if sym_name == "vprintf" {
-                            vprintf_at
-                        } else {
-                            shared[&sym_name]
-                        },
-                        None,
-                    )
-                } else if sec_name.starts_with(".nv.shared.") {
-                    (shared[&sym_name], None)
-                } else if let Some(n) = sec_name.strip_prefix(".nv.constant") {
-                    (sym.value, Some(n.parse::<u8>().unwrap()))
-                } else {
-                    (
-                        img.section_address(sym.section as usize).unwrap() + sym.value,
-                        None,
-                    )
-                };
-                let a = match r.addend {
-                    Some(a) => a,
-                    None => {
-                        let a = implicit_addend(kind, text, r.offset).unwrap();
-                        // The unpatched instruction shows the implicit addend in the same operand.
-                        let b = before.get(&(start + r.offset)).cloned().unwrap_or_default();
-                        let shown = a == 0
-                            || shows_operand(kind, &b, a as u64, Some(0))
-                            || shows_operand(kind, &b, a as u64, bank);
-                        if !shown {
-                            errs.push(format!(
-                                "{label}: {name} at {:#x}: implicit addend {a:#x} not in `{b}`",
-                                r.offset
-                            ));
-                        }
-                        a
-                    }
-                };
-                let v = s_val.wrapping_add_signed(a);
-                let line = after.get(&(start + r.offset)).cloned().unwrap_or_default();
-                if shows_operand(kind, &line, v, bank) {
-                    *per_type.entry(name).or_default() += 1;
-                } else {
-                    errs.push(format!(
-                        "{label}: {name} at {:#x} against {sym_name}: expected {v:#x} (bank {bank:?}) in `{line}`",
-                        r.offset
-                    ));
-                }
-            }
-        }
+        };
+        check_code_relocations(
+            &cubin,
+            &img,
+            &nvdisasm,
+            &raw,
+            &externals,
+            &label,
+            &mut per_type,
+            &mut errs,
+        );
     }
     eprintln!(
         "rdc relocations verified with nvdisasm in {files} images, per type: {per_type:?}; \
@@ -938,5 +968,104 @@ fn truncated_real_cubins_are_typed_errors() {
                 Ok(_) => panic!("{p} truncated to {len} parsed"),
             }
         }
+    }
+}
+
+/// Links the 12.9 `-rdc` images with nvJitLink 12.9 (as `nvcc -dlink`/`cuLink*` would) and loads the result as a
+/// whole program: the linked CUBIN keeps the call and global-address relocations (`ABS47_34`/`ABS55_16_34`,
+/// `ABS32_LO_32`/`HI_32`) for the loader, which `load` now applies; each is checked with `nvdisasm -b`. The linked
+/// `printf` image still needs `vprintf` and is refused naming it.
+#[test]
+fn nvjitlink_linked_rdc_images_load_and_match_nvdisasm() {
+    use nvbare::module::compiler::NvJitLink;
+    use nvbare::module::select::ComputeCapability;
+    let Some(dir) = assets_dir() else { return };
+    let lib = dir.join("cuda/12.9/lib/libnvJitLink.so.12");
+    if !lib.exists() {
+        assert!(
+            std::env::var("NVBARE_REQUIRE_ASSETS").is_err(),
+            "missing {}",
+            lib.display()
+        );
+        eprintln!("skipped: run scripts/test-all.sh to fetch assets (CUDA 12.9 nvJitLink)");
+        return;
+    }
+    let jit = NvJitLink::load_from(&lib).unwrap();
+    let nvdisasm = dir.join("cuda/13/bin/nvdisasm");
+    let base = 0x7f12_3456_0000u64;
+    let mut per_type: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut errs = Vec::new();
+    let mut loaded = 0usize;
+    for arch in [
+        "sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120",
+    ] {
+        let sm: u32 = arch[3..].parse().unwrap();
+        let rdc = std::fs::read(
+            dir.join("cuda/corpus/12.9")
+                .join(arch)
+                .join("memory_rdc.cubin"),
+        )
+        .unwrap();
+        let linked = jit
+            .link_cubins(&[&rdc], ComputeCapability::from_sm(sm), &[])
+            .unwrap();
+        let cubin = Cubin::parse(&linked).unwrap();
+        assert!(!cubin.relocatable, "{arch}");
+        let img = match cubin.load(base) {
+            Ok(img) => img,
+            Err(e) => {
+                errs.push(format!("{arch}: linked memory_rdc does not load: {e}"));
+                continue;
+            }
+        };
+        loaded += 1;
+        let label = format!("{arch} linked memory_rdc");
+        let raw = raw_arch(arch).unwrap();
+        let none = |name: &str| -> u64 { panic!("no external expected, got {name}") };
+        check_code_relocations(
+            &cubin,
+            &img,
+            &nvdisasm,
+            &raw,
+            &none,
+            &label,
+            &mut per_type,
+            &mut errs,
+        );
+
+        let rdc = std::fs::read(
+            dir.join("cuda/corpus/12.9")
+                .join(arch)
+                .join("printf_rdc.cubin"),
+        )
+        .unwrap();
+        let linked = jit
+            .link_cubins(&[&rdc], ComputeCapability::from_sm(sm), &[])
+            .unwrap();
+        match Cubin::parse(&linked).unwrap().load(base) {
+            Err(Error::UnresolvedSymbol { symbol }) if symbol == "vprintf" => {}
+            other => errs.push(format!(
+                "{arch}: linked printf_rdc gave {:?}",
+                other.map(|_| ())
+            )),
+        }
+    }
+    eprintln!("nvJitLink-linked images: {loaded} loaded, code relocations verified per type: {per_type:?}");
+    assert!(
+        errs.is_empty(),
+        "{} mismatches:\n{}",
+        errs.len(),
+        errs.join("\n")
+    );
+    for t in [
+        "R_CUDA_ABS32_LO_32",
+        "R_CUDA_ABS32_HI_32",
+        "R_CUDA_ABS47_34",
+        "R_CUDA_ABS55_16_34",
+    ] {
+        assert!(
+            per_type.get(t).copied().unwrap_or(0) > 0,
+            "{t} never verified"
+        );
     }
 }
