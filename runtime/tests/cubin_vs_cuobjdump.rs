@@ -788,9 +788,7 @@ fn check_code_relocations(
                 .map(|s| cubin.elf.section_name(s).unwrap().to_string())
                 .unwrap_or_default();
             // S, computed here from the placements and the resolver's answers.
-            let (s_val, bank) = if sym.section == 0 {
-                (external(&sym_name), None)
-            } else if sec_name.starts_with(".nv.shared.") {
+            let (s_val, bank) = if sym.section == 0 || sec_name.starts_with(".nv.shared.") {
                 (external(&sym_name), None)
             } else if let Some(n) = sec_name.strip_prefix(".nv.constant") {
                 (sym.value, Some(n.parse::<u8>().unwrap()))
@@ -829,6 +827,22 @@ fn check_code_relocations(
                     ));
             }
         }
+    }
+}
+
+/// Fails with every mismatch in `errs`, or when a type in `types` was never verified.
+fn assert_verified(errs: &[String], per_type: &BTreeMap<&'static str, usize>, types: &[&str]) {
+    assert!(
+        errs.is_empty(),
+        "{} mismatches:\n{}",
+        errs.len(),
+        errs.join("\n")
+    );
+    for t in types {
+        assert!(
+            per_type.get(t).copied().unwrap_or(0) > 0,
+            "{t} never verified"
+        );
     }
 }
 
@@ -922,29 +936,22 @@ fn rdc_relocations_match_nvdisasm() {
          {unverified_sm70} sm_70 images relocated but not decodable by nvdisasm 13; {pascal_refused} sm_61 images \
          refused for the Pascal _20 types"
     );
-    assert!(
-        errs.is_empty(),
-        "{} mismatches:\n{}",
-        errs.len(),
-        errs.join("\n")
+    assert_verified(
+        &errs,
+        &per_type,
+        &[
+            "R_CUDA_ABS32_32",
+            "R_CUDA_ABS32_LO_32",
+            "R_CUDA_ABS32_HI_32",
+            "R_CUDA_ABS47_34",
+            "R_CUDA_ABS55_16_34",
+            "R_CUDA_ABS16_32",
+            "R_CUDA_ABS24_40",
+            "R_CUDA_CONST_FIELD19_40",
+            "R_CUDA_CONST_FIELD21_38",
+            "R_CUDA_CONST_FIELD22_37",
+        ],
     );
-    for t in [
-        "R_CUDA_ABS32_32",
-        "R_CUDA_ABS32_LO_32",
-        "R_CUDA_ABS32_HI_32",
-        "R_CUDA_ABS47_34",
-        "R_CUDA_ABS55_16_34",
-        "R_CUDA_ABS16_32",
-        "R_CUDA_ABS24_40",
-        "R_CUDA_CONST_FIELD19_40",
-        "R_CUDA_CONST_FIELD21_38",
-        "R_CUDA_CONST_FIELD22_37",
-    ] {
-        assert!(
-            per_type.get(t).copied().unwrap_or(0) > 0,
-            "{t} never verified"
-        );
-    }
     assert!(files >= 30 && pascal_refused >= 2 && unverified_sm70 >= 2);
 }
 
@@ -1000,15 +1007,12 @@ fn nvjitlink_linked_rdc_images_load_and_match_nvdisasm() {
         "sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120",
     ] {
         let sm: u32 = arch[3..].parse().unwrap();
-        let rdc = std::fs::read(
-            dir.join("cuda/corpus/12.9")
-                .join(arch)
-                .join("memory_rdc.cubin"),
-        )
-        .unwrap();
-        let linked = jit
-            .link_cubins(&[&rdc], ComputeCapability::from_sm(sm), &[])
-            .unwrap();
+        let link = |name: &str| {
+            let rdc = std::fs::read(dir.join("cuda/corpus/12.9").join(arch).join(name)).unwrap();
+            jit.link_cubins(&[&rdc], ComputeCapability::from_sm(sm), &[])
+                .unwrap()
+        };
+        let linked = link("memory_rdc.cubin");
         let cubin = Cubin::parse(&linked).unwrap();
         assert!(!cubin.relocatable, "{arch}");
         let img = match cubin.load(base) {
@@ -1033,15 +1037,7 @@ fn nvjitlink_linked_rdc_images_load_and_match_nvdisasm() {
             &mut errs,
         );
 
-        let rdc = std::fs::read(
-            dir.join("cuda/corpus/12.9")
-                .join(arch)
-                .join("printf_rdc.cubin"),
-        )
-        .unwrap();
-        let linked = jit
-            .link_cubins(&[&rdc], ComputeCapability::from_sm(sm), &[])
-            .unwrap();
+        let linked = link("printf_rdc.cubin");
         match Cubin::parse(&linked).unwrap().load(base) {
             Err(Error::UnresolvedSymbol { symbol }) if symbol == "vprintf" => {}
             other => errs.push(format!(
@@ -1051,21 +1047,14 @@ fn nvjitlink_linked_rdc_images_load_and_match_nvdisasm() {
         }
     }
     eprintln!("nvJitLink-linked images: {loaded} loaded, code relocations verified per type: {per_type:?}");
-    assert!(
-        errs.is_empty(),
-        "{} mismatches:\n{}",
-        errs.len(),
-        errs.join("\n")
+    assert_verified(
+        &errs,
+        &per_type,
+        &[
+            "R_CUDA_ABS32_LO_32",
+            "R_CUDA_ABS32_HI_32",
+            "R_CUDA_ABS47_34",
+            "R_CUDA_ABS55_16_34",
+        ],
     );
-    for t in [
-        "R_CUDA_ABS32_LO_32",
-        "R_CUDA_ABS32_HI_32",
-        "R_CUDA_ABS47_34",
-        "R_CUDA_ABS55_16_34",
-    ] {
-        assert!(
-            per_type.get(t).copied().unwrap_or(0) > 0,
-            "{t} never verified"
-        );
-    }
 }
