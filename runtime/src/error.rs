@@ -50,6 +50,13 @@ pub enum Error {
         /// Why it was refused.
         reason: &'static str,
     },
+    /// The input is a host ELF whose headers are malformed or unsupported (the ELF reader's error).
+    #[error("fatbin: bad host ELF: {source}")]
+    FatbinHostElf {
+        /// What the ELF reader found.
+        #[source]
+        source: Box<Error>,
+    },
     /// An entry is compressed with a method this crate does not decode.
     #[error("fatbin: entry {entry} uses unsupported compression (flags {flags:#x})")]
     FatbinUnsupportedCompression {

@@ -11,7 +11,7 @@
 use std::path::Path;
 
 use nvbare::module::elf::Elf;
-use nvbare::module::{Cubin, ElfLayout};
+use nvbare::module::{Cubin, ElfLayout, External};
 use nvbare::Error;
 
 struct Sec {
@@ -452,6 +452,37 @@ fn exercise(data: &[u8]) {
         let _ = c.relocation_sections();
         let _ = c.load(0);
         let _ = c.load(0x7fff_0000_0000);
+        let _ = c.relocate(0x7f12_3456_0000, &mut |e: External<'_>| match e {
+            External::Shared { value, .. } => Some(0x1000 + value),
+            External::Undefined { symbol, .. } => {
+                u64::try_from(symbol).ok().map(|s| 0x7f00_0000_0000 + 16 * s)
+            }
+        });
+    }
+}
+
+/// The two `-rdc` seeds (tiny NVRTC 13 images for sm_80 and sm_90, from a kernel with a device call, a shared
+/// array, `__constant__` and `__device__` data): `load` refuses them and says to link first; `relocate` needs a
+/// value for the shared array and applies every code relocation once it has one.
+#[test]
+fn rdc_seeds_relocate_with_a_resolver() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/cubin");
+    for name in ["nvrtc13_sm80_tiny_rdc.cubin", "nvrtc13_sm90_tiny_rdc.cubin"] {
+        let data = std::fs::read(dir.join(name)).unwrap();
+        let c = Cubin::parse(&data).unwrap();
+        assert!(c.relocatable, "{name}");
+        let e = c.load(0x7f12_3456_0000).unwrap_err();
+        assert!(e.to_string().contains("link it first"), "{name}: {e}");
+        let mut asked = Vec::new();
+        let img = c
+            .relocate(0x7f12_3456_0000, &mut |e: External<'_>| {
+                asked.push(e.name().to_string());
+                Some(0x400)
+            })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(img.relocations_applied >= 5, "{name}: {}", img.relocations_applied);
+        assert!(img.relocations_skipped > 0, "{name}: .debug_frame entries are skipped");
+        assert!(!img.kernels.is_empty());
     }
 }
 

@@ -527,7 +527,7 @@ fn real_fatbin_mutations_never_panic() {
 #[test]
 fn malformed_host_elf_is_a_typed_error() {
     // The synthetic host ELF seed of the fuzz target: .nv_fatbin + .nvFatBinSegment, 4 section headers.
-    let good = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz-fatbin/seeds/fatbin/host-elf")).unwrap();
+    let good = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/fatbin/host-elf")).unwrap();
     assert_eq!(Fatbin::parse(&good).unwrap().wrappers[0].container, Some(0));
     let shoff = usize::try_from(u64::from_le_bytes(good[0x28..0x30].try_into().unwrap())).unwrap();
     let patched = |at: usize, bytes: &[u8]| {
@@ -538,7 +538,7 @@ fn malformed_host_elf_is_a_typed_error() {
     let typed = |r: nvbare::Result<()>| {
         let e = r.unwrap_err();
         assert!(
-            matches!(e, Error::FatbinBadField { .. } | Error::FatbinTruncated { .. } | Error::FatbinNotFatbin { .. } | Error::FatbinBadMagic { .. }),
+            matches!(e, Error::FatbinBadField { .. } | Error::FatbinTruncated { .. } | Error::FatbinNotFatbin { .. } | Error::FatbinBadMagic { .. } | Error::FatbinHostElf { .. }),
             "{e:?}"
         );
     };

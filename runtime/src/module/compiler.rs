@@ -384,6 +384,8 @@ type JitHandle = *mut c_void;
 
 /// `NVJITLINK_INPUT_PTX` in nvJitLink.h's `nvJitLinkInputType`.
 const NVJITLINK_INPUT_PTX: c_int = 2;
+/// `NVJITLINK_INPUT_CUBIN` in nvJitLink.h's `nvJitLinkInputType`.
+const NVJITLINK_INPUT_CUBIN: c_int = 1;
 
 /// Function pointers of nvJitLink (signatures from `nvJitLink.h`; the unversioned exported names).
 #[derive(Clone, Copy)]
@@ -553,6 +555,20 @@ impl NvJitLink {
         let mut data = Vec::with_capacity(text.len() + 1);
         data.extend_from_slice(text);
         data.push(0);
+        self.link(&[(NVJITLINK_INPUT_PTX, c"nvbare.ptx", &data)], device, options)
+    }
+
+    /// Links relocatable CUBINs (`-rdc` objects, `ET_REL`) into one executable CUBIN for `sm_XY`, as nvlink does;
+    /// the result can keep relocations (calls, global addresses) for the loader to apply.
+    pub fn link_cubins(&self, cubins: &[&[u8]], device: ComputeCapability, options: &[&str]) -> Result<Vec<u8>> {
+        let inputs: Vec<(c_int, &CStr, &[u8])> =
+            cubins.iter().map(|c| (NVJITLINK_INPUT_CUBIN, c"nvbare.cubin", *c)).collect();
+        self.link(&inputs, device, options)
+    }
+
+    /// One nvJitLink session: create with `-arch=sm_XY` and `options`, add every input, complete, fetch the CUBIN.
+    fn link(&self, inputs: &[(c_int, &CStr, &[u8])], device: ComputeCapability, options: &[&str]) -> Result<Vec<u8>> {
+        let bad = |reason| Error::CompilerInput { library: NVJITLINK.name, reason };
         let mut opts = vec![CString::new(format!("-arch=sm_{}", device.sm())).map_err(|_| bad("arch"))?];
         for o in options {
             opts.push(CString::new(*o).map_err(|_| bad("an option holds a NUL byte"))?);
@@ -565,13 +581,13 @@ impl NvJitLink {
         let code = unsafe { (self.fns.create)(&mut handle, n, ptrs.as_ptr()) };
         self.check(None, "nvJitLinkCreate", code)?;
         let link = Link { jit: self, handle };
-        let name = c"nvbare.ptx";
-        // SAFETY: SAFETY.md "Run-time compiler bindings" (7): `data` is valid for `data.len()` bytes and outlives
-        // the call; `name` is a NUL-terminated static string.
-        let code = unsafe {
-            (self.fns.add_data)(link.handle, NVJITLINK_INPUT_PTX, data.as_ptr().cast(), data.len(), name.as_ptr())
-        };
-        self.check(Some(&link), "nvJitLinkAddData", code)?;
+        for &(kind, name, data) in inputs {
+            // SAFETY: SAFETY.md "Run-time compiler bindings" (7): `data` is valid for `data.len()` bytes and
+            // outlives the call; `name` is a NUL-terminated string alive for the call.
+            let code =
+                unsafe { (self.fns.add_data)(link.handle, kind, data.as_ptr().cast(), data.len(), name.as_ptr()) };
+            self.check(Some(&link), "nvJitLinkAddData", code)?;
+        }
         // SAFETY: SAFETY.md "Run-time compiler bindings" (5): live handle.
         let code = unsafe { (self.fns.complete)(link.handle) };
         self.check(Some(&link), "nvJitLinkComplete", code)?;

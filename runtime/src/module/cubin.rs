@@ -236,6 +236,9 @@ impl<'a> Cubin<'a> {
     /// Parses a CUBIN. Errors name what is wrong or unsupported; never panics.
     pub fn parse(data: &'a [u8]) -> Result<Self> {
         let elf = Elf::parse(data)?;
+        if elf.class != elf::Class::Elf64 {
+            return Err(unsupported("ELF class (only 64-bit CUBINs)", "ELFCLASS32"));
+        }
         let h = elf.header;
         if h.machine != elf::EM_CUDA {
             return Err(unsupported(

@@ -46,6 +46,7 @@ use std::borrow::Cow;
 
 use crate::error::{Error, Result};
 use crate::module::compress::{self, Compression};
+use crate::module::elf::{Elf, EM_CUDA, ET_REL, SHT_NOBITS};
 use crate::module::select::{ArchVariant, ComputeCapability, TargetArch};
 
 /// Magic number of a fatbin container header.
@@ -579,14 +580,16 @@ impl<'a> Fatbin<'a> {
     /// Parses a host ELF (64- or 32-bit, little-endian): every container in `.nv_fatbin` and `__nv_relfatbin`,
     /// plus the wrappers in `.nvFatBinSegment`.
     fn parse_host_elf(data: &'a [u8]) -> Result<Self> {
-        let elf = host_elf::HostElf::parse(data)?;
-        if elf.machine == host_elf::EM_CUDA {
+        let elf = Elf::parse(data).map_err(|e| Error::FatbinHostElf { source: Box::new(e) })?;
+        if elf.header.machine == EM_CUDA {
             return Err(Error::FatbinNotFatbin { reason: "input is a CUBIN (ELF for EM_CUDA), not a fatbin" });
         }
         let b = Bytes { data };
         let mut fatbin = Fatbin { containers: Vec::new(), entries: Vec::new(), groups: Vec::new(), wrappers: Vec::new() };
         let mut fatbin_sections = Vec::new();
-        for s in elf.sections(data)? {
+        let sections = host_sections(&elf)?;
+        let is_relocatable = elf.header.file_type == ET_REL;
+        for s in &sections {
             if s.name == b".nv_fatbin" || s.name == b"__nv_relfatbin" {
                 if s.is_nobits {
                     return Err(Error::FatbinNotFatbin { reason: "fatbin section has no file data (SHT_NOBITS)" });
@@ -600,7 +603,7 @@ impl<'a> Fatbin<'a> {
         if fatbin_sections.is_empty() {
             return Err(Error::FatbinNotFatbin { reason: "host ELF has no .nv_fatbin or __nv_relfatbin section" });
         }
-        for s in elf.sections(data)? {
+        for s in &sections {
             if s.name != b".nvFatBinSegment" || s.is_nobits {
                 continue;
             }
@@ -616,7 +619,7 @@ impl<'a> Fatbin<'a> {
                 let version = b.u32("fatbin wrapper version", w + 4)?;
                 let data_address = b.u64("fatbin wrapper data", w + 8)?;
                 // Resolve the address through the fatbin sections' load addresses (linked images only).
-                let container = if elf.is_relocatable || data_address == 0 {
+                let container = if is_relocatable || data_address == 0 {
                     None
                 } else {
                     let file_off = fatbin_sections.iter().find_map(|fs| {
@@ -652,7 +655,10 @@ impl<'a> Fatbin<'a> {
             }
         };
         let len = match entry.kind {
-            EntryKind::Elf => host_elf::image_extent(&raw).map_or(raw.len(), |n| n.min(raw.len())),
+            EntryKind::Elf => Elf::parse(&raw)
+                .ok()
+                .and_then(|e| usize::try_from(e.extent()).ok())
+                .map_or(raw.len(), |n| n.min(raw.len())),
             EntryKind::Ptx => raw.iter().position(|&c| c == 0).unwrap_or(raw.len()),
             EntryKind::Other(_) => raw.len(),
         };
@@ -690,156 +696,29 @@ impl<'a> Fatbin<'a> {
     }
 }
 
-/// Just enough ELF to find sections by name in a host object, and an image's extent.
-mod host_elf {
-    use super::Bytes;
-    use crate::error::{Error, Result};
+/// What the host-ELF path needs of a section.
+struct HostSection<'a> {
+    name: &'a [u8],
+    address: u64,
+    offset: u64,
+    size: u64,
+    is_nobits: bool,
+}
 
-    /// `e_machine` of CUBINs.
-    pub const EM_CUDA: u16 = 190;
-    const SHT_NOBITS: u32 = 8;
-    const ET_REL: u16 = 1;
-
-    pub struct HostElf {
-        pub machine: u16,
-        pub is_relocatable: bool,
-        class64: bool,
-        shoff: u64,
-        shentsize: u64,
-        shnum: u64,
-        shstrndx: u64,
-    }
-
-    pub struct Section<'a> {
-        pub name: &'a [u8],
-        pub address: u64,
-        pub offset: u64,
-        pub size: u64,
-        pub is_nobits: bool,
-    }
-
-    fn bad(reason: &'static str) -> Error {
-        Error::FatbinNotFatbin { reason }
-    }
-
-    impl HostElf {
-        pub fn parse(data: &[u8]) -> Result<Self> {
-            let b = Bytes { data };
-            let ident = b.slice("ELF identification", 0, 16)?;
-            let class64 = match ident.get(4) {
-                Some(1) => false,
-                Some(2) => true,
-                _ => return Err(bad("ELF class is neither 32- nor 64-bit")),
-            };
-            if ident.get(5) != Some(&1) {
-                return Err(bad("big-endian ELF is not supported"));
-            }
-            let etype = b.u16("ELF type", 16)?;
-            let machine = b.u16("ELF machine", 18)?;
-            let (shoff, shentsize, shnum, shstrndx) = if class64 {
-                (b.u64("ELF e_shoff", 0x28)?, b.u16("ELF e_shentsize", 0x3a)?, b.u16("ELF e_shnum", 0x3c)?, b.u16("ELF e_shstrndx", 0x3e)?)
-            } else {
-                (u64::from(b.u32("ELF e_shoff", 0x20)?), b.u16("ELF e_shentsize", 0x2e)?, b.u16("ELF e_shnum", 0x30)?, b.u16("ELF e_shstrndx", 0x32)?)
-            };
-            let min_ent = if class64 { 64 } else { 40 };
-            if shnum != 0 && shentsize < min_ent {
-                return Err(Error::FatbinBadField { what: "ELF e_shentsize", offset: 0, value: u64::from(shentsize) });
-            }
-            Ok(HostElf {
-                machine,
-                is_relocatable: etype == ET_REL,
-                class64,
-                shoff,
-                shentsize: u64::from(shentsize),
-                shnum: u64::from(shnum),
-                shstrndx: u64::from(shstrndx),
+/// Every section of a host ELF with its name (the shared checked reader, [`crate::module::elf`]).
+fn host_sections<'a>(elf: &Elf<'a>) -> Result<Vec<HostSection<'a>>> {
+    let wrap = |e| Error::FatbinHostElf { source: Box::new(e) };
+    elf.sections
+        .iter()
+        .skip(1)
+        .map(|s| {
+            Ok(HostSection {
+                name: elf.section_name_bytes(s).map_err(wrap)?,
+                address: s.address,
+                offset: s.offset,
+                size: s.size,
+                is_nobits: s.kind == SHT_NOBITS,
             })
-        }
-
-        fn header(&self, b: &Bytes<'_>, i: u64) -> Result<(u32, u32, u64, u64, u64)> {
-            let at = i
-                .checked_mul(self.shentsize)
-                .and_then(|o| o.checked_add(self.shoff))
-                .filter(|&at| at <= b.len())
-                .ok_or(Error::FatbinBadField { what: "ELF section header offset", offset: 0, value: self.shoff })?;
-            if self.class64 {
-                Ok((
-                    b.u32("ELF sh_name", at)?,
-                    b.u32("ELF sh_type", at + 4)?,
-                    b.u64("ELF sh_addr", at + 0x10)?,
-                    b.u64("ELF sh_offset", at + 0x18)?,
-                    b.u64("ELF sh_size", at + 0x20)?,
-                ))
-            } else {
-                Ok((
-                    b.u32("ELF sh_name", at)?,
-                    b.u32("ELF sh_type", at + 4)?,
-                    u64::from(b.u32("ELF sh_addr", at + 0x0c)?),
-                    u64::from(b.u32("ELF sh_offset", at + 0x10)?),
-                    u64::from(b.u32("ELF sh_size", at + 0x14)?),
-                ))
-            }
-        }
-
-        pub fn sections<'a>(&self, data: &'a [u8]) -> Result<Vec<Section<'a>>> {
-            let b = Bytes { data };
-            if self.shnum == 0 {
-                return Ok(Vec::new());
-            }
-            if self.shstrndx >= self.shnum {
-                return Err(Error::FatbinBadField { what: "ELF e_shstrndx", offset: 0, value: self.shstrndx });
-            }
-            let (_, _, _, str_off, str_size) = self.header(&b, self.shstrndx)?;
-            let strtab = b.slice("ELF section name table", str_off, str_size)?;
-            let mut out = Vec::new();
-            for i in 0..self.shnum {
-                let (name_off, sh_type, address, offset, size) = self.header(&b, i)?;
-                let name = usize::try_from(name_off)
-                    .ok()
-                    .and_then(|n| strtab.get(n..))
-                    .map(|s| s.split(|&c| c == 0).next().unwrap_or(&[]))
-                    .ok_or(Error::FatbinBadField { what: "ELF sh_name", offset: 0, value: u64::from(name_off) })?;
-                out.push(Section { name, address, offset, size, is_nobits: sh_type == SHT_NOBITS });
-            }
-            Ok(out)
-        }
-    }
-
-    /// The byte length an ELF image really covers (ELF header, program and section header tables, and every
-    /// section with file data), or `None` when `data` is not a parsable 64/32-bit little-endian ELF.
-    pub fn image_extent(data: &[u8]) -> Option<usize> {
-        if !data.starts_with(b"\x7fELF") {
-            return None;
-        }
-        let elf = HostElf::parse(data).ok()?;
-        let b = Bytes { data };
-        let (phoff, phentsize, phnum) = if elf.class64 {
-            (b.u64("", 0x20).ok()?, b.u16("", 0x36).ok()?, b.u16("", 0x38).ok()?)
-        } else {
-            (u64::from(b.u32("", 0x1c).ok()?), b.u16("", 0x2a).ok()?, b.u16("", 0x2c).ok()?)
-        };
-        let ehsize = if elf.class64 { 64 } else { 52 };
-        let mut end: u64 = ehsize;
-        end = end.max(phoff.checked_add(u64::from(phentsize).checked_mul(u64::from(phnum))?)?);
-        end = end.max(elf.shoff.checked_add(elf.shentsize.checked_mul(elf.shnum)?)?);
-        for i in 0..elf.shnum {
-            let (_, sh_type, _, off, size) = elf.header(&b, i).ok()?;
-            if sh_type != SHT_NOBITS && sh_type != 0 {
-                end = end.max(off.checked_add(size)?);
-            }
-        }
-        for i in 0..u64::from(phnum) {
-            let at = phoff.checked_add(i.checked_mul(u64::from(phentsize))?)?;
-            if at > b.len() {
-                return None;
-            }
-            let (off, filesz) = if elf.class64 {
-                (b.u64("", at + 8).ok()?, b.u64("", at + 0x20).ok()?)
-            } else {
-                (u64::from(b.u32("", at + 4).ok()?), u64::from(b.u32("", at + 0x10).ok()?))
-            };
-            end = end.max(off.checked_add(filesz)?);
-        }
-        usize::try_from(end).ok()
-    }
+        })
+        .collect()
 }

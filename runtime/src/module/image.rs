@@ -108,19 +108,84 @@ enum Target {
     Bank0(usize),
 }
 
+/// A symbol whose value the image itself does not give; [`Cubin::relocate`] asks its resolver for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum External<'a> {
+    /// A variable in a `.nv.shared.*` section (relocatable images only): its offset in the shared-memory window
+    /// is a linker's choice.
+    Shared {
+        /// Symbol name.
+        name: &'a str,
+        /// Symbol-table index.
+        symbol: usize,
+        /// Index of its `.nv.shared.*` section.
+        section: usize,
+        /// `st_value` (in the corpus's `-rdc` images: the variable's alignment).
+        value: u64,
+        /// `st_size`.
+        size: u64,
+    },
+    /// An undefined symbol: a function another object or the driver provides (`vprintf`), or an
+    /// `extern __shared__` array.
+    Undefined {
+        /// Symbol name.
+        name: &'a str,
+        /// Symbol-table index.
+        symbol: usize,
+    },
+}
+
+impl External<'_> {
+    /// The symbol's name.
+    pub fn name(&self) -> &str {
+        match self {
+            External::Shared { name, .. } | External::Undefined { name, .. } => name,
+        }
+    }
+}
+
+/// A resolver that knows no external symbol (what [`Cubin::load`] uses).
+pub fn no_externals(_: External<'_>) -> Option<u64> {
+    None
+}
+
 impl Cubin<'_> {
     /// Lays the image out at `base` and applies every relocation that targets a loaded section.
     ///
-    /// Errors: a relocatable (`-rdc`) image, a relocation type this loader cannot apply, an external symbol it
-    /// cannot resolve (e.g. `vprintf`: [`Error::UnresolvedSymbol`]), a misaligned or overflowing `base`.
+    /// Errors: a relocatable (`-rdc`) image (see below), a relocation type this loader cannot apply, an external
+    /// symbol it cannot resolve (e.g. `vprintf`: [`Error::UnresolvedSymbol`]), a misaligned or overflowing `base`.
+    ///
+    /// Relocatable images are refused: CUDA's own loader refuses them too (`cuModuleLoadData` answers
+    /// `CUDA_ERROR_INVALID_IMAGE` for `ptxas -c` output, intel/llvm#8690; the driver API takes them only through
+    /// `cuLink*`/nvJitLink), and the linker supplies what they lack: shared-memory offsets of `.nv.shared.*`
+    /// variables, call-graph stack sizes, cross-object symbols. [`Cubin::relocate`] applies their relocations
+    /// for a layout the caller completes.
     pub fn load(&self, base: u64) -> Result<LoadedImage> {
         if self.relocatable {
             return Err(Error::UnsupportedCubin {
-                what:
-                    "relocatable CUBIN (ET_REL, compiled with -rdc): link it with nvJitLink first",
+                what: "relocatable CUBIN (ET_REL, compiled with -rdc): link it first (nvJitLink or cuLink*), \
+                       or apply its relocations with Cubin::relocate",
                 found: "ET_REL".into(),
             });
         }
+        self.relocate(base, &mut no_externals)
+    }
+
+    /// The lower-level step under [`Cubin::load`], for relocatable images too: places the loadable sections at
+    /// `base` exactly as `load` does and applies every relocation that targets one of them (or a kernel's bank-0
+    /// template), with these symbol values S:
+    /// - a symbol in a placed section: its device address; for instruction-field relocations against a
+    ///   `.nv.constantN` symbol, its offset in bank N (the `c[N][offset]` operand, see [`super::reloc`]);
+    /// - a `.nv.shared.*` variable or an undefined symbol: what `resolve` answers ([`External`]); `None` is
+    ///   [`Error::UnresolvedSymbol`] (an undefined weak symbol then resolves to 0).
+    ///
+    /// For a relocatable image the result is not a complete module (its kernels' shared sizes and stack needs
+    /// are per object, not linked); it is what a linker produces after placement, for tests and tools.
+    pub fn relocate(
+        &self,
+        base: u64,
+        resolve: &mut dyn FnMut(External<'_>) -> Option<u64>,
+    ) -> Result<LoadedImage> {
         if base % LOAD_ALIGN != 0 {
             return Err(Error::BadLoadAddress {
                 base,
@@ -272,7 +337,8 @@ impl Cubin<'_> {
             };
             for r in elf.relocations(rs)? {
                 let kind = RelocKind::from_u32(r.kind);
-                let value_of_symbol = self.symbol_address(r.symbol, &address_of)?;
+                let (value_of_symbol, const_bank) =
+                    self.symbol_value(r.symbol, kind, &address_of, resolve)?;
                 let (buf, off): (&mut [u8], u64) = match target {
                     Target::Image(start) => {
                         let len = usize::try_from(target_section.size)
@@ -297,7 +363,7 @@ impl Cubin<'_> {
                     None => reloc::implicit_addend(kind, buf, off)?,
                 };
                 let value = value_of_symbol.wrapping_add_signed(addend);
-                reloc::apply(kind, buf, off, value)?;
+                reloc::apply(kind, buf, off, value, const_bank)?;
                 applied += 1;
             }
         }
@@ -325,30 +391,76 @@ impl Cubin<'_> {
         })
     }
 
-    /// Address of symbol `index` in an image with `placements`.
-    fn symbol_address(&self, index: u32, address_of: &[Option<u64>]) -> Result<u64> {
+    /// S for a relocation of `kind` against symbol `index`, and the constant bank for `CONST_FIELD` types.
+    fn symbol_value(
+        &self,
+        index: u32,
+        kind: RelocKind,
+        address_of: &[Option<u64>],
+        resolve: &mut dyn FnMut(External<'_>) -> Option<u64>,
+    ) -> Result<(u64, Option<u8>)> {
         let index = usize::try_from(index).map_err(|_| malformed("relocation symbol index", 0))?;
         let sym = self.elf.symbol(index)?;
+        let name = || self.elf.symbol_name(&sym);
+        let unresolved = || -> Result<Error> {
+            Ok(Error::UnresolvedSymbol {
+                symbol: name()?.to_string(),
+            })
+        };
         if sym.is_undefined() {
-            if sym.is_weak() {
-                return Ok(0);
-            }
-            return Err(Error::UnresolvedSymbol {
-                symbol: self.elf.symbol_name(&sym)?.to_string(),
-            });
+            let external = External::Undefined {
+                name: name()?,
+                symbol: index,
+            };
+            return match resolve(external) {
+                Some(v) => Ok((v, None)),
+                None if sym.is_weak() => Ok((0, None)),
+                None => Err(unresolved()?),
+            };
         }
         const SHN_ABS: u16 = 0xfff1;
         if sym.section == SHN_ABS {
-            return Ok(sym.value);
+            return Ok((sym.value, None));
         }
         let sec = usize::from(sym.section);
+        let role = self.roles.get(sec).copied().unwrap_or(SectionRole::Other);
+        match role {
+            SectionRole::Shared => {
+                let external = External::Shared {
+                    name: name()?,
+                    symbol: index,
+                    section: sec,
+                    value: sym.value,
+                    size: sym.size,
+                };
+                return match resolve(external) {
+                    Some(v) => Ok((v, None)),
+                    None => Err(unresolved()?),
+                };
+            }
+            // c[N][offset] operands take the offset in the bank (each bank is placed whole, from its start).
+            SectionRole::ConstBank(n) if kind.is_instruction_field() => {
+                return Ok((sym.value, Some(n)));
+            }
+            SectionRole::ConstBank0 if kind.is_instruction_field() => {
+                return Ok((sym.value, Some(0)))
+            }
+            _ => {}
+        }
+        if kind.is_const_field() {
+            return Err(Error::UnsupportedCubin {
+                what: "constant-bank relocation against a symbol outside a constant bank",
+                found: name()?.to_string(),
+            });
+        }
         match address_of.get(sec).copied().flatten() {
             Some(a) => a
                 .checked_add(sym.value)
+                .map(|v| (v, None))
                 .ok_or_else(|| malformed("symbol address overflows", 0)),
             None => Err(Error::UnsupportedCubin {
                 what: "relocation against a symbol in a section that is not loaded",
-                found: format!("{} in section {sec}", self.elf.symbol_name(&sym)?),
+                found: format!("{} in section {sec}", name()?),
             }),
         }
     }

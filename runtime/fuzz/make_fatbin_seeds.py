@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the tiny synthetic seeds of the `fatbin` fuzz target into seeds/fatbin/ (no NVIDIA binaries).
 
-Layouts follow runtime/src/module/fatbin.rs. Run from anywhere: python3 make_seeds.py
+Layouts follow runtime/src/module/fatbin.rs. Run from anywhere: python3 make_fatbin_seeds.py
 """
 import os
 import struct
@@ -65,22 +65,28 @@ def group(members, data, compress):
                   hs=64 + len(desc) + len(table), opt_desc=64, ver=(0, 1)) + desc + table + payload
 
 
-def host_elf(fatbin, address=0x10000):
-    """A minimal ELF64 executable with .nv_fatbin (at `address`) and a .nvFatBinSegment wrapper pointing at it."""
-    wrapper = struct.pack("<IIQQ", 0x466243B1, 1, address, 0)
-    names = b"\0.shstrtab\0.nv_fatbin\0.nvFatBinSegment\0"
-    off_fat = 64
+def host_elf(fatbin, address=0x10000, bits=64):
+    """A minimal host ELF holding .nv_fatbin at `address`: an ELF64 executable with a .nvFatBinSegment wrapper
+    pointing at the container, or (bits=32) an ELF32 relocatable object without one."""
+    wrapper = struct.pack("<IIQQ", 0x466243B1, 1, address, 0) if bits == 64 else b""
+    names = b"\0.shstrtab\0.nv_fatbin\0" + (b".nvFatBinSegment\0" if wrapper else b"")
+    ehsize, word, shentsize = (64, "Q", 64) if bits == 64 else (52, "I", 40)
+    off_fat = ehsize
     off_wrap = off_fat + len(pad8(fatbin))
     off_names = off_wrap + len(wrapper)
     off_sh = off_names + len(pad8(names))
-    ehdr = b"\x7fELF" + bytes([2, 1, 1, 0]) + b"\0" * 8
-    ehdr += struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0, 0, off_sh, 0, 64, 56, 0, 64, 4, 1)
+    shnum = 4 if wrapper else 3
+    etype, machine, phentsize = (2, 62, 56) if bits == 64 else (1, 3, 32)
+    ehdr = b"\x7fELF" + bytes([bits // 32, 1, 1, 0]) + b"\0" * 8
+    ehdr += struct.pack(f"<HHI{word}{word}{word}IHHHHHH", etype, machine, 1, 0, 0, off_sh, 0, ehsize, phentsize, 0,
+                        shentsize, shnum, 1)
 
     def sh(name, typ, addr, off, size):
-        return struct.pack("<IIQQQQIIQQ", name, typ, 2, addr, off, size, 0, 0, 8, 0)
+        return struct.pack(f"<II{word}{word}{word}{word}II{word}{word}", name, typ, 2, addr, off, size, 0, 0, 8, 0)
 
-    shdrs = b"\0" * 64 + sh(1, 3, 0, off_names, len(names)) + sh(11, 1, address, off_fat, len(fatbin))
-    shdrs += sh(22, 1, address + 0x1000, off_wrap, len(wrapper))
+    shdrs = b"\0" * shentsize + sh(1, 3, 0, off_names, len(names)) + sh(11, 1, address, off_fat, len(fatbin))
+    if wrapper:
+        shdrs += sh(22, 1, address + 0x1000, off_wrap, len(wrapper))
     return ehdr + pad8(fatbin) + wrapper + pad8(names) + shdrs
 
 
@@ -101,6 +107,7 @@ def main():
         "two-containers": pad8(container(entry(2, 80, F64, b"x"))) + container(entry(1, 75, F64, b"y")),
         "host-elf": host_elf(container(entry(2, 80, F64 | LINUX, elf_like))),
         "empty-container": container(),
+        "host-elf32": host_elf(container(entry(2, 75, F64 | LINUX, elf_like)), 0x8000, 32),
     }
     for name, data in seeds.items():
         with open(os.path.join(OUT, name), "wb") as f:

@@ -1,5 +1,5 @@
 //! Fuzz target `fatbin`: parse (raw containers and host ELF), decompress every image, select for several SMs.
-//! Run from `runtime/`: `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz-fatbin fatbin fuzz-fatbin/seeds/fatbin`
+//! Run from `runtime/`: `RUSTC_BOOTSTRAP=1 cargo fuzz run fatbin fuzz/seeds/fatbin` (seeds: `fuzz/make_fatbin_seeds.py`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
