@@ -24,6 +24,7 @@ use std::fmt;
 pub mod decode;
 pub mod launch;
 pub mod pushdecode;
+pub mod template;
 pub mod v03_00;
 pub mod v04_00;
 pub mod v05_00;
@@ -31,6 +32,7 @@ pub mod v05_00;
 pub use decode::{decode, DecodedField, DecodedQmd};
 pub use launch::{build_launch, AnyQmd, LaunchDesc, LaunchRelease, SHARED_MEMORY_GRANULARITY};
 pub use pushdecode::PushQmdDecoder;
+pub use template::{AnyQmdTemplate, LaunchPatch, QmdTemplate, SharedPatch};
 
 /// Required alignment of a QMD in GPU memory: `SEND_PCAS_A` and `DEPENDENT_QMD*_POINTER` take its address `>> 8`.
 pub const QMD_ALIGNMENT: u64 = 256;

@@ -1,0 +1,257 @@
+//! Per-kernel QMD templates: encode once what a kernel fixes, patch only what a launch changes.
+//!
+//! [`build_launch`] fills a whole QMD (every field through a checked setter) for each launch. Most of it is
+//! the same for every launch of one kernel: version, QMD group, cache and membar flags, program address and
+//! prefetch, register and barrier counts, `SASS_VERSION`, local memory, constant bank 0 size/valid/invalidate,
+//! and (unless it is patched) the shared-memory size and SM carve-out. A [`QmdTemplate`] holds those words,
+//! encoded once by [`build_launch`] itself from a base [`LaunchDesc`], and [`QmdTemplate::patch`] copies them
+//! and writes only the per-launch fields of a [`LaunchPatch`] at the layout's fixed word/bit positions (grid,
+//! block, constant bank 0 address, release semaphore address/payload, and the shared-memory size + SM
+//! carve-out when given). Every patched value is checked as [`build_launch`] checks it, in the same order,
+//! with the same errors; nothing allocates.
+//!
+//! The result is bit-identical to `build_launch(&base.with_patch(&patch))` (a property test compares the two
+//! over random descriptions and patches for all three versions, errors included). Templates made through
+//! [`crate::hal::Hal::build_launch_template`] also re-check the chip's per-launch limits on every patch, as
+//! [`crate::hal::Hal::build_launch_qmd`] does. Unverified on hardware (as every QMD encoding here).
+
+use super::launch::{check_shared, LaunchDesc, LaunchRelease};
+use super::{
+    AnyQmd, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion, ReleaseSemaphore, SmSharedConfig,
+    SplitAddress,
+};
+use crate::error::{Error, Result};
+use crate::hal::LaunchLimits;
+
+/// A new shared-memory size for one launch (dynamic shared memory), with its SM carve-out choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedPatch {
+    /// As [`LaunchDesc::shared_mem_bytes`].
+    pub shared_mem_bytes: u32,
+    /// As [`LaunchDesc::sm_shared`].
+    pub sm_shared: SmSharedConfig,
+}
+
+/// What changes from one launch of a kernel to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaunchPatch {
+    /// Grid size in CTAs (each >= 1).
+    pub grid: [u32; 3],
+    /// CTA size in threads (each >= 1).
+    pub block: [u32; 3],
+    /// Constant bank 0 GPU VA (this launch's parameters).
+    pub cbank0_va: u64,
+    /// Completion semaphore written through release 0 (`None`: no release).
+    pub release: Option<LaunchRelease>,
+    /// `None` keeps the template's shared-memory size and carve-out.
+    pub shared: Option<SharedPatch>,
+}
+
+impl LaunchDesc {
+    /// This description with the per-launch fields of `p` replaced: the description a patched template
+    /// encodes.
+    pub fn with_patch(&self, p: &LaunchPatch) -> LaunchDesc {
+        let mut d = *self;
+        d.grid = p.grid;
+        d.block = p.block;
+        d.cbank0_va = p.cbank0_va;
+        d.release = p.release;
+        if let Some(s) = p.shared {
+            d.shared_mem_bytes = s.shared_mem_bytes;
+            d.sm_shared = s.sm_shared;
+        }
+        d
+    }
+
+    /// The per-launch part of this description (shared memory as given here).
+    pub fn patch(&self) -> LaunchPatch {
+        LaunchPatch {
+            grid: self.grid,
+            block: self.block,
+            cbank0_va: self.cbank0_va,
+            release: self.release,
+            shared: Some(SharedPatch {
+                shared_mem_bytes: self.shared_mem_bytes,
+                sm_shared: self.sm_shared,
+            }),
+        }
+    }
+}
+
+/// The fixed part of a kernel's launches, encoded once for QMD version `Q`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QmdTemplate<Q: Qmd> {
+    /// The base launch's QMD without a release.
+    no_release: Q,
+    /// The same with release 0 configured as [`ReleaseSemaphore::write64`] at address 0, payload 0: only the
+    /// address and payload fields differ per launch.
+    with_release: Q,
+    /// The base description (its per-launch fields are what `patch` overwrites).
+    base: LaunchDesc,
+    /// Chip limits re-checked per launch (templates made through the HAL).
+    limits: Option<LaunchLimits>,
+}
+
+impl<Q: Qmd> QmdTemplate<Q> {
+    /// Encode the fixed part of `base` (checked as [`build_launch`] checks it; the base's own grid, block,
+    /// constant bank 0 address and release are checked too, then overwritten by every patch).
+    pub fn new(base: &LaunchDesc) -> Result<Self> {
+        let no_release: Q = super::build_launch(&LaunchDesc {
+            release: None,
+            ..*base
+        })?;
+        let with_release: Q = super::build_launch(&LaunchDesc {
+            release: Some(LaunchRelease {
+                address: 0,
+                payload: 0,
+            }),
+            ..*base
+        })?;
+        // The base's own release must be encodable too (it is what `patch(&base.patch())` rewrites).
+        if base.release.is_some() {
+            super::build_launch::<Q>(base)?;
+        }
+        Ok(QmdTemplate {
+            no_release,
+            with_release,
+            base: *base,
+            limits: None,
+        })
+    }
+
+    /// As [`QmdTemplate::new`], and every patch is also checked against `limits` as
+    /// [`crate::hal::Hal::check_launch`] checks a full description (the kernel-fixed parts are checked here).
+    pub fn with_limits(base: &LaunchDesc, limits: LaunchLimits) -> Result<Self> {
+        crate::hal::check_launch_limits(&limits, base)?;
+        let mut t = Self::new(base)?;
+        t.limits = Some(limits);
+        Ok(t)
+    }
+
+    /// The base description the template was made from.
+    pub fn base(&self) -> &LaunchDesc {
+        &self.base
+    }
+
+    /// The QMD for one launch: the template's words with `p`'s fields written. Equal to
+    /// `build_launch(&self.base().with_patch(p))`, errors included.
+    #[inline]
+    pub fn patch(&self, p: &LaunchPatch) -> Result<Q> {
+        let mut q = match p.release {
+            Some(_) => self.with_release.clone(),
+            None => self.no_release.clone(),
+        };
+        self.patch_into(p, &mut q)?;
+        Ok(q)
+    }
+
+    /// As [`QmdTemplate::patch`], into `q`, which must hold a QMD this template produced (by [`QmdTemplate::patch`]
+    /// with a patch whose release is `Some` exactly when `p`'s is, and no [`SharedPatch`] unless `p` has one):
+    /// only the per-launch fields are written. [`QmdTemplate::patch`] is the general form.
+    #[inline]
+    fn patch_into(&self, p: &LaunchPatch, q: &mut Q) -> Result<()> {
+        let l = Q::LAYOUT;
+        if let Some(lim) = &self.limits {
+            crate::hal::check_launch_shape(lim, p.grid, p.block, self.base.register_count, p.shared.map(|s| s.shared_mem_bytes))?;
+        }
+        for (what, v) in [("grid", p.grid), ("block", p.block)] {
+            if v.contains(&0) {
+                return Err(Error::QmdInvalidLaunch { what, value: 0 });
+            }
+        }
+        let shared = match p.shared {
+            Some(s) => Some(check_shared(s.shared_mem_bytes, s.sm_shared)?),
+            None => None,
+        };
+        q.set_grid(p.grid)?;
+        q.set_block(p.block)?;
+        if let (Some(bytes), Some(s)) = (shared, p.shared) {
+            q.set_shared_memory_size(bytes)?;
+            q.set_sm_shared_config(s.sm_shared)?;
+        }
+        let cb0 = SplitAddress {
+            lo: l.cb_addr_lo.nth(0),
+            hi: l.cb_addr_hi.nth(0),
+            shift: l.cb_addr_shift,
+        };
+        q.set_address(cb0, "CONSTANT_BUFFER_ADDR", p.cbank0_va)?;
+        if let Some(r) = p.release {
+            let rel = ReleaseSemaphore::write64(r.address, r.payload);
+            let align = rel.structure.alignment();
+            if r.address % align != 0 {
+                return Err(Error::QmdMisaligned {
+                    what: "RELEASE address",
+                    value: r.address,
+                    align,
+                });
+            }
+            let f = &l.release[0];
+            q.set_address(f.address, "RELEASE_ADDRESS", r.address)?;
+            q.set_unchecked(f.payload_lo, lo32(r.payload));
+            q.set_unchecked(f.payload_hi, hi32(r.payload));
+        }
+        Ok(())
+    }
+}
+
+fn lo32(v: u64) -> u32 {
+    u32::try_from(v & 0xffff_ffff).unwrap_or(0)
+}
+
+fn hi32(v: u64) -> u32 {
+    u32::try_from(v >> 32).unwrap_or(u32::MAX)
+}
+
+/// A [`QmdTemplate`] of whichever version the chip uses (what [`crate::hal::Hal::build_launch_template`]
+/// returns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnyQmdTemplate {
+    V03_00(QmdTemplate<QmdV03_00>),
+    V04_00(QmdTemplate<QmdV04_00>),
+    V05_00(QmdTemplate<QmdV05_00>),
+}
+
+impl AnyQmdTemplate {
+    /// A template of `version` for `base` (no chip limits; see [`QmdTemplate::with_limits`]).
+    pub fn new(version: QmdVersion, base: &LaunchDesc, limits: Option<LaunchLimits>) -> Result<Self> {
+        fn one<Q: Qmd>(base: &LaunchDesc, limits: Option<LaunchLimits>) -> Result<QmdTemplate<Q>> {
+            match limits {
+                Some(l) => QmdTemplate::with_limits(base, l),
+                None => QmdTemplate::new(base),
+            }
+        }
+        Ok(match version {
+            QmdVersion::V03_00 => AnyQmdTemplate::V03_00(one(base, limits)?),
+            QmdVersion::V04_00 => AnyQmdTemplate::V04_00(one(base, limits)?),
+            QmdVersion::V05_00 => AnyQmdTemplate::V05_00(one(base, limits)?),
+        })
+    }
+
+    /// Version.
+    pub fn version(&self) -> QmdVersion {
+        match self {
+            AnyQmdTemplate::V03_00(_) => QmdVersion::V03_00,
+            AnyQmdTemplate::V04_00(_) => QmdVersion::V04_00,
+            AnyQmdTemplate::V05_00(_) => QmdVersion::V05_00,
+        }
+    }
+
+    /// The base description.
+    pub fn base(&self) -> &LaunchDesc {
+        match self {
+            AnyQmdTemplate::V03_00(t) => t.base(),
+            AnyQmdTemplate::V04_00(t) => t.base(),
+            AnyQmdTemplate::V05_00(t) => t.base(),
+        }
+    }
+
+    /// The QMD for one launch (see [`QmdTemplate::patch`]).
+    #[inline]
+    pub fn patch(&self, p: &LaunchPatch) -> Result<AnyQmd> {
+        Ok(match self {
+            AnyQmdTemplate::V03_00(t) => AnyQmd::V03_00(t.patch(p)?),
+            AnyQmdTemplate::V04_00(t) => AnyQmd::V04_00(t.patch(p)?),
+            AnyQmdTemplate::V05_00(t) => AnyQmd::V05_00(t.patch(p)?),
+        })
+    }
+}
