@@ -215,7 +215,7 @@ pub trait Hal: fmt::Debug + Send + Sync {
             .copied()
             .filter(|&k| k > 0)
             .find(|&k| u64::from(k) * 1024 >= u64::from(shared_bytes))
-            .ok_or(Error::LaunchLimit {
+            .ok_or_else(|| Error::LaunchLimit {
                 what: "shared memory per block",
                 value: shared_bytes.into(),
                 limit: u64::from(max_kib) * 1024,

@@ -13,6 +13,11 @@
 //! automatically (extends an open header when methods are consecutive or repeated, uses an immediate
 //! when the value fits 13 bits) and returns [`Error::PushBufferFull`] instead of overrunning.
 
+// Errors are built lazily (`ok_or_else`) on the launch path on purpose: `Error` has drop glue, so an eagerly
+// built `ok_or(Error::..)` costs a construction and a drop on every successful call (seen with callgrind,
+// bench/results/launch-encode-2026-11-21-template.md); clippy's lint assumes the value is free.
+#![allow(clippy::unnecessary_lazy_evaluations)]
+
 pub mod decode;
 pub mod gpfifo;
 pub mod userd;
@@ -351,7 +356,7 @@ impl<'a> PushBuffer<'a> {
                 .ok()
                 .and_then(|n| n.checked_mul(4))
                 .and_then(|d| offset.checked_add(d))
-                .ok_or(Error::InvalidMethodOffset(u32::MAX))?;
+                .ok_or_else(|| Error::InvalidMethodOffset(u32::MAX))?;
             check_offset(last)?;
         } else if op == SecOp::OneInc && data.len() > 1 {
             check_offset(offset.saturating_add(4))?;
@@ -417,7 +422,7 @@ impl<'a> PushBuffer<'a> {
     /// Pushes element `index` of an array method.
     pub fn push_element<M: Method>(&mut self, on: Bound<M::Class>, index: u32, m: M) -> Result<(), Error> {
         let d = M::DESC;
-        let off = d.element_offset(index).ok_or(Error::MethodIndexOutOfRange {
+        let off = d.element_offset(index).ok_or_else(|| Error::MethodIndexOutOfRange {
             method: d.name,
             index,
             count: d.count,
@@ -434,11 +439,11 @@ impl<'a> PushBuffer<'a> {
             index: u32::MAX,
             count: d.count,
         })?;
-        let end = first.checked_add(n).ok_or(Error::MethodIndexOutOfRange { method: d.name, index: u32::MAX, count: d.count })?;
+        let end = first.checked_add(n).ok_or_else(|| Error::MethodIndexOutOfRange { method: d.name, index: u32::MAX, count: d.count })?;
         if end > d.count || d.stride != 4 {
             return Err(Error::MethodIndexOutOfRange { method: d.name, index: end.saturating_sub(1), count: d.count });
         }
-        let off = d.element_offset(first).ok_or(Error::MethodIndexOutOfRange { method: d.name, index: first, count: d.count })?;
+        let off = d.element_offset(first).ok_or_else(|| Error::MethodIndexOutOfRange { method: d.name, index: first, count: d.count })?;
         self.methods(SecOp::IncMethod, on.subchannel, off, words)
     }
 }

@@ -138,7 +138,7 @@ pub fn build_launch<Q: Qmd>(d: &LaunchDesc) -> Result<Q> {
 
 fn round_up(v: u32, to: u32, what: &'static str) -> Result<u32> {
     v.checked_next_multiple_of(to)
-        .ok_or(Error::QmdInvalidLaunch {
+        .ok_or_else(|| Error::QmdInvalidLaunch {
             what,
             value: v.into(),
         })

@@ -18,6 +18,11 @@
 //!
 //! Encoding is unit-tested against the header bit ranges; it is **unverified on hardware**.
 
+// Errors are built lazily (`ok_or_else`) on the launch path on purpose: `Error` has drop glue, so an eagerly
+// built `ok_or(Error::..)` costs a construction and a drop on every successful call (seen with callgrind,
+// bench/results/launch-encode-2026-11-21-template.md); clippy's lint assumes the value is free.
+#![allow(clippy::unnecessary_lazy_evaluations)]
+
 use crate::error::{Error, Result};
 use std::fmt;
 
@@ -63,6 +68,7 @@ pub struct Field {
 impl Field {
     /// A field covering bits `lo..=hi`. Evaluated at compile time for the generated tables; a range that is
     /// reversed or crosses a 32-bit word is rejected there.
+    #[inline]
     pub const fn new(name: &'static str, lo: u16, hi: u16, values: EnumValues) -> Self {
         assert!(
             lo <= hi && lo / 32 == hi / 32,
@@ -78,26 +84,31 @@ impl Field {
     }
 
     /// Width in bits (1..=32).
+    #[inline]
     pub const fn width(self) -> u32 {
         (self.hi - self.lo) as u32 + 1
     }
 
     /// Largest value the field holds.
+    #[inline]
     pub const fn max(self) -> u32 {
         u32::MAX >> (32 - self.width())
     }
 
     /// Index of the 32-bit word holding the field.
+    #[inline]
     pub const fn word(self) -> usize {
         (self.lo / 32) as usize
     }
 
     /// Bit position of the field inside its word.
+    #[inline]
     pub const fn shift(self) -> u32 {
         (self.lo % 32) as u32
     }
 
     /// In-word mask of the field.
+    #[inline]
     pub const fn mask(self) -> u32 {
         self.max() << self.shift()
     }
@@ -110,6 +121,7 @@ impl Field {
             .map(|(_, n)| *n)
     }
 
+    #[cold]
     fn too_wide(self, value: u64) -> Error {
         Error::QmdValueTooWide {
             field: self.name,
@@ -174,6 +186,7 @@ impl IndexedField {
     }
 
     /// Instance `i`. Only for compile-time use with constant indices (an out-of-range index fails the build).
+    #[inline]
     pub(crate) const fn nth(self, i: u8) -> Field {
         assert!(i < self.count, "QMD indexed field instance out of range");
         let lo = self.lo + (i as u16) * self.stride;
@@ -622,7 +635,7 @@ impl SmSharedConfig {
         encoded
             .checked_sub(1)
             .and_then(|v| v.checked_mul(4096))
-            .ok_or(Error::QmdBadEnum {
+            .ok_or_else(|| Error::QmdBadEnum {
                 what: "SM shared-memory config",
                 value: encoded,
             })
@@ -709,12 +722,13 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Read a field. A field outside this QMD (from another version's table) is an error.
+    #[inline]
     fn get(&self, f: Field) -> Result<u32> {
         let size_bits = self.words().len() * 32;
         self.words()
             .get(f.word())
             .map(|w| (w >> f.shift()) & f.max())
-            .ok_or(Error::QmdFieldOutside {
+            .ok_or_else(|| Error::QmdFieldOutside {
                 field: f.name,
                 bit: f.hi,
                 size_bits,
@@ -722,6 +736,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Write a field, checking that `value` fits.
+    #[inline]
     fn set(&mut self, f: Field, value: u32) -> Result<()> {
         if value > f.max() {
             return Err(f.too_wide(value.into()));
@@ -730,7 +745,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let w = self
             .words_mut()
             .get_mut(f.word())
-            .ok_or(Error::QmdFieldOutside {
+            .ok_or_else(|| Error::QmdFieldOutside {
                 field: f.name,
                 bit: f.hi,
                 size_bits,
@@ -762,6 +777,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Write a value stored right-shifted (`_SHIFTEDn` fields): must be a multiple of `1 << shift`.
+    #[inline]
     fn set_shifted(&mut self, f: ShiftedField, bytes: u64) -> Result<()> {
         let align = 1u64 << f.shift;
         if bytes % align != 0 {
@@ -774,7 +790,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let stored = u32::try_from(bytes >> f.shift)
             .ok()
             .filter(|&v| v <= f.field.max())
-            .ok_or(Error::QmdValueTooWide {
+            .ok_or_else(|| Error::QmdValueTooWide {
                 field: f.field.name,
                 index: f.field.index,
                 value: bytes,
@@ -789,6 +805,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Write a split (lo/hi, optionally shifted) address.
+    #[inline]
     fn set_address(&mut self, a: SplitAddress, what: &'static str, addr: u64) -> Result<()> {
         let align = 1u64 << a.shift;
         if addr % align != 0 {
@@ -824,6 +841,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- launch shape -------------------------------------------------------------------------------------
 
     /// Grid size in CTAs (`CTA_RASTER_*` / `GRID_*`).
+    #[inline]
     fn set_grid(&mut self, grid: [u32; 3]) -> Result<()> {
         for (f, v) in Self::LAYOUT.grid.into_iter().zip(grid) {
             self.set(f, v)?;
@@ -838,6 +856,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// CTA size in threads (`CTA_THREAD_DIMENSION0/1/2`).
+    #[inline]
     fn set_block(&mut self, block: [u32; 3]) -> Result<()> {
         for (f, v) in Self::LAYOUT.block.into_iter().zip(block) {
             self.set(f, v)?;
@@ -1037,7 +1056,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let r = *Self::LAYOUT
             .release
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "RELEASE",
                 index: idx,
                 count: 3,
@@ -1094,7 +1113,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let r = *Self::LAYOUT
             .release
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "RELEASE",
                 index: idx,
                 count: 3,
@@ -1128,7 +1147,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let d = *Self::LAYOUT
             .dependent
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "DEPENDENT_QMD",
                 index: idx,
                 count: 2,
@@ -1142,7 +1161,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
             }
             return Ok(());
         };
-        let pointer = d.pointer.ok_or(Error::QmdUnsupported {
+        let pointer = d.pointer.ok_or_else(|| Error::QmdUnsupported {
             version: Self::LAYOUT.version,
             what: "dependent QMD pointer 1",
         })?;
@@ -1156,7 +1175,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let stored = u32::try_from(dep.qmd_address >> 8)
             .ok()
             .filter(|&v| v <= pointer.max())
-            .ok_or(Error::QmdValueTooWide {
+            .ok_or_else(|| Error::QmdValueTooWide {
                 field: pointer.name,
                 index: None,
                 value: dep.qmd_address,
@@ -1173,7 +1192,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let d = *Self::LAYOUT
             .dependent
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "DEPENDENT_QMD",
                 index: idx,
                 count: 2,
@@ -1238,7 +1257,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
 
     /// `QMD_TYPE` (V04_00, V05_00); [`Error::QmdUnsupported`] on V03_00.
     fn set_qmd_type(&mut self, t: QmdType) -> Result<()> {
-        let f = Self::LAYOUT.qmd_type.ok_or(Error::QmdUnsupported {
+        let f = Self::LAYOUT.qmd_type.ok_or_else(|| Error::QmdUnsupported {
             version: Self::LAYOUT.version,
             what: "QMD_TYPE",
         })?;
@@ -1265,7 +1284,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
                 self.set(l.cwd_reference_count_delta_minus_one, 0)
             }
             Some((id, delta, increment)) => {
-                let dm1 = delta.checked_sub(1).ok_or(Error::QmdValueTooWide {
+                let dm1 = delta.checked_sub(1).ok_or_else(|| Error::QmdValueTooWide {
                     field: l.cwd_reference_count_delta_minus_one.name,
                     index: None,
                     value: 0,

@@ -17,8 +17,8 @@
 
 use super::launch::{check_shared, LaunchDesc, LaunchRelease};
 use super::{
-    AnyQmd, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion, ReleaseSemaphore, SmSharedConfig,
-    SplitAddress,
+    AnyQmd, Field, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion, ReleaseSemaphore, ShiftedField,
+    SmSharedConfig, SplitAddress,
 };
 use crate::error::{Error, Result};
 use crate::hal::LaunchLimits;
@@ -90,6 +90,8 @@ pub struct QmdTemplate<Q: Qmd> {
     base: LaunchDesc,
     /// Chip limits re-checked per launch (templates made through the HAL).
     limits: Option<LaunchLimits>,
+    /// Constant bank 0 address fields (`CONSTANT_BUFFER_ADDR_*(0)`), looked up once.
+    cb0: SplitAddress,
 }
 
 impl<Q: Qmd> QmdTemplate<Q> {
@@ -111,11 +113,18 @@ impl<Q: Qmd> QmdTemplate<Q> {
         if base.release.is_some() {
             super::build_launch::<Q>(base)?;
         }
+        let l = Q::LAYOUT;
+        let cb0 = SplitAddress {
+            lo: l.cb_addr_lo.at(0)?,
+            hi: l.cb_addr_hi.at(0)?,
+            shift: l.cb_addr_shift,
+        };
         Ok(QmdTemplate {
             no_release,
             with_release,
             base: *base,
             limits: None,
+            cb0,
         })
     }
 
@@ -137,22 +146,32 @@ impl<Q: Qmd> QmdTemplate<Q> {
     /// `build_launch(&self.base().with_patch(p))`, errors included.
     #[inline]
     pub fn patch(&self, p: &LaunchPatch) -> Result<Q> {
-        let mut q = match p.release {
-            Some(_) => self.with_release.clone(),
-            None => self.no_release.clone(),
-        };
-        self.patch_into(p, &mut q)?;
+        let mut q = self.start(p).clone();
+        self.patch_words(p, q.words_mut())?;
         Ok(q)
     }
 
-    /// As [`QmdTemplate::patch`], into `q`, which must hold a QMD this template produced (by [`QmdTemplate::patch`]
-    /// with a patch whose release is `Some` exactly when `p`'s is, and no [`SharedPatch`] unless `p` has one):
-    /// only the per-launch fields are written. [`QmdTemplate::patch`] is the general form.
-    #[inline]
-    fn patch_into(&self, p: &LaunchPatch, q: &mut Q) -> Result<()> {
+    /// The encoded words `p` starts from.
+    #[inline(always)]
+    fn start(&self, p: &LaunchPatch) -> &Q {
+        match p.release {
+            Some(_) => &self.with_release,
+            None => &self.no_release,
+        }
+    }
+
+    /// Write `p`'s fields into `w`, a copy of [`QmdTemplate::start`]`(p)`: checks in [`build_launch`]'s order.
+    #[inline(always)]
+    fn patch_words(&self, p: &LaunchPatch, w: &mut [u32]) -> Result<()> {
         let l = Q::LAYOUT;
         if let Some(lim) = &self.limits {
-            crate::hal::check_launch_shape(lim, p.grid, p.block, self.base.register_count, p.shared.map(|s| s.shared_mem_bytes))?;
+            crate::hal::check_launch_shape(
+                lim,
+                p.grid,
+                p.block,
+                self.base.register_count,
+                p.shared.map(|s| s.shared_mem_bytes),
+            )?;
         }
         for (what, v) in [("grid", p.grid), ("block", p.block)] {
             if v.contains(&0) {
@@ -160,24 +179,31 @@ impl<Q: Qmd> QmdTemplate<Q> {
             }
         }
         let shared = match p.shared {
-            Some(s) => Some(check_shared(s.shared_mem_bytes, s.sm_shared)?),
+            Some(s) => Some((check_shared(s.shared_mem_bytes, s.sm_shared)?, s.sm_shared)),
             None => None,
         };
-        q.set_grid(p.grid)?;
-        q.set_block(p.block)?;
-        if let (Some(bytes), Some(s)) = (shared, p.shared) {
-            q.set_shared_memory_size(bytes)?;
-            q.set_sm_shared_config(s.sm_shared)?;
+        for (f, v) in l.grid.into_iter().zip(p.grid) {
+            put(w, f, v)?;
         }
-        let cb0 = SplitAddress {
-            lo: l.cb_addr_lo.nth(0),
-            hi: l.cb_addr_hi.nth(0),
-            shift: l.cb_addr_shift,
-        };
-        q.set_address(cb0, "CONSTANT_BUFFER_ADDR", p.cbank0_va)?;
+        for (f, v) in l.block.into_iter().zip(p.block) {
+            put(w, f, v)?;
+        }
+        if let Some((bytes, sm)) = shared {
+            // Rare path (dynamic shared memory changed): the QMD's own checked setters.
+            let sf = l.shared_memory_size;
+            let stored = shifted(sf, bytes)?;
+            put(w, sf.field, stored)?;
+            for (f, b) in [
+                (l.min_sm_config_shared_mem_size, sm.min_bytes),
+                (l.max_sm_config_shared_mem_size, sm.max_bytes),
+                (l.target_sm_config_shared_mem_size, sm.target_bytes),
+            ] {
+                put(w, f, SmSharedConfig::encode(b)?)?;
+            }
+        }
+        put_address(w, self.cb0, "CONSTANT_BUFFER_ADDR", p.cbank0_va)?;
         if let Some(r) = p.release {
-            let rel = ReleaseSemaphore::write64(r.address, r.payload);
-            let align = rel.structure.alignment();
+            let align = ReleaseSemaphore::write64(r.address, r.payload).structure.alignment();
             if r.address % align != 0 {
                 return Err(Error::QmdMisaligned {
                     what: "RELEASE address",
@@ -186,12 +212,76 @@ impl<Q: Qmd> QmdTemplate<Q> {
                 });
             }
             let f = &l.release[0];
-            q.set_address(f.address, "RELEASE_ADDRESS", r.address)?;
-            q.set_unchecked(f.payload_lo, lo32(r.payload));
-            q.set_unchecked(f.payload_hi, hi32(r.payload));
+            put_address(w, f.address, "RELEASE_ADDRESS", r.address)?;
+            put(w, f.payload_lo, lo32(r.payload))?;
+            put(w, f.payload_hi, hi32(r.payload))?;
         }
         Ok(())
     }
+}
+
+/// [`Qmd::set`] on raw words (same checks, same errors).
+#[inline(always)]
+fn put(w: &mut [u32], f: Field, v: u32) -> Result<()> {
+    if v > f.max() {
+        return Err(f.too_wide(v.into()));
+    }
+    let size_bits = w.len() * 32;
+    let slot = w.get_mut(f.word()).ok_or_else(|| Error::QmdFieldOutside {
+        field: f.name,
+        bit: f.hi,
+        size_bits,
+    })?;
+    *slot = (*slot & !f.mask()) | (v << f.shift());
+    Ok(())
+}
+
+/// The stored value of a `_SHIFTEDn` field, checked as [`Qmd::set_shifted`] checks it.
+fn shifted(f: ShiftedField, bytes: u32) -> Result<u32> {
+    let align = 1u64 << f.shift;
+    let bytes = u64::from(bytes);
+    if bytes % align != 0 {
+        return Err(Error::QmdMisaligned {
+            what: f.field.name,
+            value: bytes,
+            align,
+        });
+    }
+    u32::try_from(bytes >> f.shift)
+        .ok()
+        .filter(|&v| v <= f.field.max())
+        .ok_or_else(|| Error::QmdValueTooWide {
+            field: f.field.name,
+            index: f.field.index,
+            value: bytes,
+            bits: f.field.width() + f.shift,
+        })
+}
+
+/// [`Qmd::set_address`] on raw words (same checks, same errors).
+#[inline(always)]
+fn put_address(w: &mut [u32], a: SplitAddress, what: &'static str, addr: u64) -> Result<()> {
+    let align = 1u64 << a.shift;
+    if addr % align != 0 {
+        return Err(Error::QmdMisaligned {
+            what,
+            value: addr,
+            align,
+        });
+    }
+    let bits = a.address_bits();
+    if bits < 64 && addr >> bits != 0 {
+        return Err(Error::QmdValueTooWide {
+            field: what,
+            index: a.lo.index,
+            value: addr,
+            bits,
+        });
+    }
+    let s = addr >> a.shift;
+    // Both halves fit (checked above).
+    put(w, a.lo, lo32(s))?;
+    put(w, a.hi, hi32(s))
 }
 
 fn lo32(v: u64) -> u32 {
@@ -248,10 +338,24 @@ impl AnyQmdTemplate {
     /// The QMD for one launch (see [`QmdTemplate::patch`]).
     #[inline]
     pub fn patch(&self, p: &LaunchPatch) -> Result<AnyQmd> {
-        Ok(match self {
-            AnyQmdTemplate::V03_00(t) => AnyQmd::V03_00(t.patch(p)?),
-            AnyQmdTemplate::V04_00(t) => AnyQmd::V04_00(t.patch(p)?),
-            AnyQmdTemplate::V05_00(t) => AnyQmd::V05_00(t.patch(p)?),
-        })
+        // Copy the template straight into the result, then patch it in place (one copy of the words).
+        match self {
+            AnyQmdTemplate::V03_00(t) => {
+                let mut q = t.start(p).clone();
+                t.patch_words(p, q.words_mut())?;
+                Ok(AnyQmd::V03_00(q))
+            }
+            AnyQmdTemplate::V04_00(t) => {
+                let mut q = t.start(p).clone();
+                t.patch_words(p, q.words_mut())?;
+                Ok(AnyQmd::V04_00(q))
+            }
+            AnyQmdTemplate::V05_00(t) => {
+                let mut q = t.start(p).clone();
+                t.patch_words(p, q.words_mut())?;
+                Ok(AnyQmd::V05_00(q))
+            }
+        }
     }
+
 }
