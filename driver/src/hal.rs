@@ -248,7 +248,22 @@ pub trait Hal: fmt::Debug + Send + Sync {
 
 /// [`Hal::check_launch`] against explicit limits.
 pub fn check_launch_limits(l: &LaunchLimits, d: &LaunchDesc) -> Result<()> {
-    check_launch_parts(l, d.grid, d.block, d.register_count, Some(d.shared_mem_bytes), Some(d.barrier_count))
+    check_launch_parts(
+        l,
+        d.grid,
+        d.block,
+        d.register_count,
+        registers_per_warp(l, d.register_count),
+        Some(d.shared_mem_bytes),
+        Some(d.barrier_count),
+    )
+}
+
+/// Registers a warp of a kernel using `register_count` registers per thread is allocated:
+/// `ceil(regs * 32 / granularity) * granularity`.
+pub(crate) fn registers_per_warp(l: &LaunchLimits, register_count: u32) -> u64 {
+    (u64::from(register_count) * 32)
+        .next_multiple_of(u64::from(l.register_alloc_granularity_per_warp).max(1))
 }
 
 /// The per-launch part of [`check_launch_limits`] (same checks, same order): the shared size and barrier count
@@ -259,9 +274,10 @@ pub(crate) fn check_launch_shape(
     grid: [u32; 3],
     block: [u32; 3],
     register_count: u32,
+    regs_per_warp: u64,
     shared_mem_bytes: Option<u32>,
 ) -> Result<()> {
-    check_launch_parts(l, grid, block, register_count, shared_mem_bytes, None)
+    check_launch_parts(l, grid, block, register_count, regs_per_warp, shared_mem_bytes, None)
 }
 
 #[inline]
@@ -270,6 +286,7 @@ fn check_launch_parts(
     grid: [u32; 3],
     block: [u32; 3],
     register_count: u32,
+    per_warp: u64,
     shared_mem_bytes: Option<u32>,
     barrier_count: Option<u32>,
 ) -> Result<()> {
@@ -301,9 +318,7 @@ fn check_launch_parts(
     if let Some(b) = barrier_count {
         check("barrier count", b.into(), l.max_barriers.into())?;
     }
-    // Registers: a block needs ceil(regs * 32 / granularity) * granularity per warp.
-    let per_warp = (u64::from(register_count) * 32)
-        .next_multiple_of(u64::from(l.register_alloc_granularity_per_warp).max(1));
+    // Registers: a block needs `per_warp` (`registers_per_warp`) per warp.
     let warps = threads.div_ceil(32);
     check(
         "registers per block",

@@ -291,9 +291,63 @@ impl<'a> PushBuffer<'a> {
     /// Writes one data word to method `offset` on `subc`, choosing the shortest encoding:
     /// appended to the open header when it continues it, else an immediate when `value` fits 13 bits,
     /// else a new incrementing header.
+    #[inline]
     pub fn method_raw(&mut self, subc: Subchannel, offset: u32, value: u32) -> Result<(), Error> {
         check_offset(offset)?;
         let s = subc.get();
+        // Fast paths (the common cases, decided exactly as `method_raw_general` would decide them):
+        // no open header, or an open INC header on this subchannel that `offset` continues.
+        match self.open {
+            None => return self.start_method(s, offset, value),
+            Some(mut o)
+                if o.op == SecOp::IncMethod
+                    && o.subc == s
+                    && o.count < hdr::COUNT_MASK
+                    && o.offset.checked_add(o.count.saturating_mul(4)) == Some(offset) =>
+            {
+                let len = self.len;
+                let Some(slot) = self.buf.get_mut(len) else {
+                    return Err(Error::PushBufferFull { needed: 1, available: 0 });
+                };
+                *slot = value;
+                self.len = len + 1;
+                o.count += 1;
+                self.set_header(o);
+                self.open = Some(o);
+                Ok(())
+            }
+            Some(_) => self.method_raw_general(s, offset, value),
+        }
+    }
+
+    /// A method that does not continue an open header: an immediate when `value` fits 13 bits, else a new
+    /// incrementing header (left open).
+    #[inline]
+    fn start_method(&mut self, s: u8, offset: u32, value: u32) -> Result<(), Error> {
+        let len = self.len;
+        if value <= hdr::COUNT_MASK {
+            let Some(slot) = self.buf.get_mut(len) else {
+                return Err(Error::PushBufferFull { needed: 1, available: 0 });
+            };
+            *slot = header_word(SecOp::ImmdDataMethod, s, offset, value);
+            self.len = len + 1;
+            self.open = None;
+            return Ok(());
+        }
+        let available = self.remaining();
+        let Some([h, d]) = self.buf.get_mut(len..len.wrapping_add(2)).and_then(|w| <&mut [u32; 2]>::try_from(w).ok()) else {
+            return Err(Error::PushBufferFull { needed: 2, available });
+        };
+        *h = header_word(SecOp::IncMethod, s, offset, 1);
+        *d = value;
+        self.open = Some(Open { at: len, op: SecOp::IncMethod, subc: s, offset, count: 1 });
+        self.len = len + 2;
+        Ok(())
+    }
+
+    /// [`Self::method_raw`] with an open header (every merge and conversion rule).
+    #[inline(never)]
+    fn method_raw_general(&mut self, s: u8, offset: u32, value: u32) -> Result<(), Error> {
         if let Some(mut o) = self.open {
             if o.subc == s && o.count < hdr::COUNT_MASK {
                 let next = match o.op {
@@ -324,18 +378,7 @@ impl<'a> PushBuffer<'a> {
                 }
             }
         }
-        if value <= hdr::COUNT_MASK {
-            self.reserve(1)?;
-            self.put(header_word(SecOp::ImmdDataMethod, s, offset, value));
-            self.open = None;
-            return Ok(());
-        }
-        self.reserve(2)?;
-        let o = Open { at: self.len, op: SecOp::IncMethod, subc: s, offset, count: 1 };
-        self.put(header_word(o.op, s, offset, 1));
-        self.put(value);
-        self.open = Some(o);
-        Ok(())
+        self.start_method(s, offset, value)
     }
 
     /// Writes `data` with one header of kind `op` (`IncMethod`, `NonIncMethod` or `OneInc`), split into
@@ -362,6 +405,21 @@ impl<'a> PushBuffer<'a> {
             check_offset(offset.saturating_add(4))?;
         }
         self.reserve(data.len() + chunks)?;
+        if let Ok(count) = u32::try_from(data.len()) {
+            if count <= hdr::COUNT_MASK {
+                // One header (every QMD and short array): header + one bulk copy, one bounds check.
+                let at = self.len;
+                let end = at + 1 + data.len();
+                if let Some((h, body)) = self.buf.get_mut(at..end).and_then(|w| w.split_first_mut()) {
+                    *h = header_word(op, subc.get(), offset, count);
+                    body.copy_from_slice(data);
+                    self.len = end;
+                    self.open = Some(Open { at, op, subc: subc.get(), offset, count });
+                    return Ok(());
+                }
+                return Err(Error::PushBufferFull { needed: data.len() + 1, available: self.remaining() });
+            }
+        }
         let mut off = offset;
         let mut chunk_op = op;
         for chunk in data.chunks(max) {

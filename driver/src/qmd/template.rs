@@ -90,6 +90,8 @@ pub struct QmdTemplate<Q: Qmd> {
     base: LaunchDesc,
     /// Chip limits re-checked per launch (templates made through the HAL).
     limits: Option<LaunchLimits>,
+    /// Registers per warp of the kernel ([`crate::hal::registers_per_warp`]; 0 without limits).
+    regs_per_warp: u64,
     /// Constant bank 0 address fields (`CONSTANT_BUFFER_ADDR_*(0)`), looked up once.
     cb0: SplitAddress,
 }
@@ -124,6 +126,7 @@ impl<Q: Qmd> QmdTemplate<Q> {
             with_release,
             base: *base,
             limits: None,
+            regs_per_warp: 0,
             cb0,
         })
     }
@@ -134,6 +137,7 @@ impl<Q: Qmd> QmdTemplate<Q> {
         crate::hal::check_launch_limits(&limits, base)?;
         let mut t = Self::new(base)?;
         t.limits = Some(limits);
+        t.regs_per_warp = crate::hal::registers_per_warp(&limits, base.register_count);
         Ok(t)
     }
 
@@ -170,6 +174,7 @@ impl<Q: Qmd> QmdTemplate<Q> {
                 p.grid,
                 p.block,
                 self.base.register_count,
+                self.regs_per_warp,
                 p.shared.map(|s| s.shared_mem_bytes),
             )?;
         }
