@@ -298,7 +298,7 @@ impl<'a> PushBuffer<'a> {
         // Fast paths (the common cases, decided exactly as `method_raw_general` would decide them):
         // no open header, or an open INC header on this subchannel that `offset` continues.
         match self.open {
-            None => return self.start_method(s, offset, value),
+            None => self.start_method(s, offset, value),
             Some(mut o)
                 if o.op == SecOp::IncMethod
                     && o.subc == s
