@@ -316,6 +316,16 @@ impl<'a> PushBuffer<'a> {
                 self.open = Some(o);
                 Ok(())
             }
+            // An open INC header this method cannot extend or convert (other subchannel, full, or an offset
+            // that is neither the next one, nor a repeat of its first, nor the ONE_INC case): a fresh start.
+            Some(o)
+                if o.op == SecOp::IncMethod
+                    && (o.subc != s
+                        || o.count >= hdr::COUNT_MASK
+                        || (offset != o.offset && o.offset.checked_add(4) != Some(offset))) =>
+            {
+                self.start_method(s, offset, value)
+            }
             Some(_) => self.method_raw_general(s, offset, value),
         }
     }
