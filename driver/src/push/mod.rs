@@ -515,3 +515,111 @@ impl<'a> PushBuffer<'a> {
         self.methods(SecOp::IncMethod, on.subchannel, off, words)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The fast paths of `method_raw` / `methods` against a plain model of the form-choice rules (the rules as
+    //! the builder had them before the fast paths): same words, same errors, for any sequence of writes.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Model builder: every rule spelled out, one reserve check per append.
+    struct Model {
+        cap: usize,
+        words: Vec<u32>,
+        open: Option<Open>,
+    }
+
+    impl Model {
+        fn method_raw(&mut self, s: u8, offset: u32, value: u32) -> Result<(), Error> {
+            check_offset(offset)?;
+            let avail = self.cap - self.words.len();
+            if let Some(mut o) = self.open {
+                if o.subc == s && o.count < hdr::COUNT_MASK {
+                    let next = match o.op {
+                        SecOp::IncMethod => o.offset.checked_add(o.count * 4),
+                        SecOp::NonIncMethod => Some(o.offset),
+                        SecOp::OneInc => o.offset.checked_add(4),
+                        _ => None,
+                    };
+                    let convert = match o.op {
+                        SecOp::IncMethod if o.count == 1 && offset == o.offset => Some(SecOp::NonIncMethod),
+                        SecOp::IncMethod if o.count == 2 && Some(offset) == o.offset.checked_add(4) => Some(SecOp::OneInc),
+                        _ => None,
+                    };
+                    if next == Some(offset) || convert.is_some() {
+                        if avail < 1 {
+                            return Err(Error::PushBufferFull { needed: 1, available: avail });
+                        }
+                        if let Some(op) = convert {
+                            o.op = op;
+                        }
+                        o.count += 1;
+                        self.words.push(value);
+                        self.words[o.at] = header_word(o.op, o.subc, o.offset, o.count);
+                        self.open = Some(o);
+                        return Ok(());
+                    }
+                }
+            }
+            if value <= hdr::COUNT_MASK {
+                if avail < 1 {
+                    return Err(Error::PushBufferFull { needed: 1, available: avail });
+                }
+                self.words.push(header_word(SecOp::ImmdDataMethod, s, offset, value));
+                self.open = None;
+                return Ok(());
+            }
+            if avail < 2 {
+                return Err(Error::PushBufferFull { needed: 2, available: avail });
+            }
+            self.open = Some(Open { at: self.words.len(), op: SecOp::IncMethod, subc: s, offset, count: 1 });
+            self.words.push(header_word(SecOp::IncMethod, s, offset, 1));
+            self.words.push(value);
+            Ok(())
+        }
+    }
+
+    fn op() -> impl Strategy<Value = (u8, u32, u32, u8)> {
+        // (subchannel, offset, value, kind): offsets from a small window so runs, repeats and ONE_INC
+        // patterns are common; kind 0..=5 = single method, 6 = an INC array of `value % 9` words.
+        (0u8..3, (0u32..24).prop_map(|o| 0x200 + o * 4), prop_oneof![0u32..0x2000, any::<u32>()], 0u8..7)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fast_paths_match_the_model(ops in proptest::collection::vec(op(), 1..40), cap in 0usize..64) {
+            let mut buf = vec![0u32; cap];
+            let mut pb = PushBuffer::new(&mut buf);
+            let mut m = Model { cap, words: Vec::new(), open: None };
+            for (s, offset, value, kind) in ops {
+                let subc = Subchannel::new(s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                if kind < 6 {
+                    let got = pb.method_raw(subc, offset, value);
+                    let want = m.method_raw(s, offset, value);
+                    prop_assert_eq!(got.map_err(|e| e.to_string()), want.map_err(|e| e.to_string()));
+                } else {
+                    let data: Vec<u32> = (0..value % 9).map(|i| value.wrapping_add(i)).collect();
+                    let got = pb.methods(SecOp::IncMethod, subc, offset, &data);
+                    // Model of `methods` for one chunk: header + data, left open.
+                    let avail = cap - m.words.len();
+                    let want = if data.is_empty() {
+                        Ok(())
+                    } else if avail < data.len() + 1 {
+                        Err(Error::PushBufferFull { needed: data.len() + 1, available: avail })
+                    } else {
+                        let count = u32::try_from(data.len()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        m.open = Some(Open { at: m.words.len(), op: SecOp::IncMethod, subc: s, offset, count });
+                        m.words.push(header_word(SecOp::IncMethod, s, offset, count));
+                        m.words.extend_from_slice(&data);
+                        Ok(())
+                    };
+                    prop_assert_eq!(got.map_err(|e| e.to_string()), want.map_err(|e| e.to_string()));
+                }
+                prop_assert_eq!(pb.words(), &m.words[..]);
+            }
+        }
+    }
+}
