@@ -9,6 +9,7 @@ use proptest::prelude::*;
 /// Mostly ordinary values, sometimes edge cases (0, field limits, anything).
 fn dim() -> impl Strategy<Value = u32> {
     prop_oneof![
+        3 => 1u32..=4,
         6 => 1u32..=1024,
         1 => Just(0u32),
         1 => 1u32..=70_000,
@@ -209,8 +210,29 @@ fn valid_patches_build_and_match() {
             let want = h.build_launch_qmd(&base.with_patch(&p)).unwrap();
             assert_eq!(got.words(), want.words(), "{chip} launch {i}");
         }
-        // Per-launch limits are still checked.
+        // Per-launch limits are still checked, at their edges.
         let mut p = base.patch();
+        p.shared = None;
+        for (block, ok) in [([1024, 1, 1], true), ([512, 2, 1], true), ([1024, 2, 1], false), ([513, 2, 1], false), ([1, 1, 64], true), ([1, 1, 65], false)] {
+            p.block = block;
+            let got = t.patch(&p);
+            let want = h.build_launch_qmd(&base.with_patch(&p));
+            assert_eq!(got.is_ok(), ok, "{chip} block {block:?}");
+            match (got, want) {
+                (Ok(g), Ok(w)) => assert_eq!(g.words(), w.words()),
+                (Err(g), Err(w)) => assert_eq!(g.to_string(), w.to_string()),
+                (g, w) => panic!("{chip} block {block:?}: {g:?} vs {w:?}"),
+            }
+        }
+        // Registers per block: 255 registers/thread is 8192 per warp; 8 warps fit 64K registers, 9 do not.
+        let heavy = LaunchDesc { register_count: 255, block: [256, 1, 1], ..base };
+        let th = h.build_launch_template(&heavy).unwrap();
+        let mut hp = heavy.patch();
+        hp.shared = None;
+        hp.block = [288, 1, 1]; // 9 warps x 8192 registers > 65536
+        assert!(matches!(th.patch(&hp), Err(nvbare_driver::Error::LaunchLimit { what: "registers per block", .. })));
+        hp.block = [256, 1, 1];
+        assert_eq!(th.patch(&hp).unwrap().words(), h.build_launch_qmd(&heavy.with_patch(&hp)).unwrap().words());
         p.block = [2048, 1, 1];
         assert!(matches!(t.patch(&p), Err(nvbare_driver::Error::LaunchLimit { .. })));
         p.block = [128, 1, 1];

@@ -291,7 +291,7 @@ impl<'a> PushBuffer<'a> {
     /// Writes one data word to method `offset` on `subc`, choosing the shortest encoding:
     /// appended to the open header when it continues it, else an immediate when `value` fits 13 bits,
     /// else a new incrementing header.
-    #[inline]
+    #[inline(always)]
     pub fn method_raw(&mut self, subc: Subchannel, offset: u32, value: u32) -> Result<(), Error> {
         check_offset(offset)?;
         let s = subc.get();
@@ -332,7 +332,7 @@ impl<'a> PushBuffer<'a> {
 
     /// A method that does not continue an open header: an immediate when `value` fits 13 bits, else a new
     /// incrementing header (left open).
-    #[inline]
+    #[inline(always)]
     fn start_method(&mut self, s: u8, offset: u32, value: u32) -> Result<(), Error> {
         let len = self.len;
         if value <= hdr::COUNT_MASK {
@@ -393,6 +393,7 @@ impl<'a> PushBuffer<'a> {
 
     /// Writes `data` with one header of kind `op` (`IncMethod`, `NonIncMethod` or `OneInc`), split into
     /// several headers when longer than 8191 words. Leaves the header open for continuation.
+    #[inline]
     pub fn methods(&mut self, op: SecOp, subc: Subchannel, offset: u32, data: &[u32]) -> Result<(), Error> {
         check_offset(offset)?;
         if !matches!(op, SecOp::IncMethod | SecOp::NonIncMethod | SecOp::OneInc) {
@@ -476,12 +477,13 @@ impl<'a> PushBuffer<'a> {
     }
 
     /// Pushes a typed method (debug builds assert that its fields fit; see [`Self::push_checked`]).
-    #[inline]
+    #[inline(always)]
     pub fn push<M: Method>(&mut self, on: Bound<M::Class>, m: M) -> Result<(), Error> {
         self.method_raw(on.subchannel, M::DESC.offset, m.to_word())
     }
 
     /// Pushes a typed method after checking every field fits its bit range.
+    #[inline(always)]
     pub fn push_checked<M: Method>(&mut self, on: Bound<M::Class>, m: M) -> Result<(), Error> {
         m.check()?;
         self.push(on, m)
@@ -500,6 +502,7 @@ impl<'a> PushBuffer<'a> {
 
     /// Writes raw words to consecutive elements of an array method (one incrementing header), starting
     /// at element `first`: e.g. a QMD body into `LOAD_INLINE_QMD_DATA`.
+    #[inline(always)]
     pub fn push_array<M: Method>(&mut self, on: Bound<M::Class>, first: u32, words: &[u32]) -> Result<(), Error> {
         let d = M::DESC;
         let n = u32::try_from(words.len()).map_err(|_| Error::MethodIndexOutOfRange {

@@ -17,7 +17,7 @@
 
 use super::launch::{check_shared, LaunchDesc, LaunchRelease};
 use super::{
-    AnyQmd, Field, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion, ReleaseSemaphore, ShiftedField,
+    AnyQmd, Field, Layout, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion, ReleaseSemaphore, ShiftedField,
     SmSharedConfig, SplitAddress,
 };
 use crate::error::{Error, Result};
@@ -92,6 +92,9 @@ pub struct QmdTemplate<Q: Qmd> {
     limits: Option<LaunchLimits>,
     /// Registers per warp of the kernel ([`crate::hal::registers_per_warp`]; 0 without limits).
     regs_per_warp: u64,
+    /// Per-launch bounds for the fast path: a launch inside all of them passes every check (limits and
+    /// field widths combined); one outside takes the checked path, which reports the exact error.
+    fast: FastBounds,
     /// Constant bank 0 address fields (`CONSTANT_BUFFER_ADDR_*(0)`), looked up once.
     cb0: SplitAddress,
 }
@@ -127,6 +130,7 @@ impl<Q: Qmd> QmdTemplate<Q> {
             base: *base,
             limits: None,
             regs_per_warp: 0,
+            fast: FastBounds::new(Q::LAYOUT, None, 0, cb0),
             cb0,
         })
     }
@@ -138,6 +142,7 @@ impl<Q: Qmd> QmdTemplate<Q> {
         let mut t = Self::new(base)?;
         t.limits = Some(limits);
         t.regs_per_warp = crate::hal::registers_per_warp(&limits, base.register_count);
+        t.fast = FastBounds::new(Q::LAYOUT, Some(&limits), t.regs_per_warp, t.cb0);
         Ok(t)
     }
 
@@ -164,9 +169,38 @@ impl<Q: Qmd> QmdTemplate<Q> {
         }
     }
 
-    /// Write `p`'s fields into `w`, a copy of [`QmdTemplate::start`]`(p)`: checks in [`build_launch`]'s order.
+    /// Write `p`'s fields into `w`, a copy of [`QmdTemplate::start`]`(p)`.
     #[inline(always)]
     fn patch_words(&self, p: &LaunchPatch, w: &mut [u32]) -> Result<()> {
+        if p.shared.is_none() && self.fast.admits(p) {
+            // Every check `patch_words_checked` makes passes (see `FastBounds`): write the values.
+            let l = Q::LAYOUT;
+            for (f, v) in l.grid.into_iter().zip(p.grid) {
+                put_masked(w, f, v);
+            }
+            for (f, v) in l.block.into_iter().zip(p.block) {
+                put_masked(w, f, v);
+            }
+            let cb = p.cbank0_va >> self.cb0.shift;
+            put_masked(w, self.cb0.lo, lo32(cb));
+            put_masked(w, self.cb0.hi, hi32(cb));
+            if let Some(r) = p.release {
+                let f = &l.release[0];
+                let a = r.address >> f.address.shift;
+                put_masked(w, f.address.lo, lo32(a));
+                put_masked(w, f.address.hi, hi32(a));
+                put_masked(w, f.payload_lo, lo32(r.payload));
+                put_masked(w, f.payload_hi, hi32(r.payload));
+            }
+            return Ok(());
+        }
+        self.patch_words_checked(p, w)
+    }
+
+    /// [`QmdTemplate::patch_words`] with every check in [`build_launch`]'s order (the exact error).
+    #[cold]
+    #[inline(never)]
+    fn patch_words_checked(&self, p: &LaunchPatch, w: &mut [u32]) -> Result<()> {
         let l = Q::LAYOUT;
         if let Some(lim) = &self.limits {
             crate::hal::check_launch_shape(
@@ -222,6 +256,93 @@ impl<Q: Qmd> QmdTemplate<Q> {
             put(w, f.payload_hi, hi32(r.payload))?;
         }
         Ok(())
+    }
+}
+
+/// Bounds a launch must be inside for [`QmdTemplate::patch`]'s fast path: the chip limits (if any) folded with
+/// the QMD field widths, and the address alignments and widths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FastBounds {
+    /// Largest grid size per dimension (field width and chip limit).
+    grid_max: [u32; 3],
+    /// Largest block size per dimension.
+    block_max: [u32; 3],
+    /// Largest threads per block.
+    threads_max: u64,
+    /// Registers per warp of the kernel and registers per SM (`u64::MAX` without limits).
+    regs_per_warp: u64,
+    regs_per_sm: u64,
+    /// Constant bank 0 address: alignment mask and the bits it may have.
+    cb0_align_mask: u64,
+    cb0_bits: u32,
+    /// Release address: alignment mask (8-byte, `SEMAPHORE_TWO_WORDS`) and bits.
+    rel_align_mask: u64,
+    rel_bits: u32,
+}
+
+impl FastBounds {
+    fn new(l: &Layout, limits: Option<&LaunchLimits>, regs_per_warp: u64, cb0: SplitAddress) -> Self {
+        let lim3 = |f: [Field; 3], lim: Option<[u32; 3]>| {
+            let mut out = [0u32; 3];
+            for ((o, f), i) in out.iter_mut().zip(f).zip(0..) {
+                let cap = lim.and_then(|a| a.get(i).copied()).unwrap_or(u32::MAX);
+                *o = f.max().min(cap);
+            }
+            out
+        };
+        let rel = l.release[0].address;
+        FastBounds {
+            grid_max: lim3(l.grid, limits.map(|x| x.max_grid_dims)),
+            block_max: lim3(l.block, limits.map(|x| x.max_block_dims)),
+            threads_max: limits.map_or(u64::MAX, |x| x.max_threads_per_block.into()),
+            regs_per_warp,
+            regs_per_sm: limits.map_or(u64::MAX, |x| x.registers_per_sm.into()),
+            cb0_align_mask: (1u64 << cb0.shift) - 1,
+            cb0_bits: cb0.address_bits(),
+            rel_align_mask: ReleaseSemaphore::write64(0, 0).structure.alignment().max(1 << rel.shift) - 1,
+            rel_bits: rel.address_bits(),
+        }
+    }
+
+    /// True when `p` (without a shared-memory change) passes every check of the checked path.
+    #[inline(always)]
+    fn admits(&self, p: &LaunchPatch) -> bool {
+        let [g0, g1, g2] = p.grid;
+        let [b0, b1, b2] = p.block;
+        let [gm0, gm1, gm2] = self.grid_max;
+        let [bm0, bm1, bm2] = self.block_max;
+        let dims = (g0.wrapping_sub(1) < gm0)
+            & (g1.wrapping_sub(1) < gm1)
+            & (g2.wrapping_sub(1) < gm2)
+            & (b0.wrapping_sub(1) < bm0)
+            & (b1.wrapping_sub(1) < bm1)
+            & (b2.wrapping_sub(1) < bm2);
+        if !dims {
+            return false;
+        }
+        // Block dimensions are at most 32 bits each and below their maxima here, so the product of two fits;
+        // the third is checked without overflow.
+        let threads = u64::from(b0) * u64::from(b1);
+        let threads = threads.saturating_mul(u64::from(b2));
+        let regs = threads.div_ceil(32).saturating_mul(self.regs_per_warp);
+        let fits = |a: u64, bits: u32| bits >= 64 || a >> bits == 0;
+        let rel_ok = match p.release {
+            Some(r) => (r.address & self.rel_align_mask == 0) & fits(r.address, self.rel_bits),
+            None => true,
+        };
+        (threads <= self.threads_max)
+            & (regs <= self.regs_per_sm)
+            & (p.cbank0_va & self.cb0_align_mask == 0)
+            & fits(p.cbank0_va, self.cb0_bits)
+            & rel_ok
+    }
+}
+
+/// Write a value already known to fit (masked to the field all the same).
+#[inline(always)]
+fn put_masked(w: &mut [u32], f: Field, v: u32) {
+    if let Some(slot) = w.get_mut(f.word()) {
+        *slot = (*slot & !f.mask()) | ((v << f.shift()) & f.mask());
     }
 }
 
