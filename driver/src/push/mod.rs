@@ -247,6 +247,7 @@ impl<'a> PushBuffer<'a> {
 
     /// Runs `f`; if it fails, the pushbuffer is put back as it was before (length, open header and
     /// the open header's word), so a multi-method sequence is all-or-nothing.
+    #[inline(always)]
     pub fn atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
         let (len, open) = (self.len, self.open);
         let header = open.and_then(|o| self.buf.get(o.at).copied());

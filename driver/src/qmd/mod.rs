@@ -619,6 +619,7 @@ pub struct SmSharedConfig {
 
 impl SmSharedConfig {
     /// Encode one carve-out size (a multiple of 4 KiB).
+    #[inline]
     pub fn encode(bytes: u32) -> Result<u32> {
         if bytes % 4096 != 0 {
             return Err(Error::QmdMisaligned {
@@ -873,6 +874,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- program ------------------------------------------------------------------------------------------
 
     /// Entry point GPU VA (`PROGRAM_ADDRESS_*`; V05_00 stores it `>> 4`, so it must be 16-byte aligned).
+    #[inline]
     fn set_program_address(&mut self, va: u64) -> Result<()> {
         self.set_address(Self::LAYOUT.program_address, "PROGRAM_ADDRESS", va)
     }
@@ -883,6 +885,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Instruction prefetch: `va` 256-byte aligned, `size` in bytes (rounded up to 256-byte units).
+    #[inline]
     fn set_program_prefetch(&mut self, va: u64, size: u32, kind: PrefetchType) -> Result<()> {
         let l = Self::LAYOUT;
         self.set_address(l.program_prefetch_address, "PROGRAM_PREFETCH_ADDR", va)?;
@@ -903,6 +906,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Registers per thread (`REGISTER_COUNT_V` / `REGISTER_COUNT`).
+    #[inline]
     fn set_register_count(&mut self, regs: u32) -> Result<()> {
         self.set(Self::LAYOUT.register_count, regs)
     }
@@ -913,6 +917,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Named barriers the program uses (`BARRIER_COUNT`).
+    #[inline]
     fn set_barrier_count(&mut self, n: u32) -> Result<()> {
         self.set(Self::LAYOUT.barrier_count, n)
     }
@@ -923,6 +928,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// `SASS_VERSION` (SM major << 4 | minor, e.g. 0x86).
+    #[inline]
     fn set_sass_version(&mut self, v: u8) -> Result<()> {
         self.set(Self::LAYOUT.sass_version, v.into())
     }
@@ -930,6 +936,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- memory -------------------------------------------------------------------------------------------
 
     /// Shared memory per CTA in bytes (V05_00 stores it `>> 7`: must be a multiple of 128 there).
+    #[inline]
     fn set_shared_memory_size(&mut self, bytes: u32) -> Result<()> {
         self.set_shifted(Self::LAYOUT.shared_memory_size, bytes.into())
     }
@@ -941,6 +948,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// SM shared-memory carve-out configuration.
+    #[inline]
     fn set_sm_shared_config(&mut self, c: SmSharedConfig) -> Result<()> {
         let l = Self::LAYOUT;
         self.set(
@@ -969,6 +977,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
 
     /// Local memory per thread in bytes: `low` (`SHADER_LOCAL_MEMORY_LOW_SIZE`) and `high`
     /// (`SHADER_LOCAL_MEMORY_HIGH_SIZE`); V05_00 stores both `>> 4`.
+    #[inline]
     fn set_shader_local_memory(&mut self, low: u32, high: u32) -> Result<()> {
         let l = Self::LAYOUT;
         self.set_shifted(l.shader_local_memory_low, low.into())?;
@@ -986,6 +995,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- constant buffers ---------------------------------------------------------------------------------
 
     /// Bind constant bank `bank` (0..8) and mark it valid.
+    #[inline]
     fn set_constant_buffer(&mut self, bank: usize, cb: ConstantBuffer) -> Result<()> {
         let l = Self::LAYOUT;
         if cb.size % 16 != 0 {
@@ -1040,6 +1050,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Invalidate the constant cache for bank `bank` at launch (`CONSTANT_BUFFER_INVALIDATE(i)`).
+    #[inline]
     fn set_constant_buffer_invalidate(&mut self, bank: usize, on: bool) -> Result<()> {
         self.set(Self::LAYOUT.cb_invalidate.at(bank)?, on.into())
     }
@@ -1052,6 +1063,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- completion -----------------------------------------------------------------------------------------
 
     /// Configure release semaphore `idx` (0..3); `None` disables it and clears its fields.
+    #[inline]
     fn set_release(&mut self, idx: usize, rel: Option<&ReleaseSemaphore>) -> Result<()> {
         let r = *Self::LAYOUT
             .release
@@ -1214,6 +1226,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- misc control -----------------------------------------------------------------------------------------
 
     /// Cache invalidations at launch.
+    #[inline]
     fn set_invalidate(&mut self, inv: CacheInvalidate) -> Result<()> {
         for (f, on) in Self::LAYOUT.invalidate.into_iter().zip(inv.as_array()) {
             self.set(f, on.into())?;
@@ -1231,16 +1244,19 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// `API_VISIBLE_CALL_LIMIT`.
+    #[inline]
     fn set_api_visible_call_limit(&mut self, v: ApiVisibleCallLimit) -> Result<()> {
         self.set(Self::LAYOUT.api_visible_call_limit, v.raw())
     }
 
     /// `SAMPLER_INDEX`.
+    #[inline]
     fn set_sampler_index(&mut self, v: SamplerIndex) -> Result<()> {
         self.set(Self::LAYOUT.sampler_index, v.raw())
     }
 
     /// `CWD_MEMBAR_TYPE`.
+    #[inline]
     fn set_cwd_membar_type(&mut self, v: CwdMembarType) -> Result<()> {
         self.set(Self::LAYOUT.cwd_membar_type, v.raw())
     }
@@ -1251,11 +1267,13 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// `QMD_GROUP_ID` (6 bits).
+    #[inline]
     fn set_qmd_group_id(&mut self, id: u8) -> Result<()> {
         self.set(Self::LAYOUT.qmd_group_id, id.into())
     }
 
     /// `QMD_TYPE` (V04_00, V05_00); [`Error::QmdUnsupported`] on V03_00.
+    #[inline]
     fn set_qmd_type(&mut self, t: QmdType) -> Result<()> {
         let f = Self::LAYOUT.qmd_type.ok_or_else(|| Error::QmdUnsupported {
             version: Self::LAYOUT.version,
