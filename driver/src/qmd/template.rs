@@ -152,7 +152,8 @@ impl<Q: Qmd> QmdTemplate<Q> {
     }
 
     /// The QMD for one launch: the template's words with `p`'s fields written. Equal to
-    /// `build_launch(&self.base().with_patch(p))`, errors included.
+    /// `build_launch(&self.base().with_patch(p))`, errors included (for a template made with limits: equal to
+    /// checking the limits first, as [`crate::hal::Hal::build_launch_qmd`] does).
     #[inline]
     pub fn patch(&self, p: &LaunchPatch) -> Result<Q> {
         let mut q = self.start(p).clone();
