@@ -1,13 +1,13 @@
 //! Per-kernel QMD templates: encode once what a kernel fixes, patch only what a launch changes.
 //!
-//! [`build_launch`] fills a whole QMD (every field through a checked setter) for each launch. Most of it is
+//! [`build_launch`](super::build_launch) fills a whole QMD (every field through a checked setter) for each launch. Most of it is
 //! the same for every launch of one kernel: version, QMD group, cache and membar flags, program address and
 //! prefetch, register and barrier counts, `SASS_VERSION`, local memory, constant bank 0 size/valid/invalidate,
 //! and (unless it is patched) the shared-memory size and SM carve-out. A [`QmdTemplate`] holds those words,
-//! encoded once by [`build_launch`] itself from a base [`LaunchDesc`], and [`QmdTemplate::patch`] copies them
+//! encoded once by [`build_launch`](super::build_launch) itself from a base [`LaunchDesc`], and [`QmdTemplate::patch`] copies them
 //! and writes only the per-launch fields of a [`LaunchPatch`] at the layout's fixed word/bit positions (grid,
 //! block, constant bank 0 address, release semaphore address/payload, and the shared-memory size + SM
-//! carve-out when given). Every patched value is checked as [`build_launch`] checks it, in the same order,
+//! carve-out when given). Every patched value is checked as [`build_launch`](super::build_launch) checks it, in the same order,
 //! with the same errors; nothing allocates.
 //!
 //! The result is bit-identical to `build_launch(&base.with_patch(&patch))` (a property test compares the two
@@ -100,7 +100,7 @@ pub struct QmdTemplate<Q: Qmd> {
 }
 
 impl<Q: Qmd> QmdTemplate<Q> {
-    /// Encode the fixed part of `base` (checked as [`build_launch`] checks it; the base's own grid, block,
+    /// Encode the fixed part of `base` (checked as [`build_launch`](super::build_launch) checks it; the base's own grid, block,
     /// constant bank 0 address and release are checked too, then overwritten by every patch).
     pub fn new(base: &LaunchDesc) -> Result<Self> {
         let no_release: Q = super::build_launch(&LaunchDesc {
@@ -198,7 +198,7 @@ impl<Q: Qmd> QmdTemplate<Q> {
         self.patch_words_checked(p, w)
     }
 
-    /// [`QmdTemplate::patch_words`] with every check in [`build_launch`]'s order (the exact error).
+    /// [`QmdTemplate::patch_words`] with every check in [`build_launch`](super::build_launch)'s order (the exact error).
     #[cold]
     #[inline(never)]
     fn patch_words_checked(&self, p: &LaunchPatch, w: &mut [u32]) -> Result<()> {
