@@ -3,11 +3,12 @@
 //!
 //! `cargo bench -p nvbare-driver --bench launch` runs 3 rounds of 1,000,000 launches per variant and chip
 //! (variants interleaved, best round kept); under `cargo test` (no `--bench` argument) it runs a short smoke
-//! pass, which also checks that both variants encode the same method sequence.
+//! pass, which also checks that the variants encode the same method sequence.
 //!
 //! One launch, per chip with its own compute + host classes and QMD version (from the chip's HAL):
 //! 1. the launch's QMD, built by the QMD module through the HAL (`Hal::build_launch_qmd`: limit checks +
-//!    `build_launch`), with a per-launch program address and completion payload;
+//!    `build_launch`), with a per-launch grid size, constant bank 0 address (a ring of parameter buffers) and
+//!    completion payload (the program address is the kernel's, fixed);
 //! 2. host semaphore acquire (64-bit, circular >=) waiting for the previous launch;
 //! 3. `SET_INLINE_QMD_ADDRESS_A/B` (INLINE_384 on the 384-byte QMD classes) + `LOAD_INLINE_QMD_DATA` with the
 //!    QMD words (64 on V03_00, 96 on V04_00/V05_00);
@@ -18,6 +19,9 @@
 //! Variants:
 //! - `prealloc`: [`PushBuffer`] over a slot of a pushbuffer allocated once (ring of 64 slots), class
 //!   sequences from `class::seq`, QMD words copied once into the pushbuffer, GPFIFO entry into the ring;
+//! - `template`: as `prealloc`, but the QMD is the kernel's template (`Hal::build_launch_template`, built once
+//!   outside the loop) patched per launch (`AnyQmdTemplate::patch`: grid, cbank0 address, release; the
+//!   per-launch limits re-checked); the smoke pass checks it writes the same words as `prealloc`;
 //! - `fresh_vec` (peer): the same encoders over a `Vec` allocated per launch, copied into the slot;
 //! - `naive` (peer): the same sequence the straightforward way: QMD bytes (`to_bytes`, a `Vec`) turned into a
 //!   `Vec` of words, every method written as its own one-word INC header + data (also every QMD word) onto
@@ -35,7 +39,7 @@ use nvbare_driver::hal::{self, Hal};
 use nvbare_driver::push::decode::{Decoder, Item};
 use nvbare_driver::push::gpfifo::GpEntry;
 use nvbare_driver::push::{Bound, MethodHeader, PushBuffer, SecOp, Subchannel};
-use nvbare_driver::qmd::{LaunchDesc, LaunchRelease};
+use nvbare_driver::qmd::{AnyQmdTemplate, LaunchDesc, LaunchPatch, LaunchRelease};
 use nvbare_driver::{Chipset, Error};
 
 /// Words per pushbuffer slot (a launch takes 130 at most).
@@ -68,11 +72,27 @@ impl Ring {
     }
 }
 
+/// What changes per launch: grid size, the constant bank 0 copy (a ring of parameter buffers) and the
+/// completion payload.
+fn launch_patch(i: u64) -> LaunchPatch {
+    LaunchPatch {
+        grid: [1 + u32::try_from(i & 0x3ff).unwrap_or(0), 1, 1],
+        block: [256, 1, 1],
+        cbank0_va: 0x20_0000_0000 + (i % SLOTS as u64) * 0x200,
+        release: Some(LaunchRelease {
+            address: SEM_VA + 0x100,
+            payload: i + 1,
+        }),
+        shared: None,
+    }
+}
+
+/// The full description of launch `i` (the kernel's fixed part + [`launch_patch`]).
 fn launch_desc(h: &dyn Hal, i: u64) -> Result<LaunchDesc, Error> {
-    Ok(LaunchDesc {
+    let base = LaunchDesc {
         grid: [1024, 1, 1],
         block: [256, 1, 1],
-        program_va: 0x10_0000_0000 + (i & 0xff) * 0x100,
+        program_va: 0x10_0000_0000,
         program_size: 0x1000,
         register_count: 32,
         shared_mem_bytes: 0x400,
@@ -82,11 +102,9 @@ fn launch_desc(h: &dyn Hal, i: u64) -> Result<LaunchDesc, Error> {
         cbank0_size: 0x180,
         barrier_count: 1,
         sass_version: h.sass_version(),
-        release: Some(LaunchRelease {
-            address: SEM_VA + 0x100,
-            payload: i + 1,
-        }),
-    })
+        release: None,
+    };
+    Ok(base.with_patch(&launch_patch(i)))
 }
 
 fn qmd_va(i: u64) -> u64 {
@@ -204,6 +222,33 @@ chip!(Gb202, Chipset::Gb202, ca6f, cec0, |u, n| cec0::SetInlineQmdAddressA {
 /// `prealloc`: one launch into slot `i` of `ring`; returns the words used.
 fn launch_prealloc<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, Error> {
     let qmd = h.build_launch_qmd(&launch_desc(h, i)?)?;
+    let (va, slot, gp) = ring.slot(i);
+    let mut pb = PushBuffer::new(slot);
+    let host = Bound::<C::Host>::assume(Subchannel::new(0)?);
+    let cmp = Bound::<C::Compute>::assume(Subchannel::new(1)?);
+    let (s, op) = acquire(i);
+    C::Host::semaphore(&mut pb, host, s, op)?;
+    C::Compute::load_inline_qmd(&mut pb, cmp, qmd_va(i), qmd.words())?;
+    C::Compute::launch_qmd(&mut pb, cmp, qmd_va(i))?;
+    let (s, op) = release(i);
+    C::Host::semaphore(&mut pb, host, s, op)?;
+    let len = pb.len();
+    let entry = GpEntry::segment(
+        va,
+        u32::try_from(len).map_err(|_| Error::GpEntryOutOfRange {
+            what: "length",
+            value: u64::MAX,
+        })?,
+    )?
+    .encode()?;
+    gp.copy_from_slice(&entry);
+    Ok(len)
+}
+
+/// `template`: as `prealloc`, but the QMD comes from the kernel's template (built once, outside the loop,
+/// through the HAL) with only the per-launch fields patched (`AnyQmdTemplate::patch`, limits re-checked).
+fn launch_template<C: Chip>(t: &AnyQmdTemplate, ring: &mut Ring, i: u64) -> Result<usize, Error> {
+    let qmd = t.patch(&launch_patch(i))?;
     let (va, slot, gp) = ring.slot(i);
     let mut pb = PushBuffer::new(slot);
     let host = Bound::<C::Host>::assume(Subchannel::new(0)?);
@@ -350,6 +395,17 @@ fn check_same<C: Chip>(h: &dyn Hal, i: u64) -> Result<(), String> {
     if c.pb != a.pb || c.gpfifo != a.gpfifo || nc != na {
         return Err(format!("{}: fresh_vec and prealloc differ", C::CHIPSET));
     }
+    // The template variant writes the very same words (template + patch == full build).
+    let t = h.build_launch_template(&launch_desc(h, 0).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    for j in [i, i + 1, i + 1000] {
+        let mut a = Ring::new();
+        let mut d = Ring::new();
+        let na = launch_prealloc::<C>(h, &mut a, j).map_err(|e| e.to_string())?;
+        let nd = launch_template::<C>(&t, &mut d, j).map_err(|e| e.to_string())?;
+        if d.pb != a.pb || d.gpfifo != a.gpfifo || nd != na {
+            return Err(format!("{}: template and prealloc differ (launch {j})", C::CHIPSET));
+        }
+    }
     // SET_OBJECT is done once per channel, not per launch: bind for the decoder.
     let dec = |w: &[u32]| {
         let mut d = Decoder::new()
@@ -401,6 +457,7 @@ struct Row {
     words_fast: usize,
     words_naive: usize,
     fast: Timing,
+    tmpl: Timing,
     fresh: Timing,
     naive: Timing,
 }
@@ -408,11 +465,13 @@ struct Row {
 fn bench_chip<C: Chip>(iters: u64, rounds: u32) -> Result<Row, Box<dyn std::error::Error>> {
     let h = hal::for_chipset(C::CHIPSET)?;
     check_same::<C>(&*h, 7)?;
+    let tpl = h.build_launch_template(&launch_desc(&*h, 0)?)?;
     let mut ring = Ring::new();
     let words_fast = launch_prealloc::<C>(&*h, &mut ring, 0)?;
     let words_naive = launch_naive::<C>(&*h, &mut ring, 0)?;
     // Warm-up.
     time(iters / 10 + 1, |i| launch_prealloc::<C>(&*h, &mut ring, i))?;
+    time(iters / 10 + 1, |i| launch_template::<C>(&tpl, &mut ring, i))?;
     time(iters / 10 + 1, |i| launch_fresh::<C>(&*h, &mut ring, i))?;
     time(iters / 10 + 1, |i| launch_naive::<C>(&*h, &mut ring, i))?;
     let best = |a: Timing, b: Timing| Timing {
@@ -425,8 +484,10 @@ fn bench_chip<C: Chip>(iters: u64, rounds: u32) -> Result<Row, Box<dyn std::erro
     };
     let mut naive = fast;
     let mut fresh = fast;
+    let mut tmpl = fast;
     for _ in 0..rounds {
         fast = best(fast, time(iters, |i| launch_prealloc::<C>(&*h, &mut ring, i))?);
+        tmpl = best(tmpl, time(iters, |i| launch_template::<C>(&tpl, &mut ring, i))?);
         fresh = best(fresh, time(iters, |i| launch_fresh::<C>(&*h, &mut ring, i))?);
         naive = best(naive, time(iters, |i| launch_naive::<C>(&*h, &mut ring, i))?);
     }
@@ -436,6 +497,7 @@ fn bench_chip<C: Chip>(iters: u64, rounds: u32) -> Result<Row, Box<dyn std::erro
         words_fast,
         words_naive,
         fast,
+        tmpl,
         fresh,
         naive,
     })
@@ -466,6 +528,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.words_fast,
             r.fast.wall_ns,
             r.fast.cpu_ns
+        );
+        println!(
+            "{:<6} {:<10} template   {:>5}  {:>14.1}  {:>13.1}  {:.2}x, {:.2}x",
+            r.chip.to_string(),
+            r.qmd,
+            r.words_fast,
+            r.tmpl.wall_ns,
+            r.tmpl.cpu_ns,
+            r.tmpl.cpu_ns / r.fast.cpu_ns,
+            r.tmpl.wall_ns / r.fast.wall_ns
         );
         println!(
             "{:<6} {:<10} fresh_vec  {:>5}  {:>14.1}  {:>13.1}  {:.2}x, {:.2}x",

@@ -9,7 +9,7 @@
 
 use crate::class::{self, Class};
 use crate::error::{Error, Result};
-use crate::qmd::{AnyQmd, LaunchDesc, QmdVersion, SmSharedConfig};
+use crate::qmd::{AnyQmd, AnyQmdTemplate, LaunchDesc, QmdVersion, SmSharedConfig};
 use crate::{Architecture, Chipset};
 use std::fmt;
 
@@ -215,7 +215,7 @@ pub trait Hal: fmt::Debug + Send + Sync {
             .copied()
             .filter(|&k| k > 0)
             .find(|&k| u64::from(k) * 1024 >= u64::from(shared_bytes))
-            .ok_or(Error::LaunchLimit {
+            .ok_or_else(|| Error::LaunchLimit {
                 what: "shared memory per block",
                 value: shared_bytes.into(),
                 limit: u64::from(max_kib) * 1024,
@@ -229,52 +229,7 @@ pub trait Hal: fmt::Debug + Send + Sync {
 
     /// Check a launch against [`Hal::limits`].
     fn check_launch(&self, d: &LaunchDesc) -> Result<()> {
-        let l = self.limits();
-        let check = |what, value: u64, limit: u64| {
-            if value > limit {
-                Err(Error::LaunchLimit { what, value, limit })
-            } else {
-                Ok(())
-            }
-        };
-        for i in 0..3 {
-            check(
-                "grid dimension",
-                d.grid[i].into(),
-                l.max_grid_dims[i].into(),
-            )?;
-            check(
-                "block dimension",
-                d.block[i].into(),
-                l.max_block_dims[i].into(),
-            )?;
-        }
-        let threads = d.block.iter().map(|&v| u64::from(v)).product();
-        check("threads per block", threads, l.max_threads_per_block.into())?;
-        check(
-            "registers per thread",
-            d.register_count.into(),
-            l.max_registers_per_thread.into(),
-        )?;
-        check(
-            "shared memory per block",
-            d.shared_mem_bytes.into(),
-            u64::from(l.max_shared_per_block_optin + l.reserved_shared_per_block),
-        )?;
-        check(
-            "barrier count",
-            d.barrier_count.into(),
-            l.max_barriers.into(),
-        )?;
-        // Registers: a block needs ceil(regs * 32 / granularity) * granularity per warp.
-        let per_warp = u64::from(d.register_count * 32)
-            .next_multiple_of(l.register_alloc_granularity_per_warp.into());
-        let warps = threads.div_ceil(32);
-        check(
-            "registers per block",
-            per_warp * warps,
-            l.registers_per_sm.into(),
-        )
+        check_launch_limits(&self.limits(), d)
     }
 
     /// Check `d` against the chip's limits and build the chip's QMD for it.
@@ -282,6 +237,94 @@ pub trait Hal: fmt::Debug + Send + Sync {
         self.check_launch(d)?;
         AnyQmd::build(self.qmd_version(), d)
     }
+
+    /// Check `d` against the chip's limits and encode the fixed part of its launches once: a template whose
+    /// [`AnyQmdTemplate::patch`] gives, per launch, the QMD [`Hal::build_launch_qmd`] would build for
+    /// `d.with_patch(p)` (same words, same errors), re-checking the per-launch fields against the limits.
+    fn build_launch_template(&self, d: &LaunchDesc) -> Result<AnyQmdTemplate> {
+        AnyQmdTemplate::new(self.qmd_version(), d, Some(self.limits()))
+    }
+}
+
+/// [`Hal::check_launch`] against explicit limits.
+pub fn check_launch_limits(l: &LaunchLimits, d: &LaunchDesc) -> Result<()> {
+    check_launch_parts(
+        l,
+        d.grid,
+        d.block,
+        d.register_count,
+        registers_per_warp(l, d.register_count),
+        Some(d.shared_mem_bytes),
+        Some(d.barrier_count),
+    )
+}
+
+/// Registers a warp of a kernel using `register_count` registers per thread is allocated:
+/// `ceil(regs * 32 / granularity) * granularity`.
+pub(crate) fn registers_per_warp(l: &LaunchLimits, register_count: u32) -> u64 {
+    (u64::from(register_count) * 32)
+        .next_multiple_of(u64::from(l.register_alloc_granularity_per_warp).max(1))
+}
+
+/// The per-launch part of [`check_launch_limits`] (same checks, same order): the shared size and barrier count
+/// are checked only when given (a template checked its own when it was made).
+#[inline]
+pub(crate) fn check_launch_shape(
+    l: &LaunchLimits,
+    grid: [u32; 3],
+    block: [u32; 3],
+    register_count: u32,
+    regs_per_warp: u64,
+    shared_mem_bytes: Option<u32>,
+) -> Result<()> {
+    check_launch_parts(l, grid, block, register_count, regs_per_warp, shared_mem_bytes, None)
+}
+
+#[inline]
+fn check_launch_parts(
+    l: &LaunchLimits,
+    grid: [u32; 3],
+    block: [u32; 3],
+    register_count: u32,
+    per_warp: u64,
+    shared_mem_bytes: Option<u32>,
+    barrier_count: Option<u32>,
+) -> Result<()> {
+    let check = |what, value: u64, limit: u64| {
+        if value > limit {
+            Err(Error::LaunchLimit { what, value, limit })
+        } else {
+            Ok(())
+        }
+    };
+    for i in 0..3 {
+        check("grid dimension", grid[i].into(), l.max_grid_dims[i].into())?;
+        check("block dimension", block[i].into(), l.max_block_dims[i].into())?;
+    }
+    let threads = block.iter().map(|&v| u64::from(v)).product();
+    check("threads per block", threads, l.max_threads_per_block.into())?;
+    check(
+        "registers per thread",
+        register_count.into(),
+        l.max_registers_per_thread.into(),
+    )?;
+    if let Some(s) = shared_mem_bytes {
+        check(
+            "shared memory per block",
+            s.into(),
+            u64::from(l.max_shared_per_block_optin) + u64::from(l.reserved_shared_per_block),
+        )?;
+    }
+    if let Some(b) = barrier_count {
+        check("barrier count", b.into(), l.max_barriers.into())?;
+    }
+    // Registers: a block needs `per_warp` (`registers_per_warp`) per warp.
+    let warps = threads.div_ceil(32);
+    check(
+        "registers per block",
+        per_warp * warps,
+        l.registers_per_sm.into(),
+    )
 }
 
 /// Choose the HAL for `chipset` (done once, when a device is opened). Turing has no HAL: nvbare's compute path

@@ -290,7 +290,7 @@ macro_rules! copy_sequences {
                 // "SEMAPHORE_TYPE 4:3" value 1: RELEASE_ONE_WORD_SEMAPHORE (C6B5) /
                 // RELEASE_SEMAPHORE_NO_TIMESTAMP (C7B5 and later): a 32-bit payload write.
                 self.semaphore_type = $m::LaunchDmaSemaphoreType::from_raw(1)
-                    .ok_or(Error::UnknownEnumValue { method: "LAUNCH_DMA", field: "SEMAPHORE_TYPE", value: 1 })?;
+                    .ok_or_else(|| Error::UnknownEnumValue { method: "LAUNCH_DMA", field: "SEMAPHORE_TYPE", value: 1 })?;
                 Ok(self)
             }
 

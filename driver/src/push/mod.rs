@@ -13,6 +13,11 @@
 //! automatically (extends an open header when methods are consecutive or repeated, uses an immediate
 //! when the value fits 13 bits) and returns [`Error::PushBufferFull`] instead of overrunning.
 
+// Errors are built lazily (`ok_or_else`) on the launch path on purpose: `Error` has drop glue, so an eagerly
+// built `ok_or(Error::..)` costs a construction and a drop on every successful call (seen with callgrind,
+// bench/results/launch-encode-2026-11-21-template.md); clippy's lint assumes the value is free.
+#![allow(clippy::unnecessary_lazy_evaluations)]
+
 pub mod decode;
 pub mod gpfifo;
 pub mod userd;
@@ -242,6 +247,7 @@ impl<'a> PushBuffer<'a> {
 
     /// Runs `f`; if it fails, the pushbuffer is put back as it was before (length, open header and
     /// the open header's word), so a multi-method sequence is all-or-nothing.
+    #[inline(always)]
     pub fn atomic<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
         let (len, open) = (self.len, self.open);
         let header = open.and_then(|o| self.buf.get(o.at).copied());
@@ -286,9 +292,73 @@ impl<'a> PushBuffer<'a> {
     /// Writes one data word to method `offset` on `subc`, choosing the shortest encoding:
     /// appended to the open header when it continues it, else an immediate when `value` fits 13 bits,
     /// else a new incrementing header.
+    #[inline(always)]
     pub fn method_raw(&mut self, subc: Subchannel, offset: u32, value: u32) -> Result<(), Error> {
         check_offset(offset)?;
         let s = subc.get();
+        // Fast paths (the common cases, decided exactly as `method_raw_general` would decide them):
+        // no open header, or an open INC header on this subchannel that `offset` continues.
+        match self.open {
+            None => self.start_method(s, offset, value),
+            Some(mut o)
+                if o.op == SecOp::IncMethod
+                    && o.subc == s
+                    && o.count < hdr::COUNT_MASK
+                    && o.offset.checked_add(o.count.saturating_mul(4)) == Some(offset) =>
+            {
+                let len = self.len;
+                let Some(slot) = self.buf.get_mut(len) else {
+                    return Err(Error::PushBufferFull { needed: 1, available: 0 });
+                };
+                *slot = value;
+                self.len = len + 1;
+                o.count += 1;
+                self.set_header(o);
+                self.open = Some(o);
+                Ok(())
+            }
+            // An open INC header this method cannot extend or convert (other subchannel, full, or an offset
+            // that is neither the next one, nor a repeat of its first, nor the ONE_INC case): a fresh start.
+            Some(o)
+                if o.op == SecOp::IncMethod
+                    && (o.subc != s
+                        || o.count >= hdr::COUNT_MASK
+                        || (offset != o.offset && o.offset.checked_add(4) != Some(offset))) =>
+            {
+                self.start_method(s, offset, value)
+            }
+            Some(_) => self.method_raw_general(s, offset, value),
+        }
+    }
+
+    /// A method that does not continue an open header: an immediate when `value` fits 13 bits, else a new
+    /// incrementing header (left open).
+    #[inline(always)]
+    fn start_method(&mut self, s: u8, offset: u32, value: u32) -> Result<(), Error> {
+        let len = self.len;
+        if value <= hdr::COUNT_MASK {
+            let Some(slot) = self.buf.get_mut(len) else {
+                return Err(Error::PushBufferFull { needed: 1, available: 0 });
+            };
+            *slot = header_word(SecOp::ImmdDataMethod, s, offset, value);
+            self.len = len + 1;
+            self.open = None;
+            return Ok(());
+        }
+        let available = self.remaining();
+        let Some([h, d]) = self.buf.get_mut(len..len.wrapping_add(2)).and_then(|w| <&mut [u32; 2]>::try_from(w).ok()) else {
+            return Err(Error::PushBufferFull { needed: 2, available });
+        };
+        *h = header_word(SecOp::IncMethod, s, offset, 1);
+        *d = value;
+        self.open = Some(Open { at: len, op: SecOp::IncMethod, subc: s, offset, count: 1 });
+        self.len = len + 2;
+        Ok(())
+    }
+
+    /// [`Self::method_raw`] with an open header (every merge and conversion rule).
+    #[inline(never)]
+    fn method_raw_general(&mut self, s: u8, offset: u32, value: u32) -> Result<(), Error> {
         if let Some(mut o) = self.open {
             if o.subc == s && o.count < hdr::COUNT_MASK {
                 let next = match o.op {
@@ -319,22 +389,12 @@ impl<'a> PushBuffer<'a> {
                 }
             }
         }
-        if value <= hdr::COUNT_MASK {
-            self.reserve(1)?;
-            self.put(header_word(SecOp::ImmdDataMethod, s, offset, value));
-            self.open = None;
-            return Ok(());
-        }
-        self.reserve(2)?;
-        let o = Open { at: self.len, op: SecOp::IncMethod, subc: s, offset, count: 1 };
-        self.put(header_word(o.op, s, offset, 1));
-        self.put(value);
-        self.open = Some(o);
-        Ok(())
+        self.start_method(s, offset, value)
     }
 
     /// Writes `data` with one header of kind `op` (`IncMethod`, `NonIncMethod` or `OneInc`), split into
     /// several headers when longer than 8191 words. Leaves the header open for continuation.
+    #[inline]
     pub fn methods(&mut self, op: SecOp, subc: Subchannel, offset: u32, data: &[u32]) -> Result<(), Error> {
         check_offset(offset)?;
         if !matches!(op, SecOp::IncMethod | SecOp::NonIncMethod | SecOp::OneInc) {
@@ -351,12 +411,27 @@ impl<'a> PushBuffer<'a> {
                 .ok()
                 .and_then(|n| n.checked_mul(4))
                 .and_then(|d| offset.checked_add(d))
-                .ok_or(Error::InvalidMethodOffset(u32::MAX))?;
+                .ok_or_else(|| Error::InvalidMethodOffset(u32::MAX))?;
             check_offset(last)?;
         } else if op == SecOp::OneInc && data.len() > 1 {
             check_offset(offset.saturating_add(4))?;
         }
         self.reserve(data.len() + chunks)?;
+        if let Ok(count) = u32::try_from(data.len()) {
+            if count <= hdr::COUNT_MASK {
+                // One header (every QMD and short array): header + one bulk copy, one bounds check.
+                let at = self.len;
+                let end = at + 1 + data.len();
+                if let Some((h, body)) = self.buf.get_mut(at..end).and_then(|w| w.split_first_mut()) {
+                    *h = header_word(op, subc.get(), offset, count);
+                    body.copy_from_slice(data);
+                    self.len = end;
+                    self.open = Some(Open { at, op, subc: subc.get(), offset, count });
+                    return Ok(());
+                }
+                return Err(Error::PushBufferFull { needed: data.len() + 1, available: self.remaining() });
+            }
+        }
         let mut off = offset;
         let mut chunk_op = op;
         for chunk in data.chunks(max) {
@@ -403,12 +478,13 @@ impl<'a> PushBuffer<'a> {
     }
 
     /// Pushes a typed method (debug builds assert that its fields fit; see [`Self::push_checked`]).
-    #[inline]
+    #[inline(always)]
     pub fn push<M: Method>(&mut self, on: Bound<M::Class>, m: M) -> Result<(), Error> {
         self.method_raw(on.subchannel, M::DESC.offset, m.to_word())
     }
 
     /// Pushes a typed method after checking every field fits its bit range.
+    #[inline(always)]
     pub fn push_checked<M: Method>(&mut self, on: Bound<M::Class>, m: M) -> Result<(), Error> {
         m.check()?;
         self.push(on, m)
@@ -417,7 +493,7 @@ impl<'a> PushBuffer<'a> {
     /// Pushes element `index` of an array method.
     pub fn push_element<M: Method>(&mut self, on: Bound<M::Class>, index: u32, m: M) -> Result<(), Error> {
         let d = M::DESC;
-        let off = d.element_offset(index).ok_or(Error::MethodIndexOutOfRange {
+        let off = d.element_offset(index).ok_or_else(|| Error::MethodIndexOutOfRange {
             method: d.name,
             index,
             count: d.count,
@@ -427,6 +503,7 @@ impl<'a> PushBuffer<'a> {
 
     /// Writes raw words to consecutive elements of an array method (one incrementing header), starting
     /// at element `first`: e.g. a QMD body into `LOAD_INLINE_QMD_DATA`.
+    #[inline(always)]
     pub fn push_array<M: Method>(&mut self, on: Bound<M::Class>, first: u32, words: &[u32]) -> Result<(), Error> {
         let d = M::DESC;
         let n = u32::try_from(words.len()).map_err(|_| Error::MethodIndexOutOfRange {
@@ -434,11 +511,119 @@ impl<'a> PushBuffer<'a> {
             index: u32::MAX,
             count: d.count,
         })?;
-        let end = first.checked_add(n).ok_or(Error::MethodIndexOutOfRange { method: d.name, index: u32::MAX, count: d.count })?;
+        let end = first.checked_add(n).ok_or_else(|| Error::MethodIndexOutOfRange { method: d.name, index: u32::MAX, count: d.count })?;
         if end > d.count || d.stride != 4 {
             return Err(Error::MethodIndexOutOfRange { method: d.name, index: end.saturating_sub(1), count: d.count });
         }
-        let off = d.element_offset(first).ok_or(Error::MethodIndexOutOfRange { method: d.name, index: first, count: d.count })?;
+        let off = d.element_offset(first).ok_or_else(|| Error::MethodIndexOutOfRange { method: d.name, index: first, count: d.count })?;
         self.methods(SecOp::IncMethod, on.subchannel, off, words)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fast paths of `method_raw` / `methods` against a plain model of the form-choice rules (the rules as
+    //! the builder had them before the fast paths): same words, same errors, for any sequence of writes.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Model builder: every rule spelled out, one reserve check per append.
+    struct Model {
+        cap: usize,
+        words: Vec<u32>,
+        open: Option<Open>,
+    }
+
+    impl Model {
+        fn method_raw(&mut self, s: u8, offset: u32, value: u32) -> Result<(), Error> {
+            check_offset(offset)?;
+            let avail = self.cap - self.words.len();
+            if let Some(mut o) = self.open {
+                if o.subc == s && o.count < hdr::COUNT_MASK {
+                    let next = match o.op {
+                        SecOp::IncMethod => o.offset.checked_add(o.count * 4),
+                        SecOp::NonIncMethod => Some(o.offset),
+                        SecOp::OneInc => o.offset.checked_add(4),
+                        _ => None,
+                    };
+                    let convert = match o.op {
+                        SecOp::IncMethod if o.count == 1 && offset == o.offset => Some(SecOp::NonIncMethod),
+                        SecOp::IncMethod if o.count == 2 && Some(offset) == o.offset.checked_add(4) => Some(SecOp::OneInc),
+                        _ => None,
+                    };
+                    if next == Some(offset) || convert.is_some() {
+                        if avail < 1 {
+                            return Err(Error::PushBufferFull { needed: 1, available: avail });
+                        }
+                        if let Some(op) = convert {
+                            o.op = op;
+                        }
+                        o.count += 1;
+                        self.words.push(value);
+                        self.words[o.at] = header_word(o.op, o.subc, o.offset, o.count);
+                        self.open = Some(o);
+                        return Ok(());
+                    }
+                }
+            }
+            if value <= hdr::COUNT_MASK {
+                if avail < 1 {
+                    return Err(Error::PushBufferFull { needed: 1, available: avail });
+                }
+                self.words.push(header_word(SecOp::ImmdDataMethod, s, offset, value));
+                self.open = None;
+                return Ok(());
+            }
+            if avail < 2 {
+                return Err(Error::PushBufferFull { needed: 2, available: avail });
+            }
+            self.open = Some(Open { at: self.words.len(), op: SecOp::IncMethod, subc: s, offset, count: 1 });
+            self.words.push(header_word(SecOp::IncMethod, s, offset, 1));
+            self.words.push(value);
+            Ok(())
+        }
+    }
+
+    fn op() -> impl Strategy<Value = (u8, u32, u32, u8)> {
+        // (subchannel, offset, value, kind): offsets from a small window so runs, repeats and ONE_INC
+        // patterns are common; kind 0..=5 = single method, 6 = an INC array of `value % 9` words.
+        (0u8..3, (0u32..24).prop_map(|o| 0x200 + o * 4), prop_oneof![0u32..0x2000, any::<u32>()], 0u8..7)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fast_paths_match_the_model(ops in proptest::collection::vec(op(), 1..40), cap in 0usize..64) {
+            let mut buf = vec![0u32; cap];
+            let mut pb = PushBuffer::new(&mut buf);
+            let mut m = Model { cap, words: Vec::new(), open: None };
+            for (s, offset, value, kind) in ops {
+                let subc = Subchannel::new(s).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                if kind < 6 {
+                    let got = pb.method_raw(subc, offset, value);
+                    let want = m.method_raw(s, offset, value);
+                    prop_assert_eq!(got.map_err(|e| e.to_string()), want.map_err(|e| e.to_string()));
+                } else {
+                    let data: Vec<u32> = (0..value % 9).map(|i| value.wrapping_add(i)).collect();
+                    let got = pb.methods(SecOp::IncMethod, subc, offset, &data);
+                    // Model of `methods` for one chunk: header + data, left open.
+                    let avail = cap - m.words.len();
+                    let want = if data.is_empty() {
+                        Ok(())
+                    } else if avail < data.len() + 1 {
+                        Err(Error::PushBufferFull { needed: data.len() + 1, available: avail })
+                    } else {
+                        let count = u32::try_from(data.len()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                        m.open = Some(Open { at: m.words.len(), op: SecOp::IncMethod, subc: s, offset, count });
+                        m.words.push(header_word(SecOp::IncMethod, s, offset, count));
+                        m.words.extend_from_slice(&data);
+                        Ok(())
+                    };
+                    prop_assert_eq!(got.map_err(|e| e.to_string()), want.map_err(|e| e.to_string()));
+                }
+                prop_assert_eq!(pb.words(), &m.words[..]);
+            }
+        }
     }
 }

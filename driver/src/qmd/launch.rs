@@ -75,26 +75,14 @@ pub fn build_launch<Q: Qmd>(d: &LaunchDesc) -> Result<Q> {
             value: d.register_count.into(),
         });
     }
-    let round = |v: u32, to: u32, what| {
-        v.checked_next_multiple_of(to)
-            .ok_or(Error::QmdInvalidLaunch {
-                what,
-                value: v.into(),
-            })
-    };
-    let shared = round(
+    let shared = round_up(
         d.shared_mem_bytes,
         SHARED_MEMORY_GRANULARITY,
         "shared memory size",
     )?;
-    let local = round(d.local_mem_per_thread, 16, "local memory size")?;
-    let cb_size = round(d.cbank0_size, 16, "constant bank 0 size")?;
-    if shared > d.sm_shared.max_bytes || d.sm_shared.target_bytes < shared {
-        return Err(Error::QmdInvalidLaunch {
-            what: "shared memory above SM carve-out",
-            value: shared.into(),
-        });
-    }
+    let local = round_up(d.local_mem_per_thread, 16, "local memory size")?;
+    let cb_size = round_up(d.cbank0_size, 16, "constant bank 0 size")?;
+    check_carveout(shared, d.sm_shared)?;
 
     let mut q = Q::new();
     let l = Q::LAYOUT;
@@ -146,6 +134,31 @@ pub fn build_launch<Q: Qmd>(d: &LaunchDesc) -> Result<Q> {
         q.set_release(0, Some(&ReleaseSemaphore::write64(r.address, r.payload)))?;
     }
     Ok(q)
+}
+
+fn round_up(v: u32, to: u32, what: &'static str) -> Result<u32> {
+    v.checked_next_multiple_of(to)
+        .ok_or_else(|| Error::QmdInvalidLaunch {
+            what,
+            value: v.into(),
+        })
+}
+
+fn check_carveout(shared: u32, sm: SmSharedConfig) -> Result<()> {
+    if shared > sm.max_bytes || sm.target_bytes < shared {
+        return Err(Error::QmdInvalidLaunch {
+            what: "shared memory above SM carve-out",
+            value: shared.into(),
+        });
+    }
+    Ok(())
+}
+
+/// The QMD shared-memory size for `shared_mem_bytes` under carve-out `sm`, checked as [`build_launch`] checks it.
+pub(crate) fn check_shared(shared_mem_bytes: u32, sm: SmSharedConfig) -> Result<u32> {
+    let shared = round_up(shared_mem_bytes, SHARED_MEMORY_GRANULARITY, "shared memory size")?;
+    check_carveout(shared, sm)?;
+    Ok(shared)
 }
 
 /// A QMD of whichever version the chip uses (what [`crate::hal::Hal::build_launch_qmd`] returns).

@@ -18,12 +18,18 @@
 //!
 //! Encoding is unit-tested against the header bit ranges; it is **unverified on hardware**.
 
+// Errors are built lazily (`ok_or_else`) on the launch path on purpose: `Error` has drop glue, so an eagerly
+// built `ok_or(Error::..)` costs a construction and a drop on every successful call (seen with callgrind,
+// bench/results/launch-encode-2026-11-21-template.md); clippy's lint assumes the value is free.
+#![allow(clippy::unnecessary_lazy_evaluations)]
+
 use crate::error::{Error, Result};
 use std::fmt;
 
 pub mod decode;
 pub mod launch;
 pub mod pushdecode;
+pub mod template;
 pub mod v03_00;
 pub mod v04_00;
 pub mod v05_00;
@@ -31,6 +37,7 @@ pub mod v05_00;
 pub use decode::{decode, DecodedField, DecodedQmd};
 pub use launch::{build_launch, AnyQmd, LaunchDesc, LaunchRelease, SHARED_MEMORY_GRANULARITY};
 pub use pushdecode::PushQmdDecoder;
+pub use template::{AnyQmdTemplate, LaunchPatch, QmdTemplate, SharedPatch};
 
 /// Required alignment of a QMD in GPU memory: `SEND_PCAS_A` and `DEPENDENT_QMD*_POINTER` take its address `>> 8`.
 pub const QMD_ALIGNMENT: u64 = 256;
@@ -61,6 +68,7 @@ pub struct Field {
 impl Field {
     /// A field covering bits `lo..=hi`. Evaluated at compile time for the generated tables; a range that is
     /// reversed or crosses a 32-bit word is rejected there.
+    #[inline]
     pub const fn new(name: &'static str, lo: u16, hi: u16, values: EnumValues) -> Self {
         assert!(
             lo <= hi && lo / 32 == hi / 32,
@@ -76,26 +84,31 @@ impl Field {
     }
 
     /// Width in bits (1..=32).
+    #[inline]
     pub const fn width(self) -> u32 {
         (self.hi - self.lo) as u32 + 1
     }
 
     /// Largest value the field holds.
+    #[inline]
     pub const fn max(self) -> u32 {
         u32::MAX >> (32 - self.width())
     }
 
     /// Index of the 32-bit word holding the field.
+    #[inline]
     pub const fn word(self) -> usize {
         (self.lo / 32) as usize
     }
 
     /// Bit position of the field inside its word.
+    #[inline]
     pub const fn shift(self) -> u32 {
         (self.lo % 32) as u32
     }
 
     /// In-word mask of the field.
+    #[inline]
     pub const fn mask(self) -> u32 {
         self.max() << self.shift()
     }
@@ -108,6 +121,7 @@ impl Field {
             .map(|(_, n)| *n)
     }
 
+    #[cold]
     fn too_wide(self, value: u64) -> Error {
         Error::QmdValueTooWide {
             field: self.name,
@@ -172,6 +186,7 @@ impl IndexedField {
     }
 
     /// Instance `i`. Only for compile-time use with constant indices (an out-of-range index fails the build).
+    #[inline]
     pub(crate) const fn nth(self, i: u8) -> Field {
         assert!(i < self.count, "QMD indexed field instance out of range");
         let lo = self.lo + (i as u16) * self.stride;
@@ -604,6 +619,7 @@ pub struct SmSharedConfig {
 
 impl SmSharedConfig {
     /// Encode one carve-out size (a multiple of 4 KiB).
+    #[inline]
     pub fn encode(bytes: u32) -> Result<u32> {
         if bytes % 4096 != 0 {
             return Err(Error::QmdMisaligned {
@@ -620,7 +636,7 @@ impl SmSharedConfig {
         encoded
             .checked_sub(1)
             .and_then(|v| v.checked_mul(4096))
-            .ok_or(Error::QmdBadEnum {
+            .ok_or_else(|| Error::QmdBadEnum {
                 what: "SM shared-memory config",
                 value: encoded,
             })
@@ -707,12 +723,13 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Read a field. A field outside this QMD (from another version's table) is an error.
+    #[inline]
     fn get(&self, f: Field) -> Result<u32> {
         let size_bits = self.words().len() * 32;
         self.words()
             .get(f.word())
             .map(|w| (w >> f.shift()) & f.max())
-            .ok_or(Error::QmdFieldOutside {
+            .ok_or_else(|| Error::QmdFieldOutside {
                 field: f.name,
                 bit: f.hi,
                 size_bits,
@@ -720,6 +737,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Write a field, checking that `value` fits.
+    #[inline]
     fn set(&mut self, f: Field, value: u32) -> Result<()> {
         if value > f.max() {
             return Err(f.too_wide(value.into()));
@@ -728,7 +746,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let w = self
             .words_mut()
             .get_mut(f.word())
-            .ok_or(Error::QmdFieldOutside {
+            .ok_or_else(|| Error::QmdFieldOutside {
                 field: f.name,
                 bit: f.hi,
                 size_bits,
@@ -760,6 +778,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Write a value stored right-shifted (`_SHIFTEDn` fields): must be a multiple of `1 << shift`.
+    #[inline]
     fn set_shifted(&mut self, f: ShiftedField, bytes: u64) -> Result<()> {
         let align = 1u64 << f.shift;
         if bytes % align != 0 {
@@ -772,7 +791,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let stored = u32::try_from(bytes >> f.shift)
             .ok()
             .filter(|&v| v <= f.field.max())
-            .ok_or(Error::QmdValueTooWide {
+            .ok_or_else(|| Error::QmdValueTooWide {
                 field: f.field.name,
                 index: f.field.index,
                 value: bytes,
@@ -787,6 +806,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Write a split (lo/hi, optionally shifted) address.
+    #[inline]
     fn set_address(&mut self, a: SplitAddress, what: &'static str, addr: u64) -> Result<()> {
         let align = 1u64 << a.shift;
         if addr % align != 0 {
@@ -822,6 +842,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- launch shape -------------------------------------------------------------------------------------
 
     /// Grid size in CTAs (`CTA_RASTER_*` / `GRID_*`).
+    #[inline]
     fn set_grid(&mut self, grid: [u32; 3]) -> Result<()> {
         for (f, v) in Self::LAYOUT.grid.into_iter().zip(grid) {
             self.set(f, v)?;
@@ -836,6 +857,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// CTA size in threads (`CTA_THREAD_DIMENSION0/1/2`).
+    #[inline]
     fn set_block(&mut self, block: [u32; 3]) -> Result<()> {
         for (f, v) in Self::LAYOUT.block.into_iter().zip(block) {
             self.set(f, v)?;
@@ -852,6 +874,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- program ------------------------------------------------------------------------------------------
 
     /// Entry point GPU VA (`PROGRAM_ADDRESS_*`; V05_00 stores it `>> 4`, so it must be 16-byte aligned).
+    #[inline]
     fn set_program_address(&mut self, va: u64) -> Result<()> {
         self.set_address(Self::LAYOUT.program_address, "PROGRAM_ADDRESS", va)
     }
@@ -862,6 +885,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Instruction prefetch: `va` 256-byte aligned, `size` in bytes (rounded up to 256-byte units).
+    #[inline]
     fn set_program_prefetch(&mut self, va: u64, size: u32, kind: PrefetchType) -> Result<()> {
         let l = Self::LAYOUT;
         self.set_address(l.program_prefetch_address, "PROGRAM_PREFETCH_ADDR", va)?;
@@ -882,6 +906,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Registers per thread (`REGISTER_COUNT_V` / `REGISTER_COUNT`).
+    #[inline]
     fn set_register_count(&mut self, regs: u32) -> Result<()> {
         self.set(Self::LAYOUT.register_count, regs)
     }
@@ -892,6 +917,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Named barriers the program uses (`BARRIER_COUNT`).
+    #[inline]
     fn set_barrier_count(&mut self, n: u32) -> Result<()> {
         self.set(Self::LAYOUT.barrier_count, n)
     }
@@ -902,6 +928,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// `SASS_VERSION` (SM major << 4 | minor, e.g. 0x86).
+    #[inline]
     fn set_sass_version(&mut self, v: u8) -> Result<()> {
         self.set(Self::LAYOUT.sass_version, v.into())
     }
@@ -909,6 +936,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- memory -------------------------------------------------------------------------------------------
 
     /// Shared memory per CTA in bytes (V05_00 stores it `>> 7`: must be a multiple of 128 there).
+    #[inline]
     fn set_shared_memory_size(&mut self, bytes: u32) -> Result<()> {
         self.set_shifted(Self::LAYOUT.shared_memory_size, bytes.into())
     }
@@ -920,6 +948,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// SM shared-memory carve-out configuration.
+    #[inline]
     fn set_sm_shared_config(&mut self, c: SmSharedConfig) -> Result<()> {
         let l = Self::LAYOUT;
         self.set(
@@ -948,6 +977,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
 
     /// Local memory per thread in bytes: `low` (`SHADER_LOCAL_MEMORY_LOW_SIZE`) and `high`
     /// (`SHADER_LOCAL_MEMORY_HIGH_SIZE`); V05_00 stores both `>> 4`.
+    #[inline]
     fn set_shader_local_memory(&mut self, low: u32, high: u32) -> Result<()> {
         let l = Self::LAYOUT;
         self.set_shifted(l.shader_local_memory_low, low.into())?;
@@ -965,6 +995,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- constant buffers ---------------------------------------------------------------------------------
 
     /// Bind constant bank `bank` (0..8) and mark it valid.
+    #[inline]
     fn set_constant_buffer(&mut self, bank: usize, cb: ConstantBuffer) -> Result<()> {
         let l = Self::LAYOUT;
         if cb.size % 16 != 0 {
@@ -1019,6 +1050,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// Invalidate the constant cache for bank `bank` at launch (`CONSTANT_BUFFER_INVALIDATE(i)`).
+    #[inline]
     fn set_constant_buffer_invalidate(&mut self, bank: usize, on: bool) -> Result<()> {
         self.set(Self::LAYOUT.cb_invalidate.at(bank)?, on.into())
     }
@@ -1031,11 +1063,12 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- completion -----------------------------------------------------------------------------------------
 
     /// Configure release semaphore `idx` (0..3); `None` disables it and clears its fields.
+    #[inline]
     fn set_release(&mut self, idx: usize, rel: Option<&ReleaseSemaphore>) -> Result<()> {
         let r = *Self::LAYOUT
             .release
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "RELEASE",
                 index: idx,
                 count: 3,
@@ -1092,7 +1125,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let r = *Self::LAYOUT
             .release
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "RELEASE",
                 index: idx,
                 count: 3,
@@ -1126,7 +1159,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let d = *Self::LAYOUT
             .dependent
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "DEPENDENT_QMD",
                 index: idx,
                 count: 2,
@@ -1140,7 +1173,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
             }
             return Ok(());
         };
-        let pointer = d.pointer.ok_or(Error::QmdUnsupported {
+        let pointer = d.pointer.ok_or_else(|| Error::QmdUnsupported {
             version: Self::LAYOUT.version,
             what: "dependent QMD pointer 1",
         })?;
@@ -1154,7 +1187,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let stored = u32::try_from(dep.qmd_address >> 8)
             .ok()
             .filter(|&v| v <= pointer.max())
-            .ok_or(Error::QmdValueTooWide {
+            .ok_or_else(|| Error::QmdValueTooWide {
                 field: pointer.name,
                 index: None,
                 value: dep.qmd_address,
@@ -1171,7 +1204,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
         let d = *Self::LAYOUT
             .dependent
             .get(idx)
-            .ok_or(Error::QmdIndexOutOfRange {
+            .ok_or_else(|| Error::QmdIndexOutOfRange {
                 field: "DEPENDENT_QMD",
                 index: idx,
                 count: 2,
@@ -1193,6 +1226,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     // ---- misc control -----------------------------------------------------------------------------------------
 
     /// Cache invalidations at launch.
+    #[inline]
     fn set_invalidate(&mut self, inv: CacheInvalidate) -> Result<()> {
         for (f, on) in Self::LAYOUT.invalidate.into_iter().zip(inv.as_array()) {
             self.set(f, on.into())?;
@@ -1210,16 +1244,19 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// `API_VISIBLE_CALL_LIMIT`.
+    #[inline]
     fn set_api_visible_call_limit(&mut self, v: ApiVisibleCallLimit) -> Result<()> {
         self.set(Self::LAYOUT.api_visible_call_limit, v.raw())
     }
 
     /// `SAMPLER_INDEX`.
+    #[inline]
     fn set_sampler_index(&mut self, v: SamplerIndex) -> Result<()> {
         self.set(Self::LAYOUT.sampler_index, v.raw())
     }
 
     /// `CWD_MEMBAR_TYPE`.
+    #[inline]
     fn set_cwd_membar_type(&mut self, v: CwdMembarType) -> Result<()> {
         self.set(Self::LAYOUT.cwd_membar_type, v.raw())
     }
@@ -1230,13 +1267,15 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     }
 
     /// `QMD_GROUP_ID` (6 bits).
+    #[inline]
     fn set_qmd_group_id(&mut self, id: u8) -> Result<()> {
         self.set(Self::LAYOUT.qmd_group_id, id.into())
     }
 
     /// `QMD_TYPE` (V04_00, V05_00); [`Error::QmdUnsupported`] on V03_00.
+    #[inline]
     fn set_qmd_type(&mut self, t: QmdType) -> Result<()> {
-        let f = Self::LAYOUT.qmd_type.ok_or(Error::QmdUnsupported {
+        let f = Self::LAYOUT.qmd_type.ok_or_else(|| Error::QmdUnsupported {
             version: Self::LAYOUT.version,
             what: "QMD_TYPE",
         })?;
@@ -1263,7 +1302,7 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
                 self.set(l.cwd_reference_count_delta_minus_one, 0)
             }
             Some((id, delta, increment)) => {
-                let dm1 = delta.checked_sub(1).ok_or(Error::QmdValueTooWide {
+                let dm1 = delta.checked_sub(1).ok_or_else(|| Error::QmdValueTooWide {
                     field: l.cwd_reference_count_delta_minus_one.name,
                     index: None,
                     value: 0,
