@@ -32,6 +32,8 @@ controls! {
     GpuGetNameString = 0x2080_0110 => r580::Nv2080GetNameString;
     /// `NV2080_CTRL_CMD_FB_GET_INFO_V2` (ctrl2080fb.h), on the subdevice.
     FbGetInfoV2 = 0x2080_1303 => r580::Nv2080FbGetInfoV2;
+    /// `NV2080_CTRL_CMD_MC_GET_ARCH_INFO` (ctrl2080mc.h), on the subdevice.
+    McGetArchInfo = 0x2080_1701 => r580::Nv2080McGetArchInfo;
     /// `NVC36F_CTRL_CMD_GPFIFO_GET_WORK_SUBMIT_TOKEN` (ctrlc36f.h), on a channel.
     GpfifoGetWorkSubmitToken = 0xc36f_0108 => r580::NvC36fGetWorkSubmitToken;
     /// `NVA06C_CTRL_CMD_GPFIFO_SCHEDULE` (ctrla06c.h), on a channel group.

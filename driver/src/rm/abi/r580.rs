@@ -578,6 +578,18 @@ pub struct Nv2080FbGetInfoV2 {
     pub fb_info_list: [FbInfo; NV2080_CTRL_FB_INFO_MAX_LIST_SIZE],
 }
 
+/// `NV2080_CTRL_MC_GET_ARCH_INFO_PARAMS` (ctrl2080/ctrl2080mc.h); `architecture | implementation`
+/// is the `NV_PMC_BOOT_42` chipset id (e.g. 0x180 | 0x0 = GH100).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct Nv2080McGetArchInfo {
+    pub architecture: u32,
+    pub implementation: u32,
+    pub revision: u32,
+    pub sub_revision: u8,
+    pub _pad: [u8; 3],
+}
+
 /// `NVC36F_CTRL_CMD_GPFIFO_GET_WORK_SUBMIT_TOKEN_PARAMS` (ctrlc36f.h).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -796,7 +808,7 @@ pod!(
     Nv0080Alloc, Nv2080Alloc, MemoryVirtualAlloc, MemoryAlloc, VaSpaceAlloc, ChannelGroupAlloc,
     CtxShareAlloc, MemoryDesc, ChannelAlloc, Nv83deAlloc,
     Nv0000GetBuildVersionV2, Nv0000GpuGetIdInfoV2, Nv0080GetClassListV2, GrInfo, GrRouteInfo, GrGetInfoV2,
-    Nv2080GetGidInfo, Nv2080GetNameString, FbInfo, Nv2080FbGetInfoV2, NvC36fGetWorkSubmitToken,
+    Nv2080GetGidInfo, Nv2080GetNameString, Nv2080McGetArchInfo, FbInfo, Nv2080FbGetInfoV2, NvC36fGetWorkSubmitToken,
     GpfifoSchedule, SmErrorState, Nv83deMmuFaultInfo, Nv83deReadAllSmErrorStates, MmuFaultInfoEntry,
     Nv83deReadMmuFaultInfo,
     UvmInitialize, UvmMmInitialize, UvmRegisterGpu, UvmUnregisterGpu, UvmRegisterGpuVaSpace,
@@ -915,6 +927,7 @@ mod tests {
         assert_eq!(size_of::<Nv2080GetNameString>(), 132);
         assert_eq!(size_of::<Nv2080FbGetInfoV2>(), 1028);
         assert_eq!(size_of::<NvC36fGetWorkSubmitToken>(), 4);
+        assert_eq!(size_of::<Nv2080McGetArchInfo>(), 16);
         assert_eq!(size_of::<GpfifoSchedule>(), 3);
         assert_eq!(size_of::<SmErrorState>(), 48);
         assert_eq!(offset_of!(SmErrorState, hww_esr_addr), 24);
