@@ -11,3 +11,4 @@ pub mod memory;
 pub mod ring;
 pub mod timeline;
 pub mod va;
+pub mod nvk;

@@ -212,6 +212,63 @@ impl NvidiaCtl {
     }
 }
 
+impl NvidiaCtl {
+    /// Maps RM memory into this process: `NV_ESC_RM_MAP_MEMORY` naming a fresh fd, then `mmap` of
+    /// that fd. Video memory goes through `/dev/nvidia<N>` ([`MapVia::GpuNode`]); system memory can
+    /// also go through a fresh `/dev/nvidiactl` fd ([`MapVia::Control`]), as tinygrad does.
+    #[allow(clippy::too_many_arguments)]
+    pub fn map_memory(&self, client: Handle, device: Handle, memory: Handle, offset: u64, length: u64, flags: u32, via: MapVia) -> Result<CpuMapping> {
+        let len = usize::try_from(length).ok().and_then(NonZeroUsize::new).ok_or(Error::OutOfRange {
+            what: "CPU mapping length",
+            value: length,
+            limit: usize::MAX as u64,
+        })?;
+        let node = match via {
+            MapVia::GpuNode => self.open_gpu_node(self.minor_of(device)?)?,
+            MapVia::Control => open_node(NVIDIACTL)?,
+        };
+        let mut p = abi::Nvos33WithFd::zeroed();
+        p.params.h_client = client.0;
+        p.params.h_device = device.0;
+        p.params.h_memory = memory.0;
+        p.params.offset = offset;
+        p.params.length = length;
+        p.params.flags = flags;
+        p.fd = node.as_raw_fd();
+        nv_ioctl(self.ctl.as_fd(), abi::NV_ESC_RM_MAP_MEMORY, &mut p, "RM_MAP_MEMORY", NVIDIACTL)?;
+        rm_status("map_cpu", p.params.status)?;
+        let linear = p.params.p_linear_address;
+        let prot = nix::sys::mman::ProtFlags::PROT_READ | nix::sys::mman::ProtFlags::PROT_WRITE;
+        // SAFETY: maps the RM memory object prepared by RM_MAP_MEMORY on `node` at a kernel-chosen
+        // address (no MAP_FIXED, so nothing existing is replaced); see SAFETY.md "RM memory mappings".
+        let ptr = unsafe { nix::sys::mman::mmap(None, len, prot, nix::sys::mman::MapFlags::MAP_SHARED, &node, 0) }
+            .map_err(|e| Error::Mmap { len: len.get(), source: std::io::Error::from(e) })?;
+        let ctl = self.ctl.try_clone().map_err(|source| Error::OpenNode { path: NVIDIACTL.into(), source })?;
+        let unmap = move |p: std::ptr::NonNull<u8>, l: usize| {
+            // SAFETY: `p`/`l` are exactly the range returned by the mmap above, unmapped once.
+            let _ = unsafe { nix::sys::mman::munmap(p.cast(), l) };
+            let mut u = abi::Nvos34::zeroed();
+            u.h_client = client.0;
+            u.h_device = device.0;
+            u.h_memory = memory.0;
+            u.p_linear_address = linear;
+            let _ = nv_ioctl(ctl.as_fd(), abi::NV_ESC_RM_UNMAP_MEMORY, &mut u, "RM_UNMAP_MEMORY", NVIDIACTL);
+            drop(node);
+        };
+        // SAFETY: `ptr..ptr+len` is the fresh shared mapping created above; only `unmap` unmaps it.
+        Ok(unsafe { CpuMapping::from_raw(ptr.cast(), len.get(), unmap) })
+    }
+}
+
+/// Which fd a CPU mapping of RM memory goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapVia {
+    /// `/dev/nvidia<N>` of the device (video memory, USERD, doorbell).
+    GpuNode,
+    /// A fresh `/dev/nvidiactl` fd (system memory).
+    Control,
+}
+
 fn slice_ptr(params: &mut [u8]) -> (u64, u32) {
     if params.is_empty() {
         (0, 0)
@@ -279,43 +336,7 @@ impl Rm for NvidiaCtl {
     }
 
     fn map_cpu(&self, client: Handle, device: Handle, memory: Handle, offset: u64, length: u64, flags: u32) -> Result<CpuMapping> {
-        let len = usize::try_from(length).ok().and_then(NonZeroUsize::new).ok_or(Error::OutOfRange {
-            what: "CPU mapping length",
-            value: length,
-            limit: usize::MAX as u64,
-        })?;
-        let minor = self.minor_of(device)?;
-        let node = self.open_gpu_node(minor)?;
-        let mut p = abi::Nvos33WithFd::zeroed();
-        p.params.h_client = client.0;
-        p.params.h_device = device.0;
-        p.params.h_memory = memory.0;
-        p.params.offset = offset;
-        p.params.length = length;
-        p.params.flags = flags;
-        p.fd = node.as_raw_fd();
-        nv_ioctl(self.ctl.as_fd(), abi::NV_ESC_RM_MAP_MEMORY, &mut p, "RM_MAP_MEMORY", NVIDIACTL)?;
-        rm_status("map_cpu", p.params.status)?;
-        let linear = p.params.p_linear_address;
-        let prot = nix::sys::mman::ProtFlags::PROT_READ | nix::sys::mman::ProtFlags::PROT_WRITE;
-        // SAFETY: maps the RM memory object prepared by RM_MAP_MEMORY on `node` at a kernel-chosen
-        // address (no MAP_FIXED, so nothing existing is replaced); see SAFETY.md "RM memory mappings".
-        let ptr = unsafe { nix::sys::mman::mmap(None, len, prot, nix::sys::mman::MapFlags::MAP_SHARED, &node, 0) }
-            .map_err(|e| Error::Mmap { len: len.get(), source: std::io::Error::from(e) })?;
-        let ctl = self.ctl.try_clone().map_err(|source| Error::OpenNode { path: NVIDIACTL.into(), source })?;
-        let unmap = move |p: std::ptr::NonNull<u8>, l: usize| {
-            // SAFETY: `p`/`l` are exactly the range returned by the mmap above, unmapped once.
-            let _ = unsafe { nix::sys::mman::munmap(p.cast(), l) };
-            let mut u = abi::Nvos34::zeroed();
-            u.h_client = client.0;
-            u.h_device = device.0;
-            u.h_memory = memory.0;
-            u.p_linear_address = linear;
-            let _ = nv_ioctl(ctl.as_fd(), abi::NV_ESC_RM_UNMAP_MEMORY, &mut u, "RM_UNMAP_MEMORY", NVIDIACTL);
-            drop(node);
-        };
-        // SAFETY: `ptr..ptr+len` is the fresh shared mapping created above; only `unmap` unmaps it.
-        Ok(unsafe { CpuMapping::from_raw(ptr.cast(), len.get(), unmap) })
+        self.map_memory(client, device, memory, offset, length, flags, MapVia::GpuNode)
     }
 }
 

@@ -1,0 +1,631 @@
+//! A GPU driven through `nvidia.ko`: the RM object graph, memory, channels and submission.
+//!
+//! Object graph (parents first), after tinygrad `ops_nv.py` (`NVDevice.__init__`, `NVKIface`):
+//! root client → device (`NV01_DEVICE_0`) → subdevice (`NV20_SUBDEVICE_0`), virtual memory
+//! (`NV01_MEMORY_VIRTUAL`), usermode doorbell (`*_USERMODE_A`, mapped), VA space
+//! (`FERMI_VASPACE_A`, externally owned, registered with UVM), channel group
+//! (`KEPLER_CHANNEL_GROUP_A`) → context share (`FERMI_CONTEXT_SHARE_A`) → GPFIFO channels for
+//! compute and copy, each with USERD in a shared CPU-mapped area, an error notifier, its engine
+//! object, a work-submit token and a UVM registration; a `GT200_DEBUGGER` object for fault reports.
+//!
+//! Memory is RM memory (`NV01_MEMORY_LOCAL_USER` / `NV01_MEMORY_SYSTEM`) placed at a GPU VA chosen
+//! by nvbare's allocator ([`super::va`]): `RM_MAP_MEMORY_DMA` at that fixed VA, a UVM external
+//! range and `UVM_MAP_EXTERNAL_ALLOCATION`. Frees are deferred until the timeline passes the last
+//! submission made before the free.
+//!
+//! Submission: command words are copied into a CPU-mapped pushbuffer arena, a GPFIFO entry pointing
+//! at them is written to the ring, GP_PUT is published in USERD, and the channel's work-submit token
+//! is written to the usermode doorbell (`NVC361_NOTIFY_CHANNEL_PENDING`, offset 0x90, clc361.h).
+//!
+//! **Unverified**: no GPU was available to this work. Nothing in this module has run against
+//! `nvidia.ko`; it follows the sequences cited above and compiles against the ABI structs that are
+//! layout-tested in `rm::abi::r580`.
+
+use super::fault::{FaultReport, Notification, ERROR_NOTIFIER_OFFSET, NOTIFICATION_SIZE};
+use super::info::{self, GpuInfo};
+use super::memory::{self, PageSize, Placement};
+use super::ring::{GpfifoRing, PushArena};
+use super::timeline::Timeline;
+use super::va::VaAllocator;
+use crate::error::{Error, Result};
+use crate::rm::abi::{class, r580 as abi, Pod};
+use crate::rm::ioctl::uvm::Uvm;
+use crate::rm::ioctl::{CardInfo, MapVia, NvidiaCtl};
+use crate::rm::{controls, kind, CpuMapping, DmaMapRequest, Handle, Object, Rm};
+use std::sync::atomic::{fence, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Doorbell register in the usermode region (`NVC361_NOTIFY_CHANNEL_PENDING`, clc361.h).
+pub const DOORBELL_OFFSET: usize = 0x90;
+/// Size of the usermode region to map (`NVC361_NV_USERMODE__SIZE`).
+pub const USERMODE_SIZE: u64 = 0x1_0000;
+/// GP_GET and GP_PUT in the USERD control area (`AmpereAControlGPFifo`, clc56f.h).
+pub const USERD_GP_GET: usize = 0x88;
+pub const USERD_GP_PUT: usize = 0x8c;
+/// GPFIFO entries per channel (tinygrad uses 0x10000).
+pub const GPFIFO_ENTRIES: u32 = 0x1_0000;
+/// Bytes of ring + USERD reserved per channel in the GPFIFO area.
+pub const CHANNEL_AREA_STRIDE: u64 = 0x10_0000;
+/// Pushbuffer arena size.
+pub const PUSH_ARENA_BYTES: u64 = 2 << 20;
+/// VA range for memory that is also CPU-mapped and for UVM channel registrations.
+pub const LOW_VA: (u64, u64) = (0x10_0000_0000, 0x10_0000_0000);
+/// VA range for everything else (up to 2^48).
+pub const HIGH_VA: (u64, u64) = (0x20_0000_0000, (1 << 48) - 0x20_0000_0000);
+/// Length of the VA window UVM reserves per registered channel (tinygrad: 64 MiB).
+pub const CHANNEL_UVM_WINDOW: u64 = 0x400_0000;
+
+/// Encodes a GPFIFO entry for a pushbuffer segment at `va` of `dwords` words (clc56f.h
+/// `NVC56F_GP_ENTRY0/1`: GET 31:2 (+GET_HI 7:0 of word 1), LEVEL 9:9, LENGTH 30:10), with the
+/// level bit set as tinygrad does.
+pub fn gp_entry(va: u64, dwords: u32) -> Result<u64> {
+    if va % 4 != 0 || va >= 1 << 40 {
+        return Err(Error::InvalidArgument { what: "pushbuffer address", detail: format!("{va:#x} must be 4-aligned and below 2^40") });
+    }
+    if dwords == 0 || dwords >= 1 << 21 {
+        return Err(Error::OutOfRange { what: "pushbuffer dwords", value: u64::from(dwords), limit: (1 << 21) - 1 });
+    }
+    Ok(va | (1 << 41) | (u64::from(dwords) << 42))
+}
+
+/// Which channel a submission goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The compute channel (also runs host semaphore methods).
+    Compute,
+    /// The copy-engine channel.
+    Copy,
+}
+
+/// Engine classes chosen for this GPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineClasses {
+    pub channel: u32,
+    pub compute: u32,
+    pub copy: u32,
+    pub usermode: u32,
+}
+
+impl EngineClasses {
+    /// Picks every class from the device's class list.
+    pub fn pick(available: &[u32]) -> Result<Self> {
+        Ok(EngineClasses {
+            channel: info::pick_class(available, info::CHANNEL_CLASSES)?,
+            compute: info::pick_class(available, info::COMPUTE_CLASSES)?,
+            copy: info::pick_class(available, info::COPY_CLASSES)?,
+            usermode: info::pick_class(available, info::USERMODE_CLASSES)?,
+        })
+    }
+}
+
+/// A region of GPU memory with a fixed GPU VA and, optionally, a CPU mapping.
+#[derive(Debug)]
+pub struct GpuMemory {
+    gpu: Arc<NvkGpu>,
+    inner: Option<MemoryParts>,
+    va: u64,
+    size: u64,
+    placement: Placement,
+}
+
+#[derive(Debug)]
+struct MemoryParts {
+    object: Object<kind::Memory>,
+    cpu: Option<CpuMapping>,
+}
+
+impl GpuMemory {
+    /// GPU virtual address.
+    pub fn va(&self) -> u64 {
+        self.va
+    }
+    /// Size in bytes (page-rounded).
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+    /// Where it lives.
+    pub fn placement(&self) -> Placement {
+        self.placement
+    }
+    /// The CPU mapping, when the memory was allocated with one.
+    pub fn cpu(&self) -> Option<&CpuMapping> {
+        self.inner.as_ref().and_then(|p| p.cpu.as_ref())
+    }
+    fn cpu_required(&self) -> Result<&CpuMapping> {
+        self.cpu().ok_or(Error::InvalidArgument { what: "GPU memory", detail: "not CPU-mapped".into() })
+    }
+}
+
+impl Drop for GpuMemory {
+    fn drop(&mut self) {
+        if let Some(parts) = self.inner.take() {
+            self.gpu.defer_free(PendingFree { va: self.va, size: self.size, parts });
+        }
+    }
+}
+
+#[derive(Debug)]
+struct PendingFree {
+    va: u64,
+    size: u64,
+    parts: MemoryParts,
+}
+
+/// A GPFIFO channel with its engine object.
+#[derive(Debug)]
+struct Channel {
+    engine: Object<kind::Engine>,
+    object: Object<kind::Channel>,
+    /// Offset of this channel's ring in the GPFIFO area; USERD follows the ring.
+    area_offset: u64,
+    token: u32,
+    notifier: GpuMemory,
+    ring: GpfifoRing,
+}
+
+impl Channel {
+    fn userd(&self) -> Result<usize> {
+        let off = self.area_offset + u64::from(self.ring.entries()) * 8;
+        usize::try_from(off).map_err(|_| Error::OutOfRange { what: "USERD offset", value: off, limit: usize::MAX as u64 })
+    }
+}
+
+/// Mutable submission state, one lock for both channels (submissions are ordered on one timeline).
+#[derive(Debug)]
+struct SubmitState {
+    timeline: Timeline,
+    arena: PushArena,
+    compute: Option<Channel>,
+    copy: Option<Channel>,
+    /// Memory freed by the user, torn down once the timeline passes each fence.
+    pending: Vec<(u64, PendingFree)>,
+}
+
+/// A GPU on `nvidia.ko` with its RM objects, channels and allocators.
+#[derive(Debug)]
+pub struct NvkGpu {
+    /// Facts about the GPU.
+    pub info: GpuInfo,
+    /// What `NV_ESC_CARD_INFO` said about it.
+    pub card: CardInfo,
+    /// Classes in use.
+    pub classes: EngineClasses,
+    state: Mutex<SubmitState>,
+    low_va: Mutex<VaAllocator>,
+    high_va: Mutex<VaAllocator>,
+    /// Last timeline value any submission will write (for deferred frees).
+    last_submitted: AtomicU64,
+    /// Timeline semaphore memory (8 bytes at offset 0), GPU-visible and CPU-mapped.
+    semaphore: Mutex<Option<GpuMemory>>,
+    semaphore_va: AtomicU64,
+    /// Pushbuffer arena memory.
+    push: Mutex<Option<GpuMemory>>,
+    push_va: AtomicU64,
+    /// GPFIFO rings + USERD of both channels.
+    gpfifo_area: Mutex<Option<GpuMemory>>,
+    debugger: Mutex<Option<(Object<kind::Debugger>, Handle)>>,
+    channel_group: Mutex<Option<(Object<kind::ChannelGroup>, Object<kind::ContextShare>)>>,
+    doorbell: CpuMapping,
+    _usermode: Object<kind::Usermode>,
+    vaspace: Object<kind::VaSpace>,
+    virtmem: Object<kind::VirtualMemory>,
+    subdevice: Object<kind::Subdevice>,
+    device: Object<kind::Device>,
+    client: Object<kind::Client>,
+    uvm: Uvm,
+    ctl: Arc<NvidiaCtl>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
+    m.lock().map_err(|_| Error::InvalidArgument { what: "GPU state", detail: "a previous operation panicked while holding the lock".into() })
+}
+
+impl NvkGpu {
+    /// Opens GPU `index` (in `NV_ESC_CARD_INFO` order) and builds the whole object graph.
+    pub fn open(ctl: Arc<NvidiaCtl>, index: usize) -> Result<Arc<Self>> {
+        let cards = ctl.card_info()?;
+        let card = *cards.get(index).ok_or(Error::NoSuchGpu { index, count: cards.len() })?;
+        let rm: Arc<dyn Rm> = ctl.clone();
+        let client = Object::new_client(rm)?;
+
+        let mut id = abi::Nv0000GpuGetIdInfoV2::zeroed();
+        id.gpu_id = card.gpu_id;
+        client.control::<controls::GpuGetIdInfoV2>(&mut id)?;
+
+        let mut dev_params = abi::Nv0080Alloc::zeroed();
+        dev_params.device_id = id.device_instance;
+        dev_params.h_client_share = client.handle().0;
+        dev_params.va_mode = abi::NV_DEVICE_ALLOCATION_VAMODE_OPTIONAL_MULTIPLE_VASPACES;
+        let device: Object<kind::Device> = client.alloc(class::NV01_DEVICE_0, &mut dev_params)?;
+        ctl.note_device(device.handle(), card.minor);
+        let subdevice: Object<kind::Subdevice> = device.alloc(class::NV20_SUBDEVICE_0, &mut abi::Nv2080Alloc { sub_device_id: 0 })?;
+
+        let info = GpuInfo::query(&device, &subdevice)?;
+        let classes = EngineClasses::pick(&info.classes)?;
+
+        let mut vm = abi::MemoryVirtualAlloc::zeroed();
+        vm.limit = 0x1_ffff_ffff_ffff;
+        let virtmem: Object<kind::VirtualMemory> = device.alloc(class::NV01_MEMORY_VIRTUAL, &mut vm)?;
+
+        let usermode: Object<kind::Usermode> = subdevice.alloc(classes.usermode, &mut ())?;
+        let doorbell = ctl.map_memory(client.handle(), device.handle(), usermode.handle(), 0, USERMODE_SIZE, 0, MapVia::GpuNode)?;
+
+        let mut vas = abi::VaSpaceAlloc::zeroed();
+        vas.va_base = 0x1000;
+        vas.va_size = 0x1_ffff_fb00_0000;
+        vas.flags = abi::NV_VASPACE_ALLOCATION_FLAGS_ENABLE_PAGE_FAULTING | abi::NV_VASPACE_ALLOCATION_FLAGS_IS_EXTERNALLY_OWNED;
+        let vaspace: Object<kind::VaSpace> = device.alloc(class::FERMI_VASPACE_A, &mut vas)?;
+
+        let uvm = Uvm::open()?;
+        uvm.register_gpu(info.uuid, ctl.ctl_fd(), client.handle())?;
+        uvm.register_gpu_vaspace(info.uuid, ctl.ctl_fd(), client.handle(), vaspace.handle())?;
+
+        let gpu = Arc::new(NvkGpu {
+            info,
+            card,
+            classes,
+            state: Mutex::new(SubmitState { timeline: Timeline::new(), arena: PushArena::new(PUSH_ARENA_BYTES)?, compute: None, copy: None, pending: Vec::new() }),
+            low_va: Mutex::new(VaAllocator::new(LOW_VA.0, LOW_VA.1)?),
+            high_va: Mutex::new(VaAllocator::new(HIGH_VA.0, HIGH_VA.1)?),
+            last_submitted: AtomicU64::new(0),
+            semaphore: Mutex::new(None),
+            semaphore_va: AtomicU64::new(0),
+            push: Mutex::new(None),
+            push_va: AtomicU64::new(0),
+            gpfifo_area: Mutex::new(None),
+            debugger: Mutex::new(None),
+            channel_group: Mutex::new(None),
+            doorbell,
+            _usermode: usermode,
+            vaspace,
+            virtmem,
+            subdevice,
+            device,
+            client,
+            uvm,
+            ctl,
+        });
+        gpu.setup_channels()?;
+        Ok(gpu)
+    }
+
+    fn setup_channels(self: &Arc<Self>) -> Result<()> {
+        let sem = self.alloc(4096, Placement::Sysmem, true)?;
+        sem.cpu_required()?.write_u64(0, 0)?;
+        self.semaphore_va.store(sem.va(), Ordering::Release);
+        *lock(&self.semaphore)? = Some(sem);
+        let push = self.alloc(PUSH_ARENA_BYTES, Placement::Sysmem, true)?;
+        self.push_va.store(push.va(), Ordering::Release);
+        *lock(&self.push)? = Some(push);
+
+        let mut cg = abi::ChannelGroupAlloc::zeroed();
+        cg.engine_type = abi::NV2080_ENGINE_TYPE_GRAPHICS;
+        let group: Object<kind::ChannelGroup> = self.device.alloc(class::KEPLER_CHANNEL_GROUP_A, &mut cg)?;
+        let area = self.alloc(3 * CHANNEL_AREA_STRIDE, Placement::Vram { contiguous: true }, true)?;
+        let mut cs = abi::CtxShareAlloc { h_va_space: self.vaspace.handle().0, flags: abi::NV_CTXSHARE_ALLOCATION_FLAGS_SUBCONTEXT_ASYNC, subctx_id: 0 };
+        let ctxshare: Object<kind::ContextShare> = group.alloc(class::FERMI_CONTEXT_SHARE_A, &mut cs)?;
+
+        let compute = self.new_channel(&group, &ctxshare, &area, 0, Engine::Compute)?;
+        let copy = self.new_channel(&group, &ctxshare, &area, CHANNEL_AREA_STRIDE, Engine::Copy)?;
+        let mut sched = abi::GpfifoSchedule { b_enable: 1, b_skip_submit: 0, b_skip_enable: 0 };
+        group.control::<controls::ChannelGroupSchedule>(&mut sched)?;
+
+        let mut dbg = abi::Nv83deAlloc { h_debugger_client_obsolete: 0, h_app_client: self.client.handle().0, h_class_3d_object: compute.engine.handle().0 };
+        let debugger: Object<kind::Debugger> = self.device.alloc(class::GT200_DEBUGGER, &mut dbg)?;
+        *lock(&self.debugger)? = Some((debugger, compute.object.handle()));
+        *lock(&self.gpfifo_area)? = Some(area);
+        *lock(&self.channel_group)? = Some((group, ctxshare));
+        let mut st = lock(&self.state)?;
+        st.compute = Some(compute);
+        st.copy = Some(copy);
+        Ok(())
+    }
+
+    fn new_channel(
+        self: &Arc<Self>,
+        group: &Object<kind::ChannelGroup>,
+        ctxshare: &Object<kind::ContextShare>,
+        area: &GpuMemory,
+        offset: u64,
+        engine: Engine,
+    ) -> Result<Channel> {
+        let notifier = self.alloc(64 << 10, Placement::Sysmem, true)?;
+        let area_handle = area.inner.as_ref().map(|p| p.object.handle()).ok_or(Error::InvalidArgument { what: "GPFIFO area", detail: "freed".into() })?;
+        let notifier_handle = notifier.inner.as_ref().map(|p| p.object.handle()).ok_or(Error::InvalidArgument { what: "notifier", detail: "freed".into() })?;
+        let mut p = abi::ChannelAlloc::zeroed();
+        p.gp_fifo_offset = area.va() + offset;
+        p.gp_fifo_entries = GPFIFO_ENTRIES;
+        p.h_context_share = ctxshare.handle().0;
+        p.h_object_error = notifier_handle.0;
+        p.h_object_buffer = area_handle.0;
+        p.h_userd_memory[0] = area_handle.0;
+        p.userd_offset[0] = offset + u64::from(GPFIFO_ENTRIES) * 8;
+        let object: Object<kind::Channel> = group.alloc(self.classes.channel, &mut p)?;
+        let engine_class = match engine {
+            Engine::Compute => self.classes.compute,
+            Engine::Copy => self.classes.copy,
+        };
+        let engine_obj: Object<kind::Engine> = object.alloc(engine_class, &mut ())?;
+        let mut tok = abi::NvC36fGetWorkSubmitToken { work_submit_token: u32::MAX };
+        object.control::<controls::GpfifoGetWorkSubmitToken>(&mut tok)?;
+        let window = lock(&self.low_va)?.alloc(CHANNEL_UVM_WINDOW, 4096)?;
+        self.uvm.register_channel(self.info.uuid, self.ctl.ctl_fd(), self.client.handle(), object.handle(), window, CHANNEL_UVM_WINDOW)?;
+        Ok(Channel { engine: engine_obj, object, area_offset: offset, token: tok.work_submit_token, notifier, ring: GpfifoRing::new(GPFIFO_ENTRIES)? })
+    }
+
+    /// Allocates `size` bytes (rounded up to pages) at `placement`, mapped on the GPU and, when
+    /// `cpu_access`, into this process (BAR1 for video memory).
+    pub fn alloc(self: &Arc<Self>, size: u64, placement: Placement, cpu_access: bool) -> Result<GpuMemory> {
+        self.reclaim()?;
+        let page = match placement {
+            Placement::Sysmem => PageSize::K4,
+            Placement::Vram { .. } => PageSize::for_size(size),
+        };
+        let size = memory::round_to_pages(size, page)?;
+        let (cls, mut params) = memory::alloc_params(self.client.handle().0, size, page, placement)?;
+        let object: Object<kind::Memory> = self.device.alloc(cls, &mut params)?;
+        let va = if cpu_access { lock(&self.low_va)?.alloc(size, page.bytes())? } else { lock(&self.high_va)?.alloc(size, page.bytes())? };
+        let result = (|| {
+            let cpu = if cpu_access {
+                let via = if placement == Placement::Sysmem { MapVia::Control } else { MapVia::GpuNode };
+                Some(self.ctl.map_memory(self.client.handle(), self.device.handle(), object.handle(), 0, size, memory::cpu_map_flags(placement), via)?)
+            } else {
+                None
+            };
+            self.uvm.create_external_range(va, size)?;
+            let mapped = self.ctl.map_dma(&DmaMapRequest {
+                client: self.client.handle(),
+                device: self.device.handle(),
+                dma: self.virtmem.handle(),
+                memory: object.handle(),
+                offset: 0,
+                length: size,
+                flags: memory::dma_map_flags(PageSize::K4),
+                gpu_va: va,
+            });
+            let mapped = mapped.and_then(|got| {
+                if got == va {
+                    Ok(())
+                } else {
+                    Err(Error::InvalidArgument { what: "RM_MAP_MEMORY_DMA", detail: format!("asked for VA {va:#x}, RM placed it at {got:#x}") })
+                }
+            });
+            if let Err(e) = mapped.and_then(|()| self.uvm.map_external_allocation(self.info.uuid, self.ctl.ctl_fd(), self.client.handle(), object.handle(), va, size)) {
+                let _ = self.uvm.free(va, size);
+                return Err(e);
+            }
+            Ok(cpu)
+        })();
+        match result {
+            Ok(cpu) => Ok(GpuMemory { gpu: self.clone(), inner: Some(MemoryParts { object, cpu }), va, size, placement }),
+            Err(e) => {
+                let alloc = if cpu_access { &self.low_va } else { &self.high_va };
+                if let Ok(mut a) = alloc.lock() {
+                    let _ = a.free_after(va, 0);
+                    a.reclaim(0);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn defer_free(&self, f: PendingFree) {
+        let fence_value = self.last_submitted.load(Ordering::Acquire);
+        if let Ok(mut st) = self.state.lock() {
+            st.pending.push((fence_value, f));
+        }
+        // If the lock is poisoned the parts drop here; RM frees them with the client at the latest.
+    }
+
+    /// The timeline value the GPU has reached.
+    pub fn completed(&self) -> Result<u64> {
+        let sem = lock(&self.semaphore)?;
+        match sem.as_ref() {
+            Some(m) => m.cpu_required()?.read_u64(0),
+            None => Ok(0),
+        }
+    }
+
+    /// Tears down memory whose last use has completed.
+    pub fn reclaim(&self) -> Result<()> {
+        let done = self.completed()?;
+        let ready: Vec<PendingFree> = {
+            let mut st = lock(&self.state)?;
+            st.arena.reclaim(done);
+            let (ready, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut st.pending).into_iter().partition(|(f, _)| *f <= done);
+            st.pending = keep;
+            ready.into_iter().map(|(_, f)| f).collect()
+        };
+        for f in ready {
+            let _ = self.uvm.free(f.va, f.size);
+            let _ = self.ctl.unmap_dma(self.client.handle(), self.device.handle(), self.virtmem.handle(), f.va);
+            let cpu_mapped = f.parts.cpu.is_some();
+            drop(f.parts); // munmap + RM free
+            let alloc = if cpu_mapped { &self.low_va } else { &self.high_va };
+            let mut a = lock(alloc)?;
+            a.free_after(f.va, 0)?;
+            a.reclaim(0);
+        }
+        Ok(())
+    }
+
+    /// GPU VA of the timeline semaphore (8 bytes).
+    pub fn semaphore_va(&self) -> u64 {
+        self.semaphore_va.load(Ordering::Acquire)
+    }
+
+    /// Submits the command words `build` produces to `engine`'s channel. `build` receives the
+    /// timeline value this submission must release and the semaphore VA, and must end its commands
+    /// with a release of that value. Returns the value.
+    pub fn submit(&self, engine: Engine, build: impl FnOnce(u64, u64, &mut Vec<u32>) -> Result<()>) -> Result<u64> {
+        let sem_va = self.semaphore_va();
+        let push_guard = lock(&self.push)?;
+        let push = push_guard.as_ref().ok_or(Error::InvalidArgument { what: "pushbuffer", detail: "not set up".into() })?;
+        let area_guard = lock(&self.gpfifo_area)?;
+        let area = area_guard.as_ref().ok_or(Error::InvalidArgument { what: "GPFIFO area", detail: "not set up".into() })?;
+        let area_cpu = area.cpu_required()?;
+        let mut st = lock(&self.state)?;
+        let value = st.timeline.next_value()?;
+        let mut words = Vec::new();
+        build(value, sem_va, &mut words)?;
+        let bytes = u64::try_from(words.len()).unwrap_or(u64::MAX).saturating_mul(4);
+        let offset = match st.arena.alloc(bytes, value)? {
+            Some(o) => o,
+            None => {
+                drop(st);
+                // Wait (bounded) for the oldest work, then retry once.
+                self.wait(self.last_submitted.load(Ordering::Acquire), Duration::from_secs(10))?;
+                st = lock(&self.state)?;
+                let done = self.completed()?;
+                st.arena.reclaim(done);
+                st.arena.alloc(bytes, value)?.ok_or(Error::InvalidArgument { what: "pushbuffer", detail: "no space after waiting for idle".into() })?
+            }
+        };
+        let cpu = push.cpu_required()?;
+        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange { what: "pushbuffer offset", value: offset, limit: usize::MAX as u64 })?;
+        for (i, w) in words.iter().enumerate() {
+            cpu.write_u32(off + i * 4, *w)?;
+        }
+        let dwords = u32::try_from(words.len()).map_err(|_| Error::OutOfRange { what: "pushbuffer dwords", value: bytes / 4, limit: u64::from(u32::MAX) })?;
+        let entry = gp_entry(push.va() + offset, dwords)?;
+        let ch = match engine {
+            Engine::Compute => st.compute.as_mut(),
+            Engine::Copy => st.copy.as_mut(),
+        }
+        .ok_or(Error::InvalidArgument { what: "channel", detail: "not set up".into() })?;
+        let userd = ch.userd()?;
+        let area_off = usize::try_from(ch.area_offset).map_err(|_| Error::OutOfRange { what: "ring offset", value: ch.area_offset, limit: usize::MAX as u64 })?;
+        let get = area_cpu.read_u32(userd + USERD_GP_GET)?;
+        let (slot, put) = ch.ring.push(get)?;
+        let slot = usize::try_from(slot).unwrap_or(usize::MAX);
+        area_cpu.write_u64(area_off + slot.saturating_mul(8), entry)?;
+        fence(Ordering::SeqCst);
+        area_cpu.write_u32(userd + USERD_GP_PUT, put)?;
+        fence(Ordering::SeqCst);
+        self.doorbell.write_u32(DOORBELL_OFFSET, ch.token)?;
+        self.last_submitted.store(value, Ordering::Release);
+        Ok(value)
+    }
+
+    /// Waits until the timeline reaches `value`, for at most `timeout`. While waiting, a channel
+    /// error notifier that RM has written ends the wait with [`Error::GpuFault`].
+    pub fn wait(&self, value: u64, timeout: Duration) -> Result<()> {
+        Timeline::wait("GPU timeline semaphore", value, timeout, || self.completed(), || self.check_channels())?;
+        self.reclaim()
+    }
+
+    fn check_channels(&self) -> Result<()> {
+        let found = {
+            let st = lock(&self.state)?;
+            let mut found = None;
+            for ch in [st.compute.as_ref(), st.copy.as_ref()].into_iter().flatten() {
+                let n = read_notifier(&ch.notifier)?;
+                if n.is_error() {
+                    found = Some(n);
+                    break;
+                }
+            }
+            found
+        };
+        match found {
+            Some(n) => Err(Error::GpuFault(self.fault_report(Some(n)))),
+            None => Ok(()),
+        }
+    }
+
+    /// Collects the error notifier, SM error states and MMU fault records.
+    pub fn fault_report(&self, notifier: Option<Notification>) -> FaultReport {
+        let mut r = FaultReport { notifier, ..Default::default() };
+        if let Ok(dbg) = self.debugger.lock() {
+            if let Some((debugger, channel)) = dbg.as_ref() {
+                let mut p = Box::new(abi::Nv83deReadAllSmErrorStates::zeroed());
+                p.h_target_channel = channel.0;
+                p.num_sms_to_read = abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL as u32;
+                if debugger.control::<controls::DebugReadAllSmErrorStates>(&mut p).is_ok()
+                    && r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL)
+                {
+                    let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
+                    if debugger.control::<controls::DebugReadMmuFaultInfo>(&mut m).is_ok() {
+                        r.add_mmu_faults(&m);
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    /// Copies `src` into CPU-mapped GPU memory at `offset`.
+    pub fn write(&self, mem: &GpuMemory, offset: u64, src: &[u8]) -> Result<()> {
+        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange { what: "offset", value: offset, limit: usize::MAX as u64 })?;
+        mem.cpu_required()?.write_bytes(off, src)
+    }
+
+    /// Copies CPU-mapped GPU memory at `offset` into `dst`.
+    pub fn read(&self, mem: &GpuMemory, offset: u64, dst: &mut [u8]) -> Result<()> {
+        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange { what: "offset", value: offset, limit: usize::MAX as u64 })?;
+        mem.cpu_required()?.read_bytes(off, dst)
+    }
+
+    /// The subdevice object (for controls callers add).
+    pub fn subdevice(&self) -> &Object<kind::Subdevice> {
+        &self.subdevice
+    }
+
+    /// The device object.
+    pub fn device(&self) -> &Object<kind::Device> {
+        &self.device
+    }
+
+    /// The `nvidia.ko` version in use.
+    pub fn driver_version(&self) -> &str {
+        self.ctl.driver_version()
+    }
+}
+
+fn read_notifier(m: &GpuMemory) -> Result<Notification> {
+    let mut b = [0u8; NOTIFICATION_SIZE];
+    m.cpu_required()?.read_bytes(ERROR_NOTIFIER_OFFSET, &mut b)?;
+    Ok(Notification::parse(&b))
+}
+
+impl Drop for NvkGpu {
+    fn drop(&mut self) {
+        // Pending frees hold `Arc<NvkGpu>`, so by now none can be outstanding except parts queued
+        // by buffers dropped after their GPU work; tear them down, then unregister from UVM.
+        if let Ok(st) = self.state.get_mut() {
+            for (_, f) in st.pending.drain(..) {
+                let _ = self.uvm.free(f.va, f.size);
+            }
+            for ch in [st.compute.as_ref(), st.copy.as_ref()].into_iter().flatten() {
+                let _ = self.uvm.unregister_channel(self.info.uuid, self.client.handle(), ch.object.handle());
+            }
+        }
+        let _ = self.uvm.unregister_gpu_vaspace(self.info.uuid);
+        let _ = self.uvm.unregister_gpu(self.info.uuid);
+        // RM objects free themselves as the fields drop; the client goes last and takes anything left.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gp_entry_matches_tinygrad_encoding() {
+        // tinygrad ops_nv.py: (addr//4 << 2) | (len << 42) | (1 << 41)
+        let addr = 0x12_3456_7000u64;
+        assert_eq!(gp_entry(addr, 0x40).unwrap(), ((addr / 4) << 2) | (0x40 << 42) | (1 << 41));
+        assert!(gp_entry(2, 1).is_err());
+        assert!(gp_entry(1 << 40, 1).is_err());
+        assert!(gp_entry(0, 0).is_err());
+        assert!(gp_entry(0, 1 << 21).is_err());
+    }
+
+    #[test]
+    fn va_windows_do_not_overlap() {
+        assert!(LOW_VA.0 + LOW_VA.1 <= HIGH_VA.0);
+        assert_eq!(HIGH_VA.0 + HIGH_VA.1, 1 << 48);
+        assert!(2 * CHANNEL_AREA_STRIDE >= u64::from(GPFIFO_ENTRIES) * 8 + 0x200);
+    }
+}
