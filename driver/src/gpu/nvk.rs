@@ -450,6 +450,11 @@ impl NvkGpu {
         Ok(())
     }
 
+    /// The last timeline value handed to a submission (0 before the first).
+    pub fn last_submitted(&self) -> u64 {
+        self.last_submitted.load(Ordering::Acquire)
+    }
+
     /// GPU VA of the timeline semaphore (8 bytes).
     pub fn semaphore_va(&self) -> u64 {
         self.semaphore_va.load(Ordering::Acquire)
