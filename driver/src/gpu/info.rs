@@ -236,7 +236,7 @@ mod tests {
         let mut gid = abi::Nv2080GetGidInfo::zeroed();
         gid.length = 16;
         for (i, b) in gid.data.iter_mut().take(16).enumerate() {
-            *b = i as u8;
+            *b = u8::try_from(i).unwrap();
         }
         let arch = abi::Nv2080McGetArchInfo { architecture: 0x180, implementation: 0, revision: 0xa1, sub_revision: 0, _pad: [0; 3] };
         let mut gr = gr_info_request(&GR_INDICES);
@@ -250,7 +250,7 @@ mod tests {
         let mut cl = Box::new(abi::Nv0080GetClassListV2::zeroed());
         let list = [class::HOPPER_CHANNEL_GPFIFO_A, class::HOPPER_COMPUTE_A, class::HOPPER_DMA_COPY_A, class::HOPPER_USERMODE_A, class::AMPERE_DMA_COPY_B];
         cl.class_list[..list.len()].copy_from_slice(&list);
-        cl.num_classes = list.len() as u32;
+        cl.num_classes = u32::try_from(list.len()).unwrap();
         (name, gid, arch, gr, fb, cl)
     }
 

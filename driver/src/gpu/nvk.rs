@@ -546,7 +546,7 @@ impl NvkGpu {
             if let Some((debugger, channel)) = dbg.as_ref() {
                 let mut p = Box::new(abi::Nv83deReadAllSmErrorStates::zeroed());
                 p.h_target_channel = channel.0;
-                p.num_sms_to_read = abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL as u32;
+                p.num_sms_to_read = u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
                 if debugger.control::<controls::DebugReadAllSmErrorStates>(&mut p).is_ok()
                     && r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL)
                 {

@@ -185,7 +185,7 @@ mod tests {
                     live.push((a, len));
                 }
             } else {
-                let i = (next() as usize) % live.len();
+                let i = usize::try_from(next() % live.len() as u64).unwrap();
                 let (a, _) = live.swap_remove(i);
                 va.free_after(a, step).unwrap();
                 va.reclaim(step.saturating_sub(3));

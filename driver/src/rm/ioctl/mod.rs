@@ -38,7 +38,7 @@ pub fn gpu_node_path(minor: u32) -> String {
 /// The `_IOWR('F', nr, size)` request number for an `nvidia.ko` escape with a `size`-byte struct.
 pub fn nv_request(nr: u8, size: usize) -> Result<ioctl_num_type> {
     // _IOC_SIZEBITS is 14 on x86/arm (13/14 elsewhere); nix masks silently, so check first.
-    let max = nix::sys::ioctl::SIZEMASK as usize;
+    let max = usize::try_from(nix::sys::ioctl::SIZEMASK).unwrap_or(0);
     if size > max {
         return Err(Error::OutOfRange { what: "ioctl parameter size", value: size as u64, limit: max as u64 });
     }

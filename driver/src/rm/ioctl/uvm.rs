@@ -19,7 +19,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 fn uvm_ioctl<P: Pod>(fd: BorrowedFd<'_>, cmd: u32, params: &mut P, op: &'static str, status: impl Fn(&P) -> u32) -> Result<()> {
     let ptr: *mut P = params;
     // The request is UVM's plain command number; UVM reads `sizeof(params)` for that command.
-    let req = nix::sys::ioctl::ioctl_num_type::try_from(cmd).map_err(|_| Error::OutOfRange { what: "UVM command", value: u64::from(cmd), limit: 0 })?;
+    let req = nix::sys::ioctl::ioctl_num_type::from(cmd);
     // SAFETY: `ptr` points to a live, exclusively borrowed `P` whose layout is UVM's struct for
     // `cmd` (size-tested in abi::r580); `P: Pod` makes whatever UVM writes back valid
     // (SAFETY.md, "nvidia.ko ioctls").
