@@ -43,6 +43,10 @@ pub enum Error {
     #[error("kernel `{kernel}` parameter table is inconsistent: {detail}")]
     BadParamTable { kernel: String, detail: String },
 
+    /// A module has no kernel of that name.
+    #[error("no kernel named `{name}` in the module (it has: {available})")]
+    NoSuchKernel { name: String, available: String },
+
     /// A path of the runtime API that this build cannot perform yet; names what is missing.
     #[error("not yet implemented: {0}")]
     NotYetImplemented(&'static str),

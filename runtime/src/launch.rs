@@ -175,6 +175,30 @@ impl Function {
     }
 }
 
+/// Code loaded onto a device: the kernels of one CUBIN or fatbin.
+#[derive(Debug)]
+pub struct Module {
+    pub(crate) functions: Vec<Function>,
+}
+
+impl Module {
+    /// A kernel by name.
+    pub fn function(&self, name: &str) -> Result<Function> {
+        self.functions.iter().find(|f| f.table.kernel == name).cloned().ok_or_else(|| Error::NoSuchKernel {
+            name: name.to_owned(),
+            available: self.functions.iter().map(|f| f.table.kernel.clone()).collect::<Vec<_>>().join(", "),
+        })
+    }
+}
+
+impl crate::device::Device {
+    /// Loads a CUBIN or fatbin (picking the SASS for this GPU) and uploads its code.
+    pub fn load_module(&self, image: &[u8]) -> Result<Module> {
+        let _ = image;
+        Err(Error::NotYetImplemented("module loading onto the device (CUBIN/fatbin placement and upload) is not wired in this build"))
+    }
+}
+
 /// Collects arguments for one launch; see the module docs.
 #[derive(Debug)]
 pub struct LaunchBuilder<'a> {

@@ -21,5 +21,5 @@ pub use buffer::{DeviceBuffer, DeviceRepr};
 pub use device::Device;
 pub use error::{Error, Result};
 pub use event::Event;
-pub use launch::{Function, LaunchConfig};
+pub use launch::{Function, LaunchConfig, Module};
 pub use stream::Stream;
