@@ -49,6 +49,36 @@ pub const GPFIFO_ENTRIES: u32 = 0x1_0000;
 pub const CHANNEL_AREA_STRIDE: u64 = 0x10_0000;
 /// Pushbuffer arena size.
 pub const PUSH_ARENA_BYTES: u64 = 2 << 20;
+/// Per-submission data arena size (constant bank 0 and QMD of each launch).
+pub const DATA_ARENA_BYTES: u64 = 4 << 20;
+/// Alignment of data arena chunks (QMDs need 256 bytes).
+pub const DATA_ALIGN: u64 = 256;
+/// Shared and local memory windows in the GPU VA space (tinygrad `ops_nv.py` `_setup_gpfifos`).
+pub const SHARED_WINDOW: u64 = 0x7294_0000_0000;
+pub const LOCAL_WINDOW: u64 = 0x7293_0000_0000;
+
+/// Local (per-thread stack/spill) memory for `per_thread` bytes: returns the per-thread size
+/// rounded as the hardware allocates it, the bytes per TPC, and the total to allocate
+/// (tinygrad `ops_nv.py` `_ensure_has_local_memory`: per thread rounded to 32 B; per TPC
+/// `round_up(round_up(per_thread*32, 0x200) * max_warps_per_sm * sms_per_tpc, 0x8000)`; total
+/// `round_up(per_tpc * tpcs_per_gpc * gpcs, 0x20000)`).
+pub fn local_memory_size(per_thread: u64, max_warps_per_sm: u32, sms_per_tpc: u32, tpcs_per_gpc: u32, gpcs: u32) -> Result<(u64, u64, u64)> {
+    let up = |v: u64, a: u64| v.checked_add(a - 1).map(|x| x / a * a);
+    let ovf = || Error::OutOfRange { what: "local memory size", value: per_thread, limit: u64::from(u32::MAX) };
+    let per_thread = up(per_thread, 32).ok_or_else(ovf)?;
+    let warp = up(per_thread.checked_mul(32).ok_or_else(ovf)?, 0x200).ok_or_else(ovf)?;
+    let per_tpc = warp
+        .checked_mul(u64::from(max_warps_per_sm))
+        .and_then(|v| v.checked_mul(u64::from(sms_per_tpc)))
+        .and_then(|v| up(v, 0x8000))
+        .ok_or_else(ovf)?;
+    let total = per_tpc
+        .checked_mul(u64::from(tpcs_per_gpc))
+        .and_then(|v| v.checked_mul(u64::from(gpcs)))
+        .and_then(|v| up(v, 0x2_0000))
+        .ok_or_else(ovf)?;
+    Ok((per_thread, per_tpc, total))
+}
 /// VA range for memory that is also CPU-mapped and for UVM channel registrations.
 pub const LOW_VA: (u64, u64) = (0x10_0000_0000, 0x10_0000_0000);
 /// VA range for everything else (up to 2^48).
@@ -176,6 +206,7 @@ impl Channel {
 struct SubmitState {
     timeline: Timeline,
     arena: PushArena,
+    data_arena: PushArena,
     compute: Option<Channel>,
     copy: Option<Channel>,
     /// Memory freed by the user, torn down once the timeline passes each fence.
@@ -201,6 +232,8 @@ pub struct NvkGpu {
     semaphore_va: AtomicU64,
     /// Pushbuffer arena memory.
     push: Mutex<Option<GpuMemory>>,
+    /// Data arena memory (constant banks, QMDs).
+    data: Mutex<Option<GpuMemory>>,
     push_va: AtomicU64,
     /// GPFIFO rings + USERD of both channels.
     gpfifo_area: Mutex<Option<GpuMemory>>,
@@ -265,13 +298,18 @@ impl NvkGpu {
             info,
             card,
             classes,
-            state: Mutex::new(SubmitState { timeline: Timeline::new(), arena: PushArena::new(PUSH_ARENA_BYTES)?, compute: None, copy: None, pending: Vec::new() }),
+            state: Mutex::new(SubmitState {
+                timeline: Timeline::new(),
+                arena: PushArena::new(PUSH_ARENA_BYTES)?,
+                data_arena: PushArena::new(DATA_ARENA_BYTES)?,
+                compute: None, copy: None, pending: Vec::new() }),
             low_va: Mutex::new(VaAllocator::new(LOW_VA.0, LOW_VA.1)?),
             high_va: Mutex::new(VaAllocator::new(HIGH_VA.0, HIGH_VA.1)?),
             last_submitted: AtomicU64::new(0),
             semaphore: Mutex::new(None),
             semaphore_va: AtomicU64::new(0),
             push: Mutex::new(None),
+            data: Mutex::new(None),
             push_va: AtomicU64::new(0),
             gpfifo_area: Mutex::new(None),
             debugger: Mutex::new(None),
@@ -298,6 +336,7 @@ impl NvkGpu {
         let push = self.alloc(PUSH_ARENA_BYTES, Placement::Sysmem, true)?;
         self.push_va.store(push.va(), Ordering::Release);
         *lock(&self.push)? = Some(push);
+        *lock(&self.data)? = Some(self.alloc(DATA_ARENA_BYTES, Placement::Sysmem, true)?);
 
         let mut cg = abi::ChannelGroupAlloc::zeroed();
         cg.engine_type = abi::NV2080_ENGINE_TYPE_GRAPHICS;
@@ -433,6 +472,7 @@ impl NvkGpu {
         let ready: Vec<PendingFree> = {
             let mut st = lock(&self.state)?;
             st.arena.reclaim(done);
+            st.data_arena.reclaim(done);
             let (ready, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut st.pending).into_iter().partition(|(f, _)| *f <= done);
             st.pending = keep;
             ready.into_iter().map(|(_, f)| f).collect()
@@ -464,7 +504,21 @@ impl NvkGpu {
     /// timeline value this submission must release and the semaphore VA, and must end its commands
     /// with a release of that value. Returns the value.
     pub fn submit(&self, engine: Engine, build: impl FnOnce(u64, u64, &mut Vec<u32>) -> Result<()>) -> Result<u64> {
+        self.submit_with_data(engine, 0, |value, sem, _data_va, _data, words| build(value, sem, words))
+    }
+
+    /// Like [`NvkGpu::submit`], with `data_len` bytes of GPU-visible scratch (256-byte aligned, in
+    /// system memory, reused once this submission completes): `build` also receives its GPU VA and
+    /// a zeroed buffer to fill, which is copied there before the submission is published.
+    pub fn submit_with_data(
+        &self,
+        engine: Engine,
+        data_len: u64,
+        build: impl FnOnce(u64, u64, u64, &mut [u8], &mut Vec<u32>) -> Result<()>,
+    ) -> Result<u64> {
         let sem_va = self.semaphore_va();
+        let data_guard = lock(&self.data)?;
+        let data_mem = data_guard.as_ref().ok_or(Error::InvalidArgument { what: "data arena", detail: "not set up".into() })?;
         let push_guard = lock(&self.push)?;
         let push = push_guard.as_ref().ok_or(Error::InvalidArgument { what: "pushbuffer", detail: "not set up".into() })?;
         let area_guard = lock(&self.gpfifo_area)?;
@@ -472,8 +526,32 @@ impl NvkGpu {
         let area_cpu = area.cpu_required()?;
         let mut st = lock(&self.state)?;
         let value = st.timeline.next_value()?;
+        let data_len_aligned = data_len.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).ok_or(Error::OutOfRange { what: "submission data", value: data_len, limit: DATA_ARENA_BYTES })?;
+        let data_off = if data_len_aligned == 0 {
+            0
+        } else {
+            match st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)? {
+                Some(o) => o.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).unwrap_or(o),
+                None => {
+                    // Data arena busy: wait for everything submitted so far, then retry once.
+                    let last = self.last_submitted.load(Ordering::Acquire);
+                    drop(st);
+                    self.wait(last, Duration::from_secs(10))?;
+                    st = lock(&self.state)?;
+                    let done = self.completed()?;
+                    st.data_arena.reclaim(done);
+                    let o = st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)?.ok_or(Error::InvalidArgument { what: "data arena", detail: "no space after waiting for idle".into() })?;
+                    o.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).unwrap_or(o)
+                }
+            }
+        };
+        let mut data = vec![0u8; usize::try_from(data_len).map_err(|_| Error::OutOfRange { what: "submission data", value: data_len, limit: usize::MAX as u64 })?];
         let mut words = Vec::new();
-        build(value, sem_va, &mut words)?;
+        build(value, sem_va, data_mem.va() + data_off, &mut data, &mut words)?;
+        if !data.is_empty() {
+            let off = usize::try_from(data_off).map_err(|_| Error::OutOfRange { what: "data offset", value: data_off, limit: usize::MAX as u64 })?;
+            data_mem.cpu_required()?.write_bytes(off, &data)?;
+        }
         let bytes = u64::try_from(words.len()).unwrap_or(u64::MAX).saturating_mul(4);
         let offset = match st.arena.alloc(bytes, value)? {
             Some(o) => o,
@@ -625,6 +703,19 @@ mod tests {
         assert!(gp_entry(1 << 40, 1).is_err());
         assert!(gp_entry(0, 0).is_err());
         assert!(gp_entry(0, 1 << 21).is_err());
+    }
+
+    #[test]
+    fn local_memory_sizing() {
+        // H100-like: 64 warps/SM, 2 SM/TPC, 9 TPC/GPC, 8 GPC; 0x240 bytes per thread.
+        let (pt, tpc, total) = local_memory_size(0x240, 64, 2, 9, 8).unwrap();
+        assert_eq!(pt, 0x240);
+        assert_eq!(tpc, 0x24_0000); // 0x240*32 = 0x4800 (already 0x200-aligned) * 64 * 2 = 0x24_0000, 0x8000-aligned
+        assert_eq!(total, 0x24_0000 * 72);
+        let (pt, ..) = local_memory_size(1, 64, 2, 9, 8).unwrap();
+        assert_eq!(pt, 32);
+        assert!(local_memory_size(u64::MAX, 64, 2, 9, 8).is_err());
+        assert_eq!(local_memory_size(0, 64, 2, 9, 8).unwrap(), (0, 0, 0));
     }
 
     #[test]
