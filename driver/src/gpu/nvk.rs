@@ -291,7 +291,7 @@ impl NvkGpu {
         let vaspace: Object<kind::VaSpace> = device.alloc(class::FERMI_VASPACE_A, &mut vas)?;
 
         let uvm = Uvm::open()?;
-        uvm.register_gpu(info.uuid, ctl.ctl_fd(), client.handle())?;
+        uvm.register_gpu(info.uuid)?;
         uvm.register_gpu_vaspace(info.uuid, ctl.ctl_fd(), client.handle(), vaspace.handle())?;
 
         let gpu = Arc::new(NvkGpu {
@@ -479,7 +479,7 @@ impl NvkGpu {
         };
         for f in ready {
             let _ = self.uvm.free(f.va, f.size);
-            let _ = self.ctl.unmap_dma(self.client.handle(), self.device.handle(), self.virtmem.handle(), f.va);
+            let _ = self.ctl.unmap_dma(self.client.handle(), self.device.handle(), self.virtmem.handle(), f.parts.object.handle(), f.va);
             let cpu_mapped = f.parts.cpu.is_some();
             drop(f.parts); // munmap + RM free
             let alloc = if cpu_mapped { &self.low_va } else { &self.high_va };

@@ -92,8 +92,8 @@ pub trait Rm: Send + Sync + fmt::Debug {
     fn control_raw(&self, client: Handle, object: Handle, cmd: u32, name: &'static str, params: &mut [u8]) -> Result<()>;
     /// Maps `memory` into a GPU virtual address space; returns the GPU VA.
     fn map_dma(&self, req: &DmaMapRequest) -> Result<u64>;
-    /// Undoes [`Rm::map_dma`].
-    fn unmap_dma(&self, client: Handle, device: Handle, dma: Handle, gpu_va: u64) -> Result<()>;
+    /// Undoes [`Rm::map_dma`] of `memory` at `gpu_va` in `dma`.
+    fn unmap_dma(&self, client: Handle, device: Handle, dma: Handle, memory: Handle, gpu_va: u64) -> Result<()>;
     /// Maps `length` bytes of `memory` at `offset` into this process.
     /// `flags` are `NVOS33_FLAGS_*` (caching type, access).
     fn map_cpu(&self, client: Handle, device: Handle, memory: Handle, offset: u64, length: u64, flags: u32)

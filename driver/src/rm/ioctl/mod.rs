@@ -325,11 +325,12 @@ impl Rm for NvidiaCtl {
         Ok(p.dma_offset)
     }
 
-    fn unmap_dma(&self, client: Handle, device: Handle, dma: Handle, gpu_va: u64) -> Result<()> {
+    fn unmap_dma(&self, client: Handle, device: Handle, dma: Handle, memory: Handle, gpu_va: u64) -> Result<()> {
         let mut p = abi::Nvos47::zeroed();
         p.h_client = client.0;
         p.h_device = device.0;
         p.h_dma = dma.0;
+        p.h_memory = memory.0;
         p.dma_offset = gpu_va;
         nv_ioctl(self.ctl.as_fd(), abi::NV_ESC_RM_UNMAP_MEMORY_DMA, &mut p, "RM_UNMAP_MEMORY_DMA", NVIDIACTL)?;
         rm_status("unmap_dma", p.status)

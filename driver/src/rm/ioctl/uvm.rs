@@ -52,12 +52,12 @@ impl Uvm {
         Ok(Uvm { fd, _mm_fd: mm_fd })
     }
 
-    /// `UVM_REGISTER_GPU`.
-    pub fn register_gpu(&self, uuid: abi::Uuid, ctl: BorrowedFd<'_>, client: Handle) -> Result<()> {
+    /// `UVM_REGISTER_GPU` for a whole (non-MIG) GPU: `rmCtrlFd = -1` lets UVM use its own RM
+    /// client, as tinygrad does (a control fd and client are only needed for MIG partitions).
+    pub fn register_gpu(&self, uuid: abi::Uuid) -> Result<()> {
         let mut p = abi::UvmRegisterGpu::zeroed();
         p.gpu_uuid = uuid;
-        p.rm_ctrl_fd = ctl.as_raw_fd();
-        p.h_client = client.0;
+        p.rm_ctrl_fd = -1;
         uvm_ioctl(self.fd.as_fd(), abi::UVM_REGISTER_GPU, &mut p, "REGISTER_GPU", |p| p.rm_status)
     }
 
