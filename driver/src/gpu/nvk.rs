@@ -33,7 +33,7 @@ use crate::rm::ioctl::uvm::Uvm;
 use crate::rm::ioctl::{CardInfo, MapVia, NvidiaCtl};
 use crate::rm::{controls, kind, CpuMapping, DmaMapRequest, Handle, Object, Rm};
 use std::sync::atomic::{fence, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 /// Doorbell register in the usermode region (`NVC361_NOTIFY_CHANNEL_PENDING`, clc361.h).
@@ -132,7 +132,9 @@ impl EngineClasses {
 /// A region of GPU memory with a fixed GPU VA and, optionally, a CPU mapping.
 #[derive(Debug)]
 pub struct GpuMemory {
-    gpu: Arc<NvkGpu>,
+    /// Weak: the GPU's own internal buffers (semaphore, rings, arenas) are `GpuMemory` too, and a
+    /// strong reference would keep the GPU alive forever.
+    gpu: Weak<NvkGpu>,
     inner: Option<MemoryParts>,
     va: u64,
     size: u64,
@@ -170,7 +172,12 @@ impl GpuMemory {
 impl Drop for GpuMemory {
     fn drop(&mut self) {
         if let Some(parts) = self.inner.take() {
-            self.gpu.defer_free(PendingFree { va: self.va, size: self.size, parts });
+            match self.gpu.upgrade() {
+                Some(gpu) => gpu.defer_free(PendingFree { va: self.va, size: self.size, parts }),
+                // The GPU is being torn down: its channels are gone, so nothing can still use the
+                // memory; the RM objects free now and UVM's ranges go with its file.
+                None => drop(parts),
+            }
         }
     }
 }
@@ -222,6 +229,8 @@ pub struct NvkGpu {
     pub card: CardInfo,
     /// Classes in use.
     pub classes: EngineClasses,
+    /// Debugger object (freed before the channels whose engine it watches).
+    debugger: Mutex<Option<(Object<kind::Debugger>, Handle)>>,
     state: Mutex<SubmitState>,
     low_va: Mutex<VaAllocator>,
     high_va: Mutex<VaAllocator>,
@@ -237,7 +246,6 @@ pub struct NvkGpu {
     push_va: AtomicU64,
     /// GPFIFO rings + USERD of both channels.
     gpfifo_area: Mutex<Option<GpuMemory>>,
-    debugger: Mutex<Option<(Object<kind::Debugger>, Handle)>>,
     channel_group: Mutex<Option<(Object<kind::ChannelGroup>, Object<kind::ContextShare>)>>,
     doorbell: CpuMapping,
     _usermode: Object<kind::Usermode>,
@@ -437,7 +445,7 @@ impl NvkGpu {
             Ok(cpu)
         })();
         match result {
-            Ok(cpu) => Ok(GpuMemory { gpu: self.clone(), inner: Some(MemoryParts { object, cpu }), va, size, placement }),
+            Ok(cpu) => Ok(GpuMemory { gpu: Arc::downgrade(self), inner: Some(MemoryParts { object, cpu }), va, size, placement }),
             Err(e) => {
                 let alloc = if cpu_access { &self.low_va } else { &self.high_va };
                 if let Ok(mut a) = alloc.lock() {
@@ -674,8 +682,10 @@ fn read_notifier(m: &GpuMemory) -> Result<Notification> {
 
 impl Drop for NvkGpu {
     fn drop(&mut self) {
-        // Pending frees hold `Arc<NvkGpu>`, so by now none can be outstanding except parts queued
-        // by buffers dropped after their GPU work; tear them down, then unregister from UVM.
+        // Give submitted work a bounded chance to finish before its memory and channels go.
+        let last = self.last_submitted();
+        let _ = Timeline::wait("GPU idle at teardown", last, Duration::from_secs(2), || self.completed(), || Ok(()));
+        // Tear down memory still waiting for its fence, then unregister from UVM.
         if let Ok(st) = self.state.get_mut() {
             for (_, f) in st.pending.drain(..) {
                 let _ = self.uvm.free(f.va, f.size);
