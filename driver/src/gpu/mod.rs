@@ -93,7 +93,10 @@ pub fn fuzz_entry(data: &[u8]) {
             let _ = r.push(u32::from(*b));
         }
     }
-    let _ = copy::split_copy(word(0), word(1), word(2) % (1 << 36), word(3) % (1 << 33));
+    if let Ok(it) = copy::split_copy(word(0), word(1), word(2) % (1 << 36), word(3) % (1 << 33)) {
+        let _ = it.remaining();
+        let _ = it.take(1000).count();
+    }
     let _ = memory::alloc_params(0, word(0), memory::PageSize::for_size(word(1)), memory::Placement::Sysmem);
     let _ = nvk::local_memory_size(word(0), u32::from(data.first().copied().unwrap_or(0)), 2, 9, 8);
 }
