@@ -262,3 +262,99 @@ impl<K: Kind> Object<K> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// An in-memory RM: hands out handles, records calls, refuses to free a parent with live
+    /// children (as a strict RM would rather not be asked to).
+    #[derive(Debug, Default)]
+    struct FakeRm {
+        next: Mutex<u32>,
+        live: Mutex<Vec<(Handle, Handle)>>, // (object, parent)
+        log: Mutex<Vec<String>>,
+    }
+
+    impl Rm for FakeRm {
+        fn alloc_raw(&self, _client: Handle, parent: Handle, class: u32, params: &mut [u8]) -> Result<Handle> {
+            let mut n = self.next.lock().unwrap();
+            *n += 1;
+            let h = Handle(0xc100_0000 + *n);
+            self.live.lock().unwrap().push((h, parent));
+            self.log.lock().unwrap().push(format!("alloc {class:#x} ({} param bytes) under {:#x} -> {:#x}", params.len(), parent.0, h.0));
+            Ok(h)
+        }
+        fn free_raw(&self, _client: Handle, parent: Handle, object: Handle) -> Result<()> {
+            let mut live = self.live.lock().unwrap();
+            if live.iter().any(|&(_, p)| p == object) {
+                return Err(crate::Error::Rm { op: "free", status: NvStatus(0x1c) });
+            }
+            live.retain(|&(h, _)| h != object);
+            self.log.lock().unwrap().push(format!("free {:#x} (parent {:#x})", object.0, parent.0));
+            Ok(())
+        }
+        fn control_raw(&self, _client: Handle, object: Handle, cmd: u32, name: &'static str, params: &mut [u8]) -> Result<()> {
+            if let Some(b) = params.first_mut() {
+                *b = 0x5a;
+            }
+            self.log.lock().unwrap().push(format!("control {name} {cmd:#x} on {:#x}", object.0));
+            Ok(())
+        }
+        fn map_dma(&self, req: &DmaMapRequest) -> Result<u64> {
+            Ok(req.gpu_va)
+        }
+        fn unmap_dma(&self, _: Handle, _: Handle, _: Handle, _: Handle, _: u64) -> Result<()> {
+            Ok(())
+        }
+        fn map_cpu(&self, _: Handle, _: Handle, _: Handle, _: u64, _: u64, _: u32) -> Result<CpuMapping> {
+            Err(crate::Error::InvalidArgument { what: "fake", detail: "no mappings".into() })
+        }
+    }
+
+    #[test]
+    fn children_are_freed_before_parents_and_client_last() {
+        let fake = Arc::new(FakeRm::default());
+        let rm: Arc<dyn Rm> = fake.clone();
+        let client = Object::new_client(rm).unwrap();
+        let device: Object<kind::Device> = client.alloc(abi::class::NV01_DEVICE_0, &mut abi::r580::Nv0080Alloc::zeroed()).unwrap();
+        let sub: Object<kind::Subdevice> = device.alloc(abi::class::NV20_SUBDEVICE_0, &mut abi::r580::Nv2080Alloc { sub_device_id: 0 }).unwrap();
+        let mut p = abi::r580::Nv2080GetNameString::zeroed();
+        sub.control::<controls::GpuGetNameString>(&mut p).unwrap();
+        assert_eq!(p.gpu_name_string_flags & 0xff, 0x5a, "control parameters travel in and out");
+        // Drop the handles in the "wrong" order: the tree still frees bottom-up.
+        drop(client);
+        drop(device);
+        assert!(fake.live.lock().unwrap().len() == 3);
+        drop(sub);
+        let log = fake.log.lock().unwrap().clone();
+        let frees: Vec<_> = log.iter().filter(|l| l.starts_with("free")).cloned().collect();
+        assert_eq!(frees, vec!["free 0xc1000003 (parent 0xc1000002)", "free 0xc1000002 (parent 0xc1000001)", "free 0xc1000001 (parent 0x0)"]);
+        assert!(log.iter().any(|l| l.contains("control GpuGetNameString 0x20800110")));
+        assert!(log[1].contains("56 param bytes"), "{log:?}");
+        assert!(fake.live.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn explicit_free_reports_status_and_does_not_double_free() {
+        let fake = Arc::new(FakeRm::default());
+        let rm: Arc<dyn Rm> = fake.clone();
+        let client = Object::new_client(rm).unwrap();
+        let device: Object<kind::Device> = client.alloc(abi::class::NV01_DEVICE_0, &mut ()).unwrap();
+        let _child: Object<kind::Subdevice> = device.alloc(abi::class::NV20_SUBDEVICE_0, &mut ()).unwrap();
+        // While the child lives it holds the device, so an explicit free only drops this reference
+        // (a parent can never be freed under a live child).
+        let e = device.clone().free();
+        assert!(e.is_ok(), "a shared reference only drops itself");
+        assert_eq!(fake.live.lock().unwrap().len(), 3);
+        let dev2 = device.clone();
+        drop(device);
+        drop(_child);
+        assert!(dev2.free().is_ok());
+        let frees = fake.log.lock().unwrap().iter().filter(|l| l.starts_with("free")).count();
+        assert_eq!(frees, 2, "device freed once (explicitly), child once; client still alive");
+        let err = crate::Error::Rm { op: "free", status: NvStatus(0x1c) }.to_string();
+        assert!(err.contains("NV_ERR_"), "{err}");
+    }
+}
