@@ -188,10 +188,12 @@ pub const COPY_CLASSES: ClassRole = ClassRole {
     role: "copy engine",
     preference: &[class::BLACKWELL_DMA_COPY_B, class::BLACKWELL_DMA_COPY_A, class::HOPPER_DMA_COPY_A, class::AMPERE_DMA_COPY_B, class::AMPERE_DMA_COPY_A],
 };
-/// Usermode (doorbell) classes, newest first.
+/// Usermode (doorbell) classes: tinygrad's order first (`HOPPER_USERMODE_A`, then
+/// `TURING_USERMODE_A`, ops_nv.py `setup_usermode`), then the others. Only clc361.h documents the
+/// doorbell offset (0x90); the later classes keep that layout.
 pub const USERMODE_CLASSES: ClassRole = ClassRole {
     role: "usermode doorbell",
-    preference: &[class::BLACKWELL_USERMODE_A, class::HOPPER_USERMODE_A, class::AMPERE_USERMODE_A, class::TURING_USERMODE_A, class::VOLTA_USERMODE_A],
+    preference: &[class::HOPPER_USERMODE_A, class::TURING_USERMODE_A, class::AMPERE_USERMODE_A, class::BLACKWELL_USERMODE_A, class::VOLTA_USERMODE_A],
 };
 
 /// Picks the most preferred class of `role` that `available` contains.
