@@ -68,6 +68,9 @@ pub enum Placement {
     Vram { contiguous: bool },
     /// Pinned system memory reached over PCIe (`NV01_MEMORY_SYSTEM`), not GPU-cached.
     Sysmem,
+    /// Memory of this process registered with RM as an OS descriptor
+    /// (`NV01_MEMORY_SYSTEM_OS_DESCRIPTOR`).
+    Host,
 }
 
 /// Class and `NV_MEMORY_ALLOCATION_PARAMS` for `size` bytes (already page-rounded) with `page`
@@ -105,6 +108,9 @@ pub fn alloc_params(owner: u32, size: u64, page: PageSize, placement: Placement)
             p.attr2 |= f(abi::NVOS32_ATTR2_GPU_CACHEABLE_YES);
             crate::rm::abi::class::NV01_MEMORY_LOCAL_USER
         }
+        Placement::Host => {
+            return Err(Error::InvalidArgument { what: "allocation placement", detail: "host memory is registered (OS descriptor), not allocated by RM".into() });
+        }
         Placement::Sysmem => {
             p.type_ = abi::NVOS32_TYPE_NOTIFIER;
             p.attr = page_attr | f(abi::NVOS32_ATTR_LOCATION_PCI) | f(abi::NVOS32_ATTR_PHYSICALITY_ALLOW_NONCONTIGUOUS);
@@ -125,7 +131,7 @@ pub fn dma_map_flags(page: PageSize) -> u32 {
 pub fn cpu_map_flags(placement: Placement) -> u32 {
     match placement {
         Placement::Vram { .. } => f(abi::NVOS33_FLAGS_CACHING_TYPE_WRITECOMBINED),
-        Placement::Sysmem => f(abi::NVOS33_FLAGS_CACHING_TYPE_CACHED),
+        Placement::Sysmem | Placement::Host => f(abi::NVOS33_FLAGS_CACHING_TYPE_CACHED),
     }
 }
 
@@ -159,6 +165,7 @@ mod tests {
         assert_eq!((p.size, p.limit, p.alignment), (2 << 20, (2 << 20) - 1, 2 << 20));
         assert!(alloc_params(0, 4096, PageSize::M2, Placement::Sysmem).is_err());
         assert!(alloc_params(0, 0, PageSize::K4, Placement::Sysmem).is_err());
+        assert!(alloc_params(0, 4096, PageSize::K4, Placement::Host).is_err());
     }
 
     #[test]

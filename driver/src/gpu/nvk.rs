@@ -408,18 +408,35 @@ impl NvkGpu {
         let page = match placement {
             Placement::Sysmem => PageSize::K4,
             Placement::Vram { .. } => PageSize::for_size(size),
+            Placement::Host => return self.alloc_host(size),
         };
         let size = memory::round_to_pages(size, page)?;
         let (cls, mut params) = memory::alloc_params(self.client.handle().0, size, page, placement)?;
         let object: Object<kind::Memory> = self.device.alloc(cls, &mut params)?;
+        let cpu = if cpu_access {
+            let via = if placement == Placement::Sysmem { MapVia::Control } else { MapVia::GpuNode };
+            Some(self.ctl.map_memory(self.client.handle(), self.device.handle(), object.handle(), 0, size, memory::cpu_map_flags(placement), via)?)
+        } else {
+            None
+        };
+        self.place(object, size, page, cpu, placement)
+    }
+
+    /// Allocates `size` bytes of host memory owned by nvbare (anonymous shared mapping), registers
+    /// it with RM as an OS descriptor and maps it on the GPU: memory both sides reach directly.
+    pub fn alloc_host(self: &Arc<Self>, size: u64) -> Result<GpuMemory> {
+        let size = memory::round_to_pages(size, PageSize::K4)?;
+        let cpu = crate::rm::ioctl::anonymous_mapping(size)?;
+        let handle = self.ctl.alloc_os_descriptor(self.client.handle(), self.device.handle(), cpu.addr(), size)?;
+        let object: Object<kind::Memory> = self.device.adopt(handle, class::NV01_MEMORY_SYSTEM_OS_DESCRIPTOR);
+        self.place(object, size, PageSize::K4, Some(cpu), Placement::Host)
+    }
+
+    /// Gives `object` a GPU VA (from the low window when it has a CPU mapping) through RM and UVM.
+    fn place(self: &Arc<Self>, object: Object<kind::Memory>, size: u64, page: PageSize, cpu: Option<CpuMapping>, placement: Placement) -> Result<GpuMemory> {
+        let cpu_access = cpu.is_some();
         let va = if cpu_access { lock(&self.low_va)?.alloc(size, page.bytes())? } else { lock(&self.high_va)?.alloc(size, page.bytes())? };
         let result = (|| {
-            let cpu = if cpu_access {
-                let via = if placement == Placement::Sysmem { MapVia::Control } else { MapVia::GpuNode };
-                Some(self.ctl.map_memory(self.client.handle(), self.device.handle(), object.handle(), 0, size, memory::cpu_map_flags(placement), via)?)
-            } else {
-                None
-            };
             self.uvm.create_external_range(va, size)?;
             let mapped = self.ctl.map_dma(&DmaMapRequest {
                 client: self.client.handle(),

@@ -245,6 +245,15 @@ impl<K: Kind> Object<K> {
         })
     }
 
+    /// Takes ownership of a child that was created outside [`Object::alloc`] (e.g. an OS
+    /// descriptor made with `NV_ESC_RM_ALLOC_MEMORY`): it is freed like any other child.
+    pub fn adopt<C: Kind>(&self, handle: Handle, class: u32) -> Object<C> {
+        Object {
+            inner: Arc::new(ObjectInner { rm: self.inner.rm.clone(), client: self.inner.client, handle, class, parent: Some(self.inner.clone()), freed: false }),
+            _kind: PhantomData,
+        }
+    }
+
     /// Runs control `C` on this object.
     pub fn control<C: RmControl>(&self, params: &mut C::Params) -> Result<()> {
         self.inner.rm.control::<C>(self.inner.client, self.inner.handle, params)

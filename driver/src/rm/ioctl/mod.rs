@@ -260,6 +260,24 @@ impl NvidiaCtl {
     }
 }
 
+/// `len` bytes (rounded up to 4 KiB pages) of fresh, zeroed, shared anonymous memory, unmapped when
+/// the returned mapping drops: host memory nvbare owns and can register with RM as an OS descriptor.
+pub fn anonymous_mapping(len: u64) -> Result<CpuMapping> {
+    let rounded = len.checked_add(4095).map(|v| v & !4095).filter(|&v| v > 0).ok_or(Error::OutOfRange { what: "host allocation", value: len, limit: u64::MAX - 4095 })?;
+    let n = usize::try_from(rounded).ok().and_then(NonZeroUsize::new).ok_or(Error::OutOfRange { what: "host allocation", value: len, limit: usize::MAX as u64 })?;
+    let prot = nix::sys::mman::ProtFlags::PROT_READ | nix::sys::mman::ProtFlags::PROT_WRITE;
+    // SAFETY: a fresh anonymous mapping at a kernel-chosen address replaces nothing (SAFETY.md,
+    // "RM memory mappings").
+    let ptr = unsafe { nix::sys::mman::mmap_anonymous(None, n, prot, nix::sys::mman::MapFlags::MAP_SHARED) }
+        .map_err(|e| Error::Mmap { len: n.get(), source: std::io::Error::from(e) })?;
+    let unmap = |p: std::ptr::NonNull<u8>, l: usize| {
+        // SAFETY: exactly the range mapped above, unmapped once.
+        let _ = unsafe { nix::sys::mman::munmap(p.cast(), l) };
+    };
+    // SAFETY: `ptr..ptr+n` is the fresh mapping created above; only `unmap` unmaps it.
+    Ok(unsafe { CpuMapping::from_raw(ptr.cast(), n.get(), unmap) })
+}
+
 /// Which fd a CPU mapping of RM memory goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MapVia {
