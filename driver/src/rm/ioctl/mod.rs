@@ -111,7 +111,13 @@ pub struct NvidiaCtl {
     abi: DriverAbi,
     /// Which `/dev/nvidia<minor>` each allocated device object belongs to (for CPU mappings).
     device_minors: Mutex<Vec<(Handle, u32)>>,
+    /// Next client-chosen handle for calls where RM wants one (OS descriptors).
+    next_handle: std::sync::atomic::AtomicU32,
 }
+
+/// First handle nvbare chooses itself. RM generates handles from `RS_UNIQUE_HANDLE_BASE`
+/// (0xcaf00000, range 0x80000; resserv `rs_client.h`), so this range cannot collide with them.
+pub const CLIENT_HANDLE_BASE: u32 = 0x0b0b_0000;
 
 impl NvidiaCtl {
     /// Opens `/dev/nvidiactl`, asks the module for its version (`NV_ESC_CHECK_VERSION_STR`, query
@@ -137,7 +143,13 @@ impl NvidiaCtl {
                 other => Err(other),
             };
         }
-        Ok(Arc::new(NvidiaCtl { ctl, driver_version: version, abi: abi_module, device_minors: Mutex::new(Vec::new()) }))
+        Ok(Arc::new(NvidiaCtl {
+            ctl,
+            driver_version: version,
+            abi: abi_module,
+            device_minors: Mutex::new(Vec::new()),
+            next_handle: std::sync::atomic::AtomicU32::new(CLIENT_HANDLE_BASE),
+        }))
     }
 
     /// The version string `nvidia.ko` reported.
@@ -189,9 +201,11 @@ impl NvidiaCtl {
     }
 
     /// Registers `len` bytes of this process's memory at `addr` with RM as an OS descriptor
-    /// (`NV01_MEMORY_SYSTEM_OS_DESCRIPTOR` through `NV_ESC_RM_ALLOC_MEMORY`), returning its memory
-    /// handle. The memory must stay mapped until the handle is freed (the caller's invariant; see
-    /// `gpu::memory::HostRegistration`).
+    /// (`NV01_MEMORY_SYSTEM_OS_DESCRIPTOR` through `NV_ESC_RM_ALLOC_MEMORY` on `/dev/nvidia<N>`),
+    /// returning its memory handle. RM takes the handle from the caller here
+    /// (`NVOS32_ALLOC_FLAGS_MEMORY_HANDLE_PROVIDED` in escape.c `RmAllocOsDescriptor`), so nvbare
+    /// picks one from [`CLIENT_HANDLE_BASE`] up. The memory must stay mapped until the handle is
+    /// freed (`gpu::nvk::NvkGpu::alloc_host` owns both together).
     pub fn alloc_os_descriptor(&self, client: Handle, device: Handle, addr: usize, len: u64) -> Result<Handle> {
         if len == 0 {
             return Err(Error::InvalidArgument { what: "host registration", detail: "zero length".into() });
@@ -201,6 +215,7 @@ impl NvidiaCtl {
         let mut p = abi::Nvos02WithFd::zeroed();
         p.params.h_root = client.0;
         p.params.h_object_parent = device.0;
+        p.params.h_object_new = self.next_handle.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         p.params.h_class = super::abi::class::NV01_MEMORY_SYSTEM_OS_DESCRIPTOR;
         p.params.flags = f(abi::NVOS02_FLAGS_PHYSICALITY_NONCONTIGUOUS) | f(abi::NVOS02_FLAGS_COHERENCY_CACHED) | f(abi::NVOS02_FLAGS_MAPPING_NO_MAP);
         p.params.p_memory = addr as u64;
