@@ -128,6 +128,8 @@ pub fn dma_map_flags(page: PageSize) -> u32 {
 }
 
 /// `NVOS33` flags for a CPU mapping: write-combined for video memory (BAR1), cached for system memory.
+/// `nvidia.ko` replaces the caching type with `_DEFAULT` on `NV_ESC_RM_MAP_MEMORY` (escape.c: "Don't
+/// allow userspace to override the caching type"), so these only matter to other backends.
 pub fn cpu_map_flags(placement: Placement) -> u32 {
     match placement {
         Placement::Vram { .. } => f(abi::NVOS33_FLAGS_CACHING_TYPE_WRITECOMBINED),
