@@ -4,6 +4,7 @@
 //! allocation parameters, control-reply decoding) are unit-tested here. The parts that talk to a
 //! GPU ([`nvk`]) are **unverified**: no GPU was available to this work.
 
+pub mod backend;
 pub mod copy;
 pub mod fault;
 pub mod info;

@@ -29,7 +29,7 @@ use super::timeline::Timeline;
 use super::va::VaAllocator;
 use crate::error::{Error, Result};
 use crate::rm::abi::{class, r580 as abi, Pod};
-use crate::rm::ioctl::uvm::Uvm;
+use super::backend::{KernelDriver, NvkBackend};
 use crate::rm::ioctl::{CardInfo, MapVia, NvidiaCtl};
 use crate::rm::{controls, kind, CpuMapping, DmaMapRequest, Handle, Object, Rm};
 use std::sync::atomic::{fence, AtomicU64, Ordering};
@@ -254,8 +254,7 @@ pub struct NvkGpu {
     subdevice: Object<kind::Subdevice>,
     device: Object<kind::Device>,
     client: Object<kind::Client>,
-    uvm: Uvm,
-    ctl: Arc<NvidiaCtl>,
+    backend: Arc<dyn NvkBackend>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
@@ -265,9 +264,15 @@ fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
 impl NvkGpu {
     /// Opens GPU `index` (in `NV_ESC_CARD_INFO` order) and builds the whole object graph.
     pub fn open(ctl: Arc<NvidiaCtl>, index: usize) -> Result<Arc<Self>> {
+        Self::open_with(Arc::new(KernelDriver::new(ctl)?), index)
+    }
+
+    /// [`NvkGpu::open`] over any [`NvkBackend`].
+    pub fn open_with(backend: Arc<dyn NvkBackend>, index: usize) -> Result<Arc<Self>> {
+        let ctl = backend.clone();
         let cards = ctl.card_info()?;
         let card = *cards.get(index).ok_or(Error::NoSuchGpu { index, count: cards.len() })?;
-        let rm: Arc<dyn Rm> = ctl.clone();
+        let rm: Arc<dyn Rm> = ctl.rm();
         let client = Object::new_client(rm)?;
 
         let mut id = abi::Nv0000GpuGetIdInfoV2::zeroed();
@@ -298,9 +303,8 @@ impl NvkGpu {
         vas.flags = abi::NV_VASPACE_ALLOCATION_FLAGS_ENABLE_PAGE_FAULTING | abi::NV_VASPACE_ALLOCATION_FLAGS_IS_EXTERNALLY_OWNED;
         let vaspace: Object<kind::VaSpace> = device.alloc(class::FERMI_VASPACE_A, &mut vas)?;
 
-        let uvm = Uvm::open()?;
-        uvm.register_gpu(info.uuid)?;
-        uvm.register_gpu_vaspace(info.uuid, ctl.ctl_fd(), client.handle(), vaspace.handle())?;
+        ctl.uvm_register_gpu(info.uuid)?;
+        ctl.uvm_register_gpu_vaspace(info.uuid, client.handle(), vaspace.handle())?;
 
         let gpu = Arc::new(NvkGpu {
             info,
@@ -329,8 +333,7 @@ impl NvkGpu {
             subdevice,
             device,
             client,
-            uvm,
-            ctl,
+            backend,
         });
         gpu.setup_channels()?;
         Ok(gpu)
@@ -397,7 +400,7 @@ impl NvkGpu {
         let mut tok = abi::NvC36fGetWorkSubmitToken { work_submit_token: u32::MAX };
         object.control::<controls::GpfifoGetWorkSubmitToken>(&mut tok)?;
         let window = lock(&self.low_va)?.alloc(CHANNEL_UVM_WINDOW, 4096)?;
-        self.uvm.register_channel(self.info.uuid, self.ctl.ctl_fd(), self.client.handle(), object.handle(), window, CHANNEL_UVM_WINDOW)?;
+        self.backend.uvm_register_channel(self.info.uuid, self.client.handle(), object.handle(), window, CHANNEL_UVM_WINDOW)?;
         Ok(Channel { engine: engine_obj, object, area_offset: offset, token: tok.work_submit_token, notifier, ring: GpfifoRing::new(GPFIFO_ENTRIES)? })
     }
 
@@ -415,7 +418,7 @@ impl NvkGpu {
         let object: Object<kind::Memory> = self.device.alloc(cls, &mut params)?;
         let cpu = if cpu_access {
             let via = if placement == Placement::Sysmem { MapVia::Control } else { MapVia::GpuNode };
-            Some(self.ctl.map_memory(self.client.handle(), self.device.handle(), object.handle(), 0, size, memory::cpu_map_flags(placement), via)?)
+            Some(self.backend.map_memory(self.client.handle(), self.device.handle(), object.handle(), 0, size, memory::cpu_map_flags(placement), via)?)
         } else {
             None
         };
@@ -427,7 +430,7 @@ impl NvkGpu {
     pub fn alloc_host(self: &Arc<Self>, size: u64) -> Result<GpuMemory> {
         let size = memory::round_to_pages(size, PageSize::K4)?;
         let cpu = crate::rm::ioctl::anonymous_mapping(size)?;
-        let handle = self.ctl.alloc_os_descriptor(self.client.handle(), self.device.handle(), cpu.addr(), size)?;
+        let handle = self.backend.alloc_os_descriptor(self.client.handle(), self.device.handle(), cpu.addr(), size)?;
         let object: Object<kind::Memory> = self.device.adopt(handle, class::NV01_MEMORY_SYSTEM_OS_DESCRIPTOR);
         self.place(object, size, PageSize::K4, Some(cpu), Placement::Host)
     }
@@ -437,8 +440,8 @@ impl NvkGpu {
         let cpu_access = cpu.is_some();
         let va = if cpu_access { lock(&self.low_va)?.alloc(size, page.bytes())? } else { lock(&self.high_va)?.alloc(size, page.bytes())? };
         let result = (|| {
-            self.uvm.create_external_range(va, size)?;
-            let mapped = self.ctl.map_dma(&DmaMapRequest {
+            self.backend.uvm_create_external_range(va, size)?;
+            let mapped = self.backend.rm().map_dma(&DmaMapRequest {
                 client: self.client.handle(),
                 device: self.device.handle(),
                 dma: self.virtmem.handle(),
@@ -455,8 +458,8 @@ impl NvkGpu {
                     Err(Error::InvalidArgument { what: "RM_MAP_MEMORY_DMA", detail: format!("asked for VA {va:#x}, RM placed it at {got:#x}") })
                 }
             });
-            if let Err(e) = mapped.and_then(|()| self.uvm.map_external_allocation(self.info.uuid, self.ctl.ctl_fd(), self.client.handle(), object.handle(), va, size)) {
-                let _ = self.uvm.free(va, size);
+            if let Err(e) = mapped.and_then(|()| self.backend.uvm_map_external_allocation(self.info.uuid, self.client.handle(), object.handle(), va, size)) {
+                let _ = self.backend.uvm_free(va, size);
                 return Err(e);
             }
             Ok(cpu)
@@ -503,8 +506,8 @@ impl NvkGpu {
             ready.into_iter().map(|(_, f)| f).collect()
         };
         for f in ready {
-            let _ = self.uvm.free(f.va, f.size);
-            let _ = self.ctl.unmap_dma(self.client.handle(), self.device.handle(), self.virtmem.handle(), f.parts.object.handle(), f.va);
+            let _ = self.backend.uvm_free(f.va, f.size);
+            let _ = self.backend.rm().unmap_dma(self.client.handle(), self.device.handle(), self.virtmem.handle(), f.parts.object.handle(), f.va);
             let cpu_mapped = f.parts.cpu.is_some();
             drop(f.parts); // munmap + RM free
             let alloc = if cpu_mapped { &self.low_va } else { &self.high_va };
@@ -611,7 +614,7 @@ impl NvkGpu {
         fence(Ordering::SeqCst);
         area_cpu.write_u32(userd + USERD_GP_PUT, put)?;
         fence(Ordering::SeqCst);
-        self.doorbell.write_u32(DOORBELL_OFFSET, ch.token)?;
+        self.backend.ring_doorbell(&self.doorbell, DOORBELL_OFFSET, ch.token)?;
         self.last_submitted.store(value, Ordering::Release);
         Ok(value)
     }
@@ -687,7 +690,7 @@ impl NvkGpu {
 
     /// The `nvidia.ko` version in use.
     pub fn driver_version(&self) -> &str {
-        self.ctl.driver_version()
+        self.backend.driver_version()
     }
 }
 
@@ -702,17 +705,38 @@ impl Drop for NvkGpu {
         // Give submitted work a bounded chance to finish before its memory and channels go.
         let last = self.last_submitted();
         let _ = Timeline::wait("GPU idle at teardown", last, Duration::from_secs(2), || self.completed(), || Ok(()));
-        // Tear down memory still waiting for its fence, then unregister from UVM.
+        // Tear down memory still waiting for its fence, the channels, then the GPU's own buffers
+        // (their UVM ranges too: `GpuMemory` cannot reach the GPU from its own drop any more), then
+        // unregister from UVM. RM objects free themselves as the fields drop.
+        let uuid = self.info.uuid;
+        let client = self.client.handle();
+        let backend = self.backend.clone();
+        let release = |m: GpuMemory| {
+            let _ = backend.uvm_free(m.va, m.size);
+            drop(m);
+        };
+        if let Ok(d) = self.debugger.get_mut() {
+            d.take(); // before the compute object it watches
+        }
         if let Ok(st) = self.state.get_mut() {
             for (_, f) in st.pending.drain(..) {
-                let _ = self.uvm.free(f.va, f.size);
+                let _ = backend.uvm_free(f.va, f.size);
             }
-            for ch in [st.compute.as_ref(), st.copy.as_ref()].into_iter().flatten() {
-                let _ = self.uvm.unregister_channel(self.info.uuid, self.client.handle(), ch.object.handle());
+            for ch in [st.compute.take(), st.copy.take()].into_iter().flatten() {
+                let _ = backend.uvm_unregister_channel(uuid, client, ch.object.handle());
+                let Channel { engine, object, notifier, .. } = ch;
+                drop(engine);
+                drop(object);
+                release(notifier);
             }
         }
-        let _ = self.uvm.unregister_gpu_vaspace(self.info.uuid);
-        let _ = self.uvm.unregister_gpu(self.info.uuid);
+        for m in [&mut self.semaphore, &mut self.push, &mut self.data, &mut self.gpfifo_area] {
+            if let Some(m) = m.get_mut().ok().and_then(Option::take) {
+                release(m);
+            }
+        }
+        let _ = self.backend.uvm_unregister_gpu_vaspace(self.info.uuid);
+        let _ = self.backend.uvm_unregister_gpu(self.info.uuid);
         // RM objects free themselves as the fields drop; the client goes last and takes anything left.
     }
 }
@@ -730,6 +754,74 @@ mod tests {
         assert!(gp_entry(1 << 40, 1).is_err());
         assert!(gp_entry(0, 0).is_err());
         assert!(gp_entry(0, 1 << 21).is_err());
+    }
+
+    /// Host semaphore release of `value` at `sem` (clc56f.h: SEM_ADDR_LO 0x5c .. SEM_EXECUTE 0x6c,
+    /// OPERATION_RELEASE = 1, PAYLOAD_SIZE_64BIT = bit 24), as one incrementing method group.
+    fn release_words(sem: u64, value: u64) -> [u32; 6] {
+        [(1 << 29) | (5 << 16) | (0x5c >> 2), (sem & 0xffff_ffff) as u32, (sem >> 32) as u32, (value & 0xffff_ffff) as u32, (value >> 32) as u32, 1 | (1 << 24)]
+    }
+
+    /// Bring-up, submission, deferred free and teardown against the simulated kernel driver/GPU.
+    #[test]
+    fn simulated_bring_up_submit_and_teardown() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { crate::rm::ioctl::sim::SimGpu::new() };
+        let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
+        assert_eq!(gpu.info.name, "nvbare-sim");
+        assert_eq!(gpu.info.chipset_id, 0x180);
+        assert_eq!((gpu.classes.channel, gpu.classes.compute, gpu.classes.copy), (class::HOPPER_CHANNEL_GPFIFO_A, class::HOPPER_COMPUTE_A, class::HOPPER_DMA_COPY_A));
+        assert_eq!(sim.uvm_registered(), (true, true, 2));
+        let objects_after_open = sim.live_objects();
+
+        let before = sim.stats().releases;
+        let v = gpu.submit(Engine::Compute, |value, sem, words| {
+            words.extend(release_words(sem, value));
+            Ok(())
+        }).unwrap();
+        gpu.wait(v, Duration::from_secs(1)).unwrap();
+        assert_eq!(gpu.completed().unwrap(), v);
+        assert_eq!(sim.stats().releases, before + 1);
+        let v2 = gpu.submit(Engine::Copy, |value, sem, words| {
+            words.extend(release_words(sem, value));
+            Ok(())
+        }).unwrap();
+        assert_eq!(v2, v + 1);
+        gpu.wait(v2, Duration::from_secs(1)).unwrap();
+
+        // Memory: CPU writes are visible at the GPU VA; frees wait for the fence.
+        let m = gpu.alloc(9 << 20, Placement::Vram { contiguous: false }, true).unwrap();
+        assert_eq!(m.size(), 10 << 20, "2 MiB pages from 8 MiB up");
+        gpu.write(&m, 8, &[1, 2, 3, 4]).unwrap();
+        assert_eq!(sim.read_va(m.va() + 8, 4).unwrap(), vec![1, 2, 3, 4]);
+        let live = sim.live_objects();
+        drop(m);
+        gpu.reclaim().unwrap();
+        assert_eq!(sim.live_objects(), live - 1, "all work done: freed at once");
+        let m2 = gpu.alloc(4096, Placement::Sysmem, true).unwrap();
+        let live = sim.live_objects();
+
+        // A submission that waits for a value nobody writes: the wait is bounded (Timeout).
+        let stuck = gpu
+            .submit(Engine::Compute, |_, sem, words| {
+                let mut w = release_words(sem, 1 << 40);
+                w[5] = 3 | (1 << 24); // OPERATION_ACQ_CIRC_GEQ, 64-bit
+                words.extend(w);
+                Ok(())
+            })
+            .unwrap();
+        let t = std::time::Instant::now();
+        let e = gpu.wait(stuck, Duration::from_millis(50)).unwrap_err();
+        assert!(matches!(e, Error::Timeout { .. }), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(1));
+        drop(m2);
+        gpu.reclaim().unwrap();
+        assert_eq!(sim.live_objects(), live, "work submitted before the free is still pending: kept");
+
+        drop(gpu);
+        assert_eq!(sim.live_objects(), 0, "every RM object freed, client last ({objects_after_open} after open)");
+        assert_eq!(sim.live_uvm_mappings(), 0);
+        assert_eq!(sim.uvm_registered(), (false, false, 0));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! **Unverified**: no GPU was available to this work; every call here has been checked only for
 //! struct layout and request-number encoding, not run against `nvidia.ko`.
 
+pub mod sim;
 pub mod uvm;
 
 use super::abi::r580::{self as abi, f};
