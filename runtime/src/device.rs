@@ -9,6 +9,7 @@
 //! work); the probing and error paths are unit-tested.
 
 use crate::error::{Error, Result};
+use nvbare_driver::gpu::backend::NvkBackend;
 use nvbare_driver::gpu::info::GpuInfo;
 use nvbare_driver::gpu::nvk::NvkGpu;
 use nvbare_driver::rm::ioctl::{NodeScan, NvidiaCtl};
@@ -112,6 +113,13 @@ impl Device {
         Err(p.no_gpu())
     }
 
+    /// Opens GPU `index` through a given `nvidia.ko`-style backend (tests use
+    /// `nvbare_driver::rm::ioctl::sim::SimGpu`).
+    pub fn open_backend(backend: Arc<dyn NvkBackend>, index: usize) -> Result<Self> {
+        let gpu = NvkGpu::open_with(backend, index)?;
+        Ok(Device { inner: Arc::new(DeviceInner { gpu, index, timeout: DEFAULT_TIMEOUT }) })
+    }
+
     /// Facts about the GPU.
     pub fn info(&self) -> &GpuInfo {
         &self.inner.gpu.info
@@ -151,6 +159,25 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    #[test]
+    fn copies_over_the_simulated_gpu() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { nvbare_driver::rm::ioctl::sim::SimGpu::new() };
+        let dev = Device::open_backend(sim.clone(), 0).unwrap();
+        assert_eq!(dev.info().name, "nvbare-sim");
+        let host: Vec<u32> = (0..10_000).collect();
+        let buf = dev.htod_copy(&host).unwrap();
+        assert_eq!(sim.read_va(buf.device_ptr() + 4 * 9_999, 4).unwrap(), 9_999u32.to_le_bytes());
+        assert_eq!(dev.dtoh_copy(&buf).unwrap(), host);
+        let mut short = vec![0u32; 3];
+        assert!(matches!(dev.dtoh_copy_into(&buf, &mut short), Err(Error::LengthMismatch { .. })));
+        let empty = dev.htod_copy::<u8>(&[]).unwrap();
+        assert!(empty.is_empty() && dev.dtoh_copy(&empty).unwrap().is_empty());
+        dev.synchronize().unwrap();
+        drop((buf, empty, dev));
+        assert_eq!(sim.live_objects(), 0, "dropping the device frees every RM object");
     }
 
     #[test]
