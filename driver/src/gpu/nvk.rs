@@ -801,6 +801,22 @@ mod tests {
         let m2 = gpu.alloc(4096, Placement::Sysmem, true).unwrap();
         let live = sim.live_objects();
 
+        // A channel fault: the wait ends with a report naming the error and the faulting address.
+        sim.inject_fault(31, Some((0x7_dead_0000, 2, 1))).unwrap();
+        let pending = gpu
+            .submit(Engine::Compute, |_, sem, words| {
+                let mut w = release_words(sem, 1 << 41);
+                w[5] = 3 | (1 << 24);
+                words.extend(w);
+                Ok(())
+            })
+            .unwrap();
+        let e = gpu.wait(pending, Duration::from_secs(5)).unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, Error::GpuFault(_)), "{msg}");
+        assert!(msg.contains("ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT") && msg.contains("0x7dead0000") && msg.contains("PTE on WRITE"), "{msg}");
+        sim.inject_fault(0, None).unwrap();
+
         // A submission that waits for a value nobody writes: the wait is bounded (Timeout).
         let stuck = gpu
             .submit(Engine::Compute, |_, sem, words| {

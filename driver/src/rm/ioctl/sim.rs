@@ -41,6 +41,8 @@ struct SimChannel {
     entries: u32,
     userd: Handle,
     userd_offset: u64,
+    /// Error notifier memory.
+    notifier: Handle,
     /// Entries consumed (GP_GET).
     get: u32,
     /// Per-channel method state.
@@ -80,6 +82,8 @@ struct SimState {
     channels: Vec<SimChannel>,
     stats: SimStats,
     clock_ns: u64,
+    /// MMU fault the debugger object reports (address, fault type, access type).
+    mmu_fault: Option<(u64, u32, u32)>,
 }
 
 /// The simulated kernel driver and GPU. See the module docs.
@@ -126,6 +130,18 @@ impl SimGpu {
     /// Whether the UVM GPU and VA space registrations are active.
     pub fn uvm_registered(&self) -> (bool, bool, usize) {
         self.state.lock().map(|s| (s.uvm_gpu, s.uvm_vaspace, s.uvm_channels.len())).unwrap_or_default()
+    }
+
+    /// Makes the GPU stop the first channel as RM does on a fault: writes `code` (a
+    /// `ROBUST_CHANNEL_*` number) to its error notifier and, with `mmu`, has the debugger object
+    /// report an MMU fault `(address, fault type, access type)`. `code` 0 clears the notifier.
+    pub fn inject_fault(&self, code: u32, mmu: Option<(u64, u32, u32)>) -> Result<()> {
+        let mut st = self.st()?;
+        st.mmu_fault = mmu;
+        let n = st.channels.first().map(|c| c.notifier).ok_or_else(|| sim_err("no channel".into()))?;
+        st.set_mem_u32(n, 8, code)?;
+        st.set_mem_u32(n, 12, if code == 0 { 0 } else { 0xffff_0000 })?;
+        Ok(())
     }
 
     /// Reads `len` bytes at GPU VA `va` (for test assertions on GPU-side memory).
@@ -365,6 +381,7 @@ impl Rm for SimGpu {
                     entries: p.gp_fifo_entries,
                     userd: Handle(p.h_userd_memory[0]),
                     userd_offset: p.userd_offset[0],
+                    notifier: Handle(p.h_object_error),
                     get: 0,
                     sem_addr: 0,
                     sem_payload: 0,
@@ -450,7 +467,20 @@ impl Rm for SimGpu {
                 let t = token_of(_object).ok_or_else(|| sim_err("token for a non-channel".into()))?;
                 reply::<abi::NvC36fGetWorkSubmitToken>(params, |p| p.work_submit_token = t);
             }
-            controls::ChannelGroupSchedule::CMD | controls::DebugReadAllSmErrorStates::CMD | controls::DebugReadMmuFaultInfo::CMD => {}
+            controls::DebugReadAllSmErrorStates::CMD => {
+                let fault = st.mmu_fault.is_some();
+                reply::<abi::Nv83deReadAllSmErrorStates>(params, |p| p.mmu_fault.valid = u8::from(fault));
+            }
+            controls::DebugReadMmuFaultInfo::CMD => {
+                let f = st.mmu_fault;
+                reply::<abi::Nv83deReadMmuFaultInfo>(params, |p| {
+                    if let Some((address, fault_type, access_type)) = f {
+                        p.count = 1;
+                        p.mmu_fault_info_list[0] = abi::MmuFaultInfoEntry { fault_address: address, fault_type, access_type };
+                    }
+                });
+            }
+            controls::ChannelGroupSchedule::CMD => {}
             other => return Err(sim_err(format!("control {other:#x} not simulated"))),
         }
         Ok(())
