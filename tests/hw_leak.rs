@@ -1,5 +1,6 @@
-//! Drop-everything loop: opening a device, allocating, copying and dropping it all 50 times must
-//! not grow open file descriptors or resident memory. Needs NVBARE_HW=1.
+//! Leak checks: an alloc/copy/free loop keeps the RM object count, and opening a device,
+//! allocating, copying and dropping it all 50 times does not grow open file descriptors or resident
+//! memory. Needs NVBARE_HW=1.
 
 #[path = "hw_common.rs"]
 mod hw_common;
@@ -10,6 +11,22 @@ fn cycle() {
     let b = dev.alloc_zeros::<f32>(1 << 20).unwrap();
     assert_eq!(dev.dtoh_copy(&a).unwrap()[123], 7);
     drop((a, b, dev));
+}
+
+#[test]
+fn alloc_free_loop_keeps_rm_object_count() {
+    if hw_common::skip("alloc_free_loop_keeps_rm_object_count") {
+        return;
+    }
+    let dev = hw_common::device();
+    dev.synchronize().unwrap();
+    let before = dev.live_rm_objects().expect("nvidia.ko backend counts objects");
+    for i in 0..200usize {
+        let b = dev.htod_copy(&vec![u8::try_from(i % 251).unwrap(); 1 << 16]).unwrap();
+        assert_eq!(dev.dtoh_copy(&b).unwrap()[7], u8::try_from(i % 251).unwrap());
+    }
+    dev.synchronize().unwrap();
+    assert_eq!(dev.live_rm_objects(), Some(before), "RM objects leaked");
 }
 
 #[test]

@@ -120,6 +120,12 @@ impl Device {
         Ok(Device { inner: Arc::new(DeviceInner { gpu, index, timeout: DEFAULT_TIMEOUT }) })
     }
 
+    /// RM objects currently allocated through this device's backend (for leak checks), when the
+    /// backend counts them.
+    pub fn live_rm_objects(&self) -> Option<usize> {
+        self.inner.gpu.live_rm_objects()
+    }
+
     /// Facts about the GPU.
     pub fn info(&self) -> &GpuInfo {
         &self.inner.gpu.info
@@ -176,6 +182,14 @@ mod tests {
         let empty = dev.htod_copy::<u8>(&[]).unwrap();
         assert!(empty.is_empty() && dev.dtoh_copy(&empty).unwrap().is_empty());
         dev.synchronize().unwrap();
+        let objects = dev.live_rm_objects().unwrap();
+        for _ in 0..20 {
+            let b = dev.htod_copy(&[1u8; 5000]).unwrap();
+            assert_eq!(dev.dtoh_copy(&b).unwrap()[4999], 1);
+        }
+        dev.synchronize().unwrap();
+        dev.inner.gpu.reclaim().unwrap();
+        assert_eq!(dev.live_rm_objects(), Some(objects), "alloc/free loop leaves no RM objects behind");
         drop((buf, empty, dev));
         assert_eq!(sim.live_objects(), 0, "dropping the device frees every RM object");
     }

@@ -43,6 +43,10 @@ pub trait NvkBackend: Send + Sync + fmt::Debug {
     fn uvm_map_external_allocation(&self, uuid: Uuid, client: Handle, memory: Handle, base: u64, length: u64) -> Result<()>;
     /// `UVM_FREE`.
     fn uvm_free(&self, base: u64, length: u64) -> Result<()>;
+    /// RM objects currently allocated through this backend, when it counts them.
+    fn live_objects(&self) -> Option<usize> {
+        None
+    }
     /// Tells the GPU a channel has new work: writes the channel's work-submit `token` to the
     /// usermode doorbell register at `offset`.
     fn ring_doorbell(&self, doorbell: &CpuMapping, offset: usize, token: u32) -> Result<()> {
@@ -111,5 +115,8 @@ impl NvkBackend for KernelDriver {
     }
     fn uvm_free(&self, base: u64, length: u64) -> Result<()> {
         self.uvm.free(base, length)
+    }
+    fn live_objects(&self) -> Option<usize> {
+        Some(self.ctl.live_objects())
     }
 }

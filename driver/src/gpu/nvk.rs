@@ -678,6 +678,11 @@ impl NvkGpu {
         mem.cpu_required()?.read_bytes(off, dst)
     }
 
+    /// RM objects the backend currently has allocated for this process, when it counts them.
+    pub fn live_rm_objects(&self) -> Option<usize> {
+        self.backend.live_objects()
+    }
+
     /// The subdevice object (for controls callers add).
     pub fn subdevice(&self) -> &Object<kind::Subdevice> {
         &self.subdevice

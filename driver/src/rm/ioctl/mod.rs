@@ -114,6 +114,8 @@ pub struct NvidiaCtl {
     device_minors: Mutex<Vec<(Handle, u32)>>,
     /// Next client-chosen handle for calls where RM wants one (OS descriptors).
     next_handle: std::sync::atomic::AtomicU32,
+    /// RM objects allocated through this connection and not yet freed (leak checks).
+    live: std::sync::atomic::AtomicUsize,
 }
 
 /// First handle nvbare chooses itself. RM generates handles from `RS_UNIQUE_HANDLE_BASE`
@@ -150,12 +152,19 @@ impl NvidiaCtl {
             abi: abi_module,
             device_minors: Mutex::new(Vec::new()),
             next_handle: std::sync::atomic::AtomicU32::new(CLIENT_HANDLE_BASE),
+            live: std::sync::atomic::AtomicUsize::new(0),
         }))
     }
 
     /// The version string `nvidia.ko` reported.
     pub fn driver_version(&self) -> &str {
         &self.driver_version
+    }
+
+    /// RM objects allocated through this connection and not freed yet (a freed client counts its
+    /// whole subtree as freed only if nvbare freed the children first, which it does).
+    pub fn live_objects(&self) -> usize {
+        self.live.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The ABI module in use.
@@ -224,6 +233,7 @@ impl NvidiaCtl {
         p.fd = -1;
         nv_ioctl(node.as_fd(), abi::NV_ESC_RM_ALLOC_MEMORY, &mut p, "ALLOC_MEMORY(os descriptor)", "/dev/nvidia<N>")?;
         rm_status("ALLOC_MEMORY(os descriptor)", p.params.status)?;
+        self.live.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Handle(p.params.h_object_new))
     }
 }
@@ -325,6 +335,7 @@ impl Rm for NvidiaCtl {
         // for the whole call.
         nv_ioctl(self.ctl.as_fd(), abi::NV_ESC_RM_ALLOC, &mut p, "RM_ALLOC", NVIDIACTL)?;
         rm_status("alloc", p.status)?;
+        self.live.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Handle(p.h_object_new))
     }
 
@@ -334,7 +345,9 @@ impl Rm for NvidiaCtl {
         if let Ok(mut v) = self.device_minors.lock() {
             v.retain(|&(h, _)| h != object);
         }
-        rm_status("free", p.status)
+        rm_status("free", p.status)?;
+        let _ = self.live.fetch_update(std::sync::atomic::Ordering::Relaxed, std::sync::atomic::Ordering::Relaxed, |n| n.checked_sub(1));
+        Ok(())
     }
 
     fn control_raw(&self, client: Handle, object: Handle, cmd: u32, name: &'static str, params: &mut [u8]) -> Result<()> {

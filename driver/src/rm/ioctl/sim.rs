@@ -603,6 +603,9 @@ impl NvkBackend for SimGpu {
         }
         Ok(())
     }
+    fn live_objects(&self) -> Option<usize> {
+        Some(SimGpu::live_objects(self))
+    }
     fn ring_doorbell(&self, doorbell: &CpuMapping, offset: usize, token: u32) -> Result<()> {
         doorbell.write_u32(offset, token)?;
         let mut st = self.st()?;
