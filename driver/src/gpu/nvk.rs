@@ -553,7 +553,9 @@ impl NvkGpu {
         let area = area_guard.as_ref().ok_or(Error::InvalidArgument { what: "GPFIFO area", detail: "not set up".into() })?;
         let area_cpu = area.cpu_required()?;
         let mut st = lock(&self.state)?;
-        let value = st.timeline.next_value()?;
+        // Taken only once the entry is published (see `Timeline::peek_next`); the state lock is
+        // held throughout, so no other submission can take the same value.
+        let value = st.timeline.peek_next()?;
         let data_len_aligned = data_len.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).ok_or(Error::OutOfRange { what: "submission data", value: data_len, limit: DATA_ARENA_BYTES })?;
         let data_off = if data_len_aligned == 0 {
             0
@@ -561,12 +563,10 @@ impl NvkGpu {
             match st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)? {
                 Some(o) => o.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).unwrap_or(o),
                 None => {
-                    // Data arena busy: wait for everything submitted so far, then retry once.
+                    // Data arena busy: wait (bounded, state lock held) for everything submitted so
+                    // far, then retry once.
                     let last = self.last_submitted.load(Ordering::Acquire);
-                    drop(st);
-                    self.wait(last, Duration::from_secs(10))?;
-                    st = lock(&self.state)?;
-                    let done = self.completed()?;
+                    let done = Timeline::wait("data arena space", last, Duration::from_secs(10), || self.completed(), || Ok(()))?;
                     st.data_arena.reclaim(done);
                     let o = st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)?.ok_or(Error::InvalidArgument { what: "data arena", detail: "no space after waiting for idle".into() })?;
                     o.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).unwrap_or(o)
@@ -584,11 +584,10 @@ impl NvkGpu {
         let offset = match st.arena.alloc(bytes, value)? {
             Some(o) => o,
             None => {
-                drop(st);
-                // Wait (bounded) for the oldest work, then retry once.
-                self.wait(self.last_submitted.load(Ordering::Acquire), Duration::from_secs(10))?;
-                st = lock(&self.state)?;
-                let done = self.completed()?;
+                // Pushbuffer busy: wait (bounded, state lock held) for everything submitted so far,
+                // then retry once.
+                let last = self.last_submitted.load(Ordering::Acquire);
+                let done = Timeline::wait("pushbuffer space", last, Duration::from_secs(10), || self.completed(), || Ok(()))?;
                 st.arena.reclaim(done);
                 st.arena.alloc(bytes, value)?.ok_or(Error::InvalidArgument { what: "pushbuffer", detail: "no space after waiting for idle".into() })?
             }
@@ -614,8 +613,11 @@ impl NvkGpu {
         fence(Ordering::SeqCst);
         area_cpu.write_u32(userd + USERD_GP_PUT, put)?;
         fence(Ordering::SeqCst);
-        self.backend.ring_doorbell(&self.doorbell, DOORBELL_OFFSET, ch.token)?;
+        // From here the entry is visible to the GPU: the value is taken.
+        let token = ch.token;
+        st.timeline.commit(value);
         self.last_submitted.store(value, Ordering::Release);
+        self.backend.ring_doorbell(&self.doorbell, DOORBELL_OFFSET, token)?;
         Ok(value)
     }
 
@@ -805,6 +807,19 @@ mod tests {
         assert_eq!(sim.live_objects(), live - 1, "all work done: freed at once");
         let m2 = gpu.alloc(4096, Placement::Sysmem, true).unwrap();
         let live = sim.live_objects();
+
+        // A submission that fails while being built takes no timeline value: the next one still
+        // completes (its acquire of the previous value is satisfiable).
+        let e = gpu.submit(Engine::Compute, |_, _, _| Err(Error::InvalidArgument { what: "test", detail: "refused".into() })).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument { what: "test", .. }));
+        let v3 = gpu
+            .submit(Engine::Copy, |value, sem, words| {
+                assert_eq!(value, v2 + 1, "the failed submission left no hole");
+                words.extend(release_words(sem, value));
+                Ok(())
+            })
+            .unwrap();
+        gpu.wait(v3, Duration::from_secs(1)).unwrap();
 
         // A channel fault: the wait ends with a report naming the error and the faulting address.
         sim.inject_fault(31, Some((0x7_dead_0000, 2, 1))).unwrap();

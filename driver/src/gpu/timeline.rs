@@ -25,6 +25,18 @@ impl Timeline {
         Ok(self.last)
     }
 
+    /// The value the next submission will signal, without taking it: a submission that fails
+    /// before reaching the GPU must not leave a hole in the timeline (later submissions wait for
+    /// their predecessor's value). Take it with [`Timeline::commit`] once submitted.
+    pub fn peek_next(&self) -> Result<u64> {
+        self.last.checked_add(1).ok_or(Error::OutOfRange { what: "timeline value", value: u64::MAX, limit: u64::MAX - 1 })
+    }
+
+    /// Records that `value` (from [`Timeline::peek_next`]) was submitted.
+    pub fn commit(&mut self, value: u64) {
+        self.last = self.last.max(value);
+    }
+
     /// The last value handed out (everything submitted so far is complete when the semaphore
     /// reads this).
     pub fn last(&self) -> u64 {
@@ -83,5 +95,10 @@ mod tests {
         assert!(matches!(e, Error::InvalidArgument { .. }));
         let mut full = Timeline { last: u64::MAX };
         assert!(full.next_value().is_err());
+        let mut t = Timeline::new();
+        assert_eq!(t.peek_next().unwrap(), 1);
+        assert_eq!(t.peek_next().unwrap(), 1, "peeking does not take the value");
+        t.commit(1);
+        assert_eq!((t.last(), t.peek_next().unwrap()), (1, 2));
     }
 }
