@@ -275,6 +275,16 @@ impl NvkGpu {
         let rm: Arc<dyn Rm> = ctl.rm();
         let client = Object::new_client(rm)?;
 
+        // The RM build version must name the same branch as the version-check ioctl that picked
+        // the ABI module (`NV0000_CTRL_CMD_SYSTEM_GET_BUILD_VERSION_V2`, ctrl0000system.h).
+        let mut build = Box::new(abi::Nv0000GetBuildVersionV2::zeroed());
+        client.control::<controls::SystemGetBuildVersionV2>(&mut build)?;
+        let rm_version = crate::rm::abi::c_str(&build.driver_version_buffer);
+        crate::rm::abi::DriverAbi::for_version(&rm_version)?;
+        if rm_version.split('.').next() != ctl.driver_version().split('.').next() {
+            return Err(Error::DriverVersionMismatch { sent: ctl.driver_version().to_owned(), module: rm_version });
+        }
+
         let mut id = abi::Nv0000GpuGetIdInfoV2::zeroed();
         id.gpu_id = card.gpu_id;
         client.control::<controls::GpuGetIdInfoV2>(&mut id)?;

@@ -416,6 +416,9 @@ impl Rm for SimGpu {
         let st = self.st()?;
         let token_of = |h: Handle| st.channels.iter().find(|c| c.handle == h).map(|c| c.token);
         match cmd {
+            controls::SystemGetBuildVersionV2::CMD => reply::<abi::Nv0000GetBuildVersionV2>(params, |p| {
+                p.driver_version_buffer[..11].copy_from_slice(b"580.142-sim");
+            }),
             controls::GpuGetIdInfoV2::CMD => reply::<abi::Nv0000GpuGetIdInfoV2>(params, |p| p.device_instance = 0),
             controls::GpuGetNameString::CMD => reply::<abi::Nv2080GetNameString>(params, |p| {
                 p.gpu_name_string[..13].copy_from_slice(b"nvbare-sim\0\0\0");
