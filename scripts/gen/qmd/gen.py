@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Generate nvbare's QMD field tables (driver/src/qmd/fields_*.rs) from NVIDIA's QMD class headers.
+
+The headers are NOT part of this repository. Get them from NVIDIA/open-gpu-doc (classes/compute/) and run:
+
+    python3 scripts/gen/qmd/gen.py HEADER_DIR driver/src/qmd
+
+HEADER_DIR must hold clc9c0qmd.h, clcbc0qmd.h and clcdc0qmd.h. Only numbers (bit ranges, enum values) and the
+define names (as documentation) are carried into the output. The script checks that no two emitted fields
+overlap, that every field fits in one 32-bit word and inside the QMD, and that indexed fields stay in bounds.
+"""
+import re
+import sys
+from pathlib import Path
+
+# (output module suffix, header file, define prefix, QMD size in bits, {indexed field regex: instance count}, note)
+VERSIONS = [
+    ("v03_00", "clc9c0qmd.h", "NVC9C0_QMDV03_00_", 2048,
+     [(r"^CONSTANT_BUFFER_", 8)],
+     "QMD V03_00 (Ampere AMPERE_COMPUTE_A/B, Ada ADA_COMPUTE_A; also accepted by HOPPER_COMPUTE_A).\n"
+     "//! Source: open-gpu-doc classes/compute/clc9c0qmd.h, `NVC9C0_QMDV03_00_*`. Launch fields have the same bit\n"
+     "//! ranges as `NVC6C0_QMDV03_00_*` (clc6c0qmd.h) and `NVC7C0_QMDV03_00_*` (clc7c0qmd.h); clc9c0qmd.h names some\n"
+     "//! bits those headers keep reserved (occupancy, SM_DISABLE_MASK_EXT)."),
+    ("v04_00", "clcbc0qmd.h", "NVCBC0_QMDV04_00_", 3072,
+     [(r"^RELEASE_", 3), (r"^DEPENDENT_QMD_", 2), (r"^CONSTANT_BUFFER_", 8), (r"^TPC_DISABLE_MASK$", 18)],
+     "QMD V04_00 (Hopper HOPPER_COMPUTE_A).\n"
+     "//! Source: open-gpu-doc classes/compute/clcbc0qmd.h, `NVCBC0_QMDV04_00_*`."),
+    ("v05_00", "clcdc0qmd.h", "NVCDC0_QMDV05_00_", 3072,
+     [(r"^RELEASE_", 3), (r"^DEPENDENT_QMD_", 2), (r"^CONSTANT_BUFFER_", 8), (r"^TPC_DISABLE_MASK$", 8)],
+     "QMD V05_00 (Blackwell BLACKWELL_COMPUTE_A/B).\n"
+     "//! Source: open-gpu-doc classes/compute/clcdc0qmd.h, `NVCDC0_QMDV05_00_*` (identical to `NVCEC0_QMDV05_00_*`\n"
+     "//! in clcec0qmd.h)."),
+]
+
+MW = re.compile(
+    r"#define\s+(?P<p>NV[0-9A-F]{4}_QMDV\d\d_\d\d_)(?P<name>\w+?)(?P<idx>\(i\))?\s+"
+    r"MW\(\(?(?P<hi>\d+)(?:\+\(i\)\*(?P<hs>\d+))?\)?:\(?(?P<lo>\d+)(?:\+\(i\)\*(?P<ls>\d+))?\)?\)")
+VAL = re.compile(r"#define\s+(?P<p>NV[0-9A-F]{4}_QMDV\d\d_\d\d_)(?P<name>\w+)\s+(?P<v>0x[0-9A-Fa-f]+)\s*$")
+
+
+def parse(path, prefix, counts):
+    fields, consts = [], []
+    for line in Path(path).read_text().splitlines():
+        m = MW.match(line)
+        if m and m.group("p") == prefix:
+            hi, lo = int(m.group("hi")), int(m.group("lo"))
+            stride = 0
+            if m.group("idx"):
+                hs, ls = int(m.group("hs") or 0), int(m.group("ls") or 0)
+                assert hs == ls and hs > 0, line
+                stride = hs
+            fields.append(dict(name=m.group("name"), lo=lo, hi=hi, stride=stride, values=[]))
+            continue
+        m = VAL.match(line)
+        if m and m.group("p") == prefix:
+            consts.append((m.group("name"), int(m.group("v"), 16)))
+    names = {f["name"]: f for f in fields}
+    for cname, v in consts:
+        # An enum value belongs to the longest field name that prefixes it.
+        owner = max((n for n in names if cname.startswith(n + "_")), key=len, default=None)
+        if owner is None:
+            raise SystemExit(f"value {cname} has no field")
+        names[owner]["values"].append((v, cname[len(owner) + 1:]))
+    for f in fields:
+        if f["stride"]:
+            f["count"] = next((c for rx, c in counts if re.search(rx, f["name"])), None)
+            if f["count"] is None:
+                raise SystemExit(f"no instance count for indexed field {f['name']}")
+    return fields
+
+
+def instances(f):
+    if not f["stride"]:
+        return [(None, f["lo"], f["hi"])]
+    return [(i, f["lo"] + i * f["stride"], f["hi"] + i * f["stride"]) for i in range(f["count"])]
+
+
+def check_and_dealias(fields, size_bits):
+    single = {(f["lo"], f["hi"]): f["name"] for f in fields if not f["stride"]}
+    out = []
+    for f in fields:
+        if f["stride"] and all((lo, hi) in single for _, lo, hi in instances(f)):
+            # e.g. V05 DEPENDENT_QMD_ENABLE(i) aliases DEPENDENT_QMD0_ENABLE / DEPENDENT_QMD1_ENABLE: keep the named ones
+            print(f"  alias dropped: {f['name']}(i)", file=sys.stderr)
+            continue
+        out.append(f)
+    used = {}
+    for f in out:
+        for i, lo, hi in instances(f):
+            assert 0 <= lo <= hi < size_bits, (f["name"], i, lo, hi)
+            assert lo // 32 == hi // 32, f"{f['name']}({i}) straddles a word"
+            for b in range(lo, hi + 1):
+                if b in used:
+                    raise SystemExit(f"overlap: {f['name']}({i}) bit {b} with {used[b]}")
+                used[b] = f"{f['name']}({i})"
+    return out
+
+
+def rust_values(values):
+    if not values:
+        return "&[]"
+    return "&[" + ", ".join(f'({v:#x}, "{n}")' for v, n in values) + "]"
+
+
+def emit(mod, header, prefix, size_bits, fields, note):
+    lines = [
+        "// @generated by scripts/gen/qmd/gen.py from NVIDIA's QMD class header; do not edit by hand.",
+        f"//! Field table of {note}",
+        "//!",
+        "//! Each constant's comment names the header define it was transcribed from and its `MW(hi:lo)` range.",
+        "#![allow(missing_docs)]",
+        "",
+        "use crate::qmd::{Field, FieldDef, IndexedField};",
+        "",
+        f"/// QMD size in bits (`{prefix}*` fields end below this).",
+        f"pub const SIZE_BITS: usize = {size_bits};",
+        "",
+    ]
+    for f in fields:
+        if f["stride"]:
+            width = f["hi"] - f["lo"] + 1
+            lines.append(f"/// `{prefix}{f['name']}(i)`: MW(({f['hi']}+(i)*{f['stride']}):({f['lo']}+(i)*{f['stride']})), i in 0..{f['count']}")
+            lines.append(f"pub const {f['name']}: IndexedField = IndexedField::new(\"{f['name']}\", {f['lo']}, {width}, "
+                         f"{f['stride']}, {f['count']}, {rust_values(f['values'])});")
+        else:
+            lines.append(f"/// `{prefix}{f['name']}`: MW({f['hi']}:{f['lo']})")
+            lines.append(f"pub const {f['name']}: Field = Field::new(\"{f['name']}\", {f['lo']}, {f['hi']}, {rust_values(f['values'])});")
+    lines.append("")
+    lines.append("/// Every field of this version in header order (the decoder walks this table).")
+    lines.append("pub const ALL: &[FieldDef] = &[")
+    for f in fields:
+        kind = "Array" if f["stride"] else "One"
+        lines.append(f"    FieldDef::{kind}({f['name']}),")
+    lines.append("];")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    hdir, outdir = Path(sys.argv[1]), Path(sys.argv[2])
+    for mod, header, prefix, size_bits, counts, note in VERSIONS:
+        print(f"{mod}: {header}", file=sys.stderr)
+        fields = check_and_dealias(parse(hdir / header, prefix, counts), size_bits)
+        (outdir / f"fields_{mod}.rs").write_text(emit(mod, header, prefix, size_bits, fields, note))
+        print(f"  {len(fields)} fields", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
