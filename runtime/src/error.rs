@@ -87,4 +87,138 @@ pub enum Error {
         /// Why.
         reason: &'static str,
     },
+
+    // fatbin
+    /// The input ends before a fatbin structure it must hold.
+    #[error("fatbin: {what} at offset {offset:#x} needs {need} bytes but only {have} are left")]
+    FatbinTruncated {
+        /// The structure being read.
+        what: &'static str,
+        /// Offset of the structure in the input.
+        offset: u64,
+        /// Bytes the structure needs.
+        need: u64,
+        /// Bytes left in the input from `offset`.
+        have: u64,
+    },
+    /// A magic number is not the one expected.
+    #[error("fatbin: bad magic {found:#010x} at offset {offset:#x} (expected {expected:#010x})")]
+    FatbinBadMagic {
+        /// Offset of the magic number in the input.
+        offset: u64,
+        /// The value found.
+        found: u32,
+        /// The value expected.
+        expected: u32,
+    },
+    /// A header field holds a value that is impossible (offset out of bounds, size overflow, unknown version...).
+    #[error("fatbin: {what} at offset {offset:#x} has invalid value {value:#x}")]
+    FatbinBadField {
+        /// Which field, in words.
+        what: &'static str,
+        /// Offset of the header holding the field.
+        offset: u64,
+        /// The offending value.
+        value: u64,
+    },
+    /// The input is not a fatbin container, nor a host ELF holding one.
+    #[error("fatbin: not a fatbin: {reason}")]
+    FatbinNotFatbin {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// An entry is compressed with a method this crate does not decode.
+    #[error("fatbin: entry {entry} uses unsupported compression (flags {flags:#x})")]
+    FatbinUnsupportedCompression {
+        /// Index of the entry.
+        entry: usize,
+        /// The entry's flag word.
+        flags: u64,
+    },
+    /// A compressed payload is corrupt.
+    #[error("fatbin: entry {entry}: {algorithm} payload does not decompress")]
+    FatbinDecompress {
+        /// Index of the entry.
+        entry: usize,
+        /// Compression method ("LZ4" or "zstd").
+        algorithm: &'static str,
+        /// The decoder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A payload decompressed to a size other than the one its header declares.
+    #[error("fatbin: entry {entry} declares {declared} uncompressed bytes but decompresses to {actual}{}", if *.truncated { " or more" } else { "" })]
+    FatbinSizeMismatch {
+        /// Index of the entry.
+        entry: usize,
+        /// Size in the header.
+        declared: u64,
+        /// Bytes produced (decoding stops one byte past `declared`).
+        actual: u64,
+        /// Whether decoding was stopped early because the output passed `declared`.
+        truncated: bool,
+    },
+    /// A declared uncompressed size is larger than the caller's limit or impossible for its compressed size.
+    #[error("fatbin: entry {entry} declares {declared} uncompressed bytes, over the limit of {limit}")]
+    FatbinTooLarge {
+        /// Index of the entry.
+        entry: usize,
+        /// Size in the header.
+        declared: u64,
+        /// The limit that applied.
+        limit: u64,
+    },
+    /// No image in the fatbin can run on the requested SM (and no PTX can be compiled for it).
+    #[error("fatbin: nothing runs on {target}: {reason}; the fatbin holds: {available}")]
+    NoImageForSm {
+        /// The requested SM, e.g. `sm_75`.
+        target: String,
+        /// Why nothing was chosen.
+        reason: &'static str,
+        /// What the fatbin holds, e.g. `SASS sm_80, SASS sm_90, PTX compute_120`.
+        available: String,
+    },
+    /// An optional compiler library (NVRTC, nvJitLink) was not found.
+    #[error("{library} not found; searched: {}", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    CompilerNotFound {
+        /// The library's name.
+        library: &'static str,
+        /// Every path tried, in order.
+        searched: Vec<std::path::PathBuf>,
+    },
+    /// A compiler library was found but could not be loaded or lacks a symbol.
+    #[error("{library}: cannot load {}: {what}", .path.display())]
+    CompilerLoad {
+        /// The library's name.
+        library: &'static str,
+        /// The file tried.
+        path: std::path::PathBuf,
+        /// The step that failed (a symbol name or "dlopen").
+        what: &'static str,
+        /// The loader's error.
+        #[source]
+        source: libloading::Error,
+    },
+    /// A compiler call failed.
+    #[error("{library}: {call} failed with code {code} ({message}){}", if .log.is_empty() { String::new() } else { format!("; log:\n{}", .log) })]
+    CompilerCall {
+        /// The library's name.
+        library: &'static str,
+        /// The function that failed.
+        call: &'static str,
+        /// Its result code.
+        code: i32,
+        /// The library's text for the code.
+        message: String,
+        /// The compilation log, when there is one.
+        log: String,
+    },
+    /// Input for a compiler is unusable (e.g. holds a NUL byte).
+    #[error("{library}: bad input: {reason}")]
+    CompilerInput {
+        /// The library's name.
+        library: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
 }

@@ -12,3 +12,8 @@ pub mod reloc;
 
 pub use cubin::{Cubin, ElfLayout, Kernel, Param, SmArch};
 pub use image::{KernelLaunch, LoadedImage};
+
+pub mod compiler;
+pub mod compress;
+pub mod fatbin;
+pub mod select;
