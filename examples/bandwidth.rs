@@ -16,7 +16,9 @@ fn run() -> nvbare::Result<()> {
     println!("{:>12} {:>12} {:>12}", "bytes", "H2D GB/s", "D2H GB/s");
     let mut size = 4096usize;
     while size <= 256 << 20 {
-        let host: Vec<u8> = (0..size).map(|i| u8::try_from(i % 251).unwrap_or(0)).collect();
+        let host: Vec<u8> = (0..size)
+            .map(|i| u8::try_from(i % 251).unwrap_or(0))
+            .collect();
         let mut buf = dev.alloc_zeros::<u8>(size)?;
         let reps = (1 << 28) / size;
         let reps = reps.clamp(1, 100);
@@ -33,7 +35,9 @@ fn run() -> nvbare::Result<()> {
         }
         let d2h = gbps(size * reps, t.elapsed().as_secs_f64());
         if back != host {
-            return Err(nvbare::Error::InvalidLaunchConfig(format!("round trip of {size} bytes differs")));
+            return Err(nvbare::Error::InvalidLaunchConfig(format!(
+                "round trip of {size} bytes differs"
+            )));
         }
         println!("{size:>12} {h2d:>12.2} {d2h:>12.2}");
         size *= 4;

@@ -17,7 +17,11 @@ fn main() -> ExitCode {
     };
     match nvbare::Device::open(index) {
         Ok(dev) => {
-            println!("GPU {index} (nvidia.ko {})", dev.driver_version());
+            let (major, minor) = dev.sm_version();
+            println!(
+                "GPU {index} (nvidia.ko {}), sm_{major}{minor}",
+                dev.driver_version()
+            );
             println!("{}", dev.info());
             ExitCode::SUCCESS
         }

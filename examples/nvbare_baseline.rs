@@ -23,7 +23,11 @@ fn run() -> nvbare::Result<()> {
 
     let empty = dev.load_module(common::KERNELS)?.function("empty")?;
     let stream = dev.default_stream();
-    let one = LaunchConfig { grid_dim: (1, 1, 1), block_dim: (1, 1, 1), shared_mem_bytes: 0 };
+    let one = LaunchConfig {
+        grid_dim: (1, 1, 1),
+        block_dim: (1, 1, 1),
+        shared_mem_bytes: 0,
+    };
     stream.launch_builder(&empty).launch(one)?;
     stream.synchronize()?;
 
@@ -33,7 +37,10 @@ fn run() -> nvbare::Result<()> {
     }
     let cpu = t.elapsed();
     stream.synchronize()?;
-    println!("cpu_time_per_launch_us {:.3} us", cpu.as_secs_f64() * 1e6 / f64::from(LAUNCHES));
+    println!(
+        "cpu_time_per_launch_us {:.3} us",
+        cpu.as_secs_f64() * 1e6 / f64::from(LAUNCHES)
+    );
 
     let mut lat = Vec::with_capacity(1000);
     for _ in 0..1000 {
@@ -42,9 +49,14 @@ fn run() -> nvbare::Result<()> {
         stream.synchronize()?;
         lat.push(t.elapsed());
     }
-    println!("empty_launch_to_completion_us {:.3} us", median(lat).as_secs_f64() * 1e6);
+    println!(
+        "empty_launch_to_completion_us {:.3} us",
+        median(lat).as_secs_f64() * 1e6
+    );
 
-    let host: Vec<u8> = (0..BW_BYTES).map(|i| u8::try_from(i % 251).unwrap_or(0)).collect();
+    let host: Vec<u8> = (0..BW_BYTES)
+        .map(|i| u8::try_from(i % 251).unwrap_or(0))
+        .collect();
     let mut a = dev.alloc_zeros::<u8>(BW_BYTES)?;
     let mut b = dev.alloc_zeros::<u8>(BW_BYTES)?;
     let gb = BW_BYTES as f64 / 1e9;
@@ -59,7 +71,10 @@ fn run() -> nvbare::Result<()> {
     let t = Instant::now();
     dev.dtod_copy(&a, &mut b)?;
     dev.synchronize()?;
-    println!("d2d_bandwidth {:.2} GB/s", 2.0 * gb / t.elapsed().as_secs_f64());
+    println!(
+        "d2d_bandwidth {:.2} GB/s",
+        2.0 * gb / t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

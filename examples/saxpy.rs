@@ -15,11 +15,23 @@ fn run() -> nvbare::Result<()> {
     let y: Vec<f32> = (0..n).map(|i| (i % 7) as f32).collect();
     let dx = dev.htod_copy(&x)?;
     let dy = dev.htod_copy(&y)?;
-    dev.default_stream().launch_builder(&f).arg(&a).arg(&dx).arg(&dy).arg(&n).launch(LaunchConfig::for_num_elems(n.unsigned_abs()))?;
+    dev.default_stream()
+        .launch_builder(&f)
+        .arg(&a)
+        .arg(&dx)
+        .arg(&dy)
+        .arg(&n)
+        .launch(LaunchConfig::for_num_elems(n.unsigned_abs()))?;
     let out = dev.dtoh_copy(&dy)?;
-    let bad = out.iter().zip(x.iter().zip(&y)).filter(|(o, (x, y))| (**o - (a * **x + **y)).abs() > 1e-5).count();
+    let bad = out
+        .iter()
+        .zip(x.iter().zip(&y))
+        .filter(|(o, (x, y))| (**o - (a * **x + **y)).abs() > 1e-5)
+        .count();
     if bad != 0 {
-        return Err(nvbare::Error::InvalidLaunchConfig(format!("{bad} of {n} results differ from the CPU")));
+        return Err(nvbare::Error::InvalidLaunchConfig(format!(
+            "{bad} of {n} results differ from the CPU"
+        )));
     }
     println!("saxpy: {n} elements match the CPU");
     Ok(())

@@ -17,11 +17,23 @@ fn run() -> nvbare::Result<()> {
     let db = dev.htod_copy(&b)?;
     let dc = dev.alloc_zeros::<f32>(a.len())?;
     let stream = dev.default_stream();
-    stream.launch_builder(&f).arg(&da).arg(&db).arg(&dc).arg(&n).launch(LaunchConfig::for_num_elems(n.unsigned_abs()))?;
+    stream
+        .launch_builder(&f)
+        .arg(&da)
+        .arg(&db)
+        .arg(&dc)
+        .arg(&n)
+        .launch(LaunchConfig::for_num_elems(n.unsigned_abs()))?;
     let c = dev.dtoh_copy(&dc)?;
-    let bad = c.iter().zip(a.iter().zip(&b)).filter(|(c, (a, b))| **c != **a + **b).count();
+    let bad = c
+        .iter()
+        .zip(a.iter().zip(&b))
+        .filter(|(c, (a, b))| **c != **a + **b)
+        .count();
     if bad != 0 {
-        return Err(nvbare::Error::InvalidLaunchConfig(format!("{bad} of {n} results differ from the CPU")));
+        return Err(nvbare::Error::InvalidLaunchConfig(format!(
+            "{bad} of {n} results differ from the CPU"
+        )));
     }
     println!("vector_add: {n} elements match the CPU");
     Ok(())

@@ -16,16 +16,24 @@ pub const KERNELS: &[u8] = include_bytes!("../examples/kernels/nvbare_examples.f
 
 /// Opens GPU 0 (`NVBARE_HW_GPU` overrides the index).
 pub fn device() -> nvbare::Device {
-    let idx = std::env::var("NVBARE_HW_GPU").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let idx = std::env::var("NVBARE_HW_GPU")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     nvbare::Device::open(idx).expect("open GPU")
 }
 
 /// Open file descriptors of this process.
 pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
 }
 
 /// Resident set size in pages.
 pub fn rss_pages() -> u64 {
-    std::fs::read_to_string("/proc/self/statm").ok().and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse().ok())).unwrap_or(0)
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
 }

@@ -16,7 +16,9 @@ fn round_trips_1b_to_1gib() {
         s *= 4;
     }
     for size in sizes {
-        let host: Vec<u8> = (0..size).map(|i| u8::try_from((i * 131 + size) % 251).unwrap()).collect();
+        let host: Vec<u8> = (0..size)
+            .map(|i| u8::try_from((i * 131 + size) % 251).unwrap())
+            .collect();
         let buf = dev.htod_copy(&host).unwrap();
         let back = dev.dtoh_copy(&buf).unwrap();
         assert!(back == host, "round trip of {size} bytes differs");

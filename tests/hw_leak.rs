@@ -20,10 +20,17 @@ fn alloc_free_loop_keeps_rm_object_count() {
     }
     let dev = hw_common::device();
     dev.synchronize().unwrap();
-    let before = dev.live_rm_objects().expect("nvidia.ko backend counts objects");
+    let before = dev
+        .live_rm_objects()
+        .expect("nvidia.ko backend counts objects");
     for i in 0..200usize {
-        let b = dev.htod_copy(&vec![u8::try_from(i % 251).unwrap(); 1 << 16]).unwrap();
-        assert_eq!(dev.dtoh_copy(&b).unwrap()[7], u8::try_from(i % 251).unwrap());
+        let b = dev
+            .htod_copy(&vec![u8::try_from(i % 251).unwrap(); 1 << 16])
+            .unwrap();
+        assert_eq!(
+            dev.dtoh_copy(&b).unwrap()[7],
+            u8::try_from(i % 251).unwrap()
+        );
     }
     dev.synchronize().unwrap();
     assert_eq!(dev.live_rm_objects(), Some(before), "RM objects leaked");
@@ -43,5 +50,8 @@ fn drop_everything_does_not_grow() {
     }
     let (fds2, rss2) = (hw_common::open_fds(), hw_common::rss_pages());
     assert_eq!(fds2, fds, "file descriptors leaked");
-    assert!(rss2 <= rss + 2048, "resident memory grew from {rss} to {rss2} pages");
+    assert!(
+        rss2 <= rss + 2048,
+        "resident memory grew from {rss} to {rss2} pages"
+    );
 }

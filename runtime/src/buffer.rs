@@ -69,7 +69,13 @@ unsafe impl<T: DeviceRepr, const N: usize> DeviceRepr for [T; N] {
 
 /// Bytes of `len` elements of `T`, or an overflow error.
 pub(crate) fn byte_len<T: DeviceRepr>(what: &'static str, len: usize) -> Result<u64> {
-    len.checked_mul(T::SIZE).and_then(|b| u64::try_from(b).ok()).ok_or(Error::SizeOverflow { what, count: len, elem_size: T::SIZE })
+    len.checked_mul(T::SIZE)
+        .and_then(|b| u64::try_from(b).ok())
+        .ok_or(Error::SizeOverflow {
+            what,
+            count: len,
+            elem_size: T::SIZE,
+        })
 }
 
 /// The device representation of a slice.
@@ -83,9 +89,17 @@ pub fn to_bytes<T: DeviceRepr>(src: &[T]) -> Vec<u8> {
 
 /// Decodes `dst.len()` elements from `bytes` (which must hold exactly that many).
 pub fn from_bytes<T: DeviceRepr>(bytes: &[u8], dst: &mut [T]) -> Result<()> {
-    let want = dst.len().checked_mul(T::SIZE).ok_or(Error::SizeOverflow { what: "decode", count: dst.len(), elem_size: T::SIZE })?;
+    let want = dst.len().checked_mul(T::SIZE).ok_or(Error::SizeOverflow {
+        what: "decode",
+        count: dst.len(),
+        elem_size: T::SIZE,
+    })?;
     if bytes.len() != want {
-        return Err(Error::LengthMismatch { what: "decode bytes", dst: want, src: bytes.len() });
+        return Err(Error::LengthMismatch {
+            what: "decode bytes",
+            dst: want,
+            src: bytes.len(),
+        });
     }
     for (d, chunk) in dst.iter_mut().zip(bytes.chunks_exact(T::SIZE.max(1))) {
         *d = T::read_le(chunk);
@@ -128,12 +142,26 @@ impl Device {
         let mem = if bytes == 0 {
             None
         } else {
-            let m = self.gpu().alloc(bytes, Placement::Vram { contiguous: false }, true)?;
-            let zeros = vec![0u8; usize::try_from(bytes).map_err(|_| Error::SizeOverflow { what: "alloc_zeros", count: len, elem_size: T::SIZE })?];
+            let m = self
+                .gpu()
+                .alloc(bytes, Placement::Vram { contiguous: false }, true)?;
+            let zeros = vec![
+                0u8;
+                usize::try_from(bytes).map_err(|_| Error::SizeOverflow {
+                    what: "alloc_zeros",
+                    count: len,
+                    elem_size: T::SIZE
+                })?
+            ];
             self.gpu().write(&m, 0, &zeros)?;
             Some(m)
         };
-        Ok(DeviceBuffer { mem, len, device: self.clone(), _t: PhantomData })
+        Ok(DeviceBuffer {
+            mem,
+            len,
+            device: self.clone(),
+            _t: PhantomData,
+        })
     }
 
     /// Allocates a buffer holding a copy of `src`.
@@ -144,11 +172,21 @@ impl Device {
     }
 
     /// Copies `src` into `dst`; the lengths must match.
-    pub fn htod_copy_into<T: DeviceRepr>(&self, src: &[T], dst: &mut DeviceBuffer<T>) -> Result<()> {
+    pub fn htod_copy_into<T: DeviceRepr>(
+        &self,
+        src: &[T],
+        dst: &mut DeviceBuffer<T>,
+    ) -> Result<()> {
         if src.len() != dst.len {
-            return Err(Error::LengthMismatch { what: "htod_copy_into", dst: dst.len, src: src.len() });
+            return Err(Error::LengthMismatch {
+                what: "htod_copy_into",
+                dst: dst.len,
+                src: src.len(),
+            });
         }
-        let Some(mem) = dst.mem.as_ref() else { return Ok(()) };
+        let Some(mem) = dst.mem.as_ref() else {
+            return Ok(());
+        };
         self.synchronize()?;
         self.gpu().write(mem, 0, &to_bytes(src))?;
         Ok(())
@@ -162,13 +200,29 @@ impl Device {
     }
 
     /// Copies `src` into `dst`; the lengths must match.
-    pub fn dtoh_copy_into<T: DeviceRepr>(&self, src: &DeviceBuffer<T>, dst: &mut [T]) -> Result<()> {
+    pub fn dtoh_copy_into<T: DeviceRepr>(
+        &self,
+        src: &DeviceBuffer<T>,
+        dst: &mut [T],
+    ) -> Result<()> {
         if src.len != dst.len() {
-            return Err(Error::LengthMismatch { what: "dtoh_copy_into", dst: dst.len(), src: src.len });
+            return Err(Error::LengthMismatch {
+                what: "dtoh_copy_into",
+                dst: dst.len(),
+                src: src.len,
+            });
         }
-        let Some(mem) = src.mem.as_ref() else { return Ok(()) };
+        let Some(mem) = src.mem.as_ref() else {
+            return Ok(());
+        };
         self.synchronize()?;
-        let n = usize::try_from(byte_len::<T>("dtoh_copy_into", src.len)?).map_err(|_| Error::SizeOverflow { what: "dtoh_copy_into", count: src.len, elem_size: T::SIZE })?;
+        let n = usize::try_from(byte_len::<T>("dtoh_copy_into", src.len)?).map_err(|_| {
+            Error::SizeOverflow {
+                what: "dtoh_copy_into",
+                count: src.len,
+                elem_size: T::SIZE,
+            }
+        })?;
         let mut bytes = vec![0u8; n];
         self.gpu().read(mem, 0, &mut bytes)?;
         from_bytes(&bytes, dst)
@@ -177,14 +231,24 @@ impl Device {
 
 impl Device {
     /// Copies `src` into `dst` on the GPU (copy engine); the lengths must match.
-    pub fn dtod_copy<T: DeviceRepr>(&self, src: &DeviceBuffer<T>, dst: &mut DeviceBuffer<T>) -> Result<()> {
+    pub fn dtod_copy<T: DeviceRepr>(
+        &self,
+        src: &DeviceBuffer<T>,
+        dst: &mut DeviceBuffer<T>,
+    ) -> Result<()> {
         if src.len != dst.len {
-            return Err(Error::LengthMismatch { what: "dtod_copy", dst: dst.len, src: src.len });
+            return Err(Error::LengthMismatch {
+                what: "dtod_copy",
+                dst: dst.len,
+                src: src.len,
+            });
         }
-        if src.len == 0 {
+        let bytes = byte_len::<T>("dtod_copy", src.len)?;
+        if bytes == 0 {
             return Ok(());
         }
-        Err(Error::NotYetImplemented("device-to-device copies (copy-engine methods) are not wired in this build"))
+        self.gpu().copy(src.device_ptr(), dst.device_ptr(), bytes)?;
+        Ok(())
     }
 }
 
@@ -214,8 +278,14 @@ mod tests {
     #[test]
     fn size_errors() {
         let mut d = [0u32; 2];
-        assert!(matches!(from_bytes(&[0u8; 7], &mut d), Err(Error::LengthMismatch { .. })));
-        assert!(matches!(byte_len::<u64>("x", usize::MAX), Err(Error::SizeOverflow { .. })));
+        assert!(matches!(
+            from_bytes(&[0u8; 7], &mut d),
+            Err(Error::LengthMismatch { .. })
+        ));
+        assert!(matches!(
+            byte_len::<u64>("x", usize::MAX),
+            Err(Error::SizeOverflow { .. })
+        ));
         assert_eq!(byte_len::<u64>("x", 3).unwrap(), 24);
     }
 }

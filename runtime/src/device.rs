@@ -50,7 +50,12 @@ pub fn probe(dev_dir: &Path, vfio_dir: &Path) -> Probe {
         })
         .collect();
     vfio_nvidia.sort();
-    Probe { nodes: NodeScan::scan(dev_dir), vfio_nvidia, dev_dir: dev_dir.to_owned(), vfio_dir: vfio_dir.to_owned() }
+    Probe {
+        nodes: NodeScan::scan(dev_dir),
+        vfio_nvidia,
+        dev_dir: dev_dir.to_owned(),
+        vfio_dir: vfio_dir.to_owned(),
+    }
 }
 
 impl Probe {
@@ -73,7 +78,9 @@ impl Probe {
 
     /// The error to return when this probe leaves no backend to use.
     pub fn no_gpu(&self) -> Error {
-        Error::NoGpu { looked_for: self.describe() }
+        Error::NoGpu {
+            looked_for: self.describe(),
+        }
     }
 }
 
@@ -103,7 +110,13 @@ impl Device {
         if p.nodes.nvidiactl {
             let ctl = NvidiaCtl::open()?;
             let gpu = NvkGpu::open(ctl, index)?;
-            return Ok(Device { inner: Arc::new(DeviceInner { gpu, index, timeout: DEFAULT_TIMEOUT }) });
+            return Ok(Device {
+                inner: Arc::new(DeviceInner {
+                    gpu,
+                    index,
+                    timeout: DEFAULT_TIMEOUT,
+                }),
+            });
         }
         if !p.vfio_nvidia.is_empty() {
             return Err(Error::NotYetImplemented(
@@ -117,13 +130,24 @@ impl Device {
     /// `nvbare_driver::rm::ioctl::sim::SimGpu`).
     pub fn open_backend(backend: Arc<dyn NvkBackend>, index: usize) -> Result<Self> {
         let gpu = NvkGpu::open_with(backend, index)?;
-        Ok(Device { inner: Arc::new(DeviceInner { gpu, index, timeout: DEFAULT_TIMEOUT }) })
+        Ok(Device {
+            inner: Arc::new(DeviceInner {
+                gpu,
+                index,
+                timeout: DEFAULT_TIMEOUT,
+            }),
+        })
     }
 
     /// RM objects currently allocated through this device's backend (for leak checks), when the
     /// backend counts them.
     pub fn live_rm_objects(&self) -> Option<usize> {
         self.inner.gpu.live_rm_objects()
+    }
+
+    /// SM version `(major, minor)` of this GPU's chip (from its HAL), e.g. `(9, 0)` for sm_90.
+    pub fn sm_version(&self) -> (u8, u8) {
+        self.inner.gpu.hal().sm_version()
     }
 
     /// Facts about the GPU.
@@ -148,7 +172,21 @@ impl Device {
 
     /// The device's stream (all work is ordered on one timeline).
     pub fn default_stream(&self) -> crate::stream::Stream {
-        crate::stream::Stream { device: self.clone() }
+        crate::stream::Stream {
+            device: self.clone(),
+        }
+    }
+
+    /// Launch limits of this GPU (from its chip HAL): grid/block maxima, threads per block, shared
+    /// memory per block after opt-in.
+    pub fn limits(&self) -> crate::launch::Limits {
+        let l = self.inner.gpu.hal().limits();
+        crate::launch::Limits {
+            max_grid: l.max_grid_dims,
+            max_block: l.max_block_dims,
+            max_threads_per_block: l.max_threads_per_block,
+            max_shared_per_block: l.max_shared_per_block_optin,
+        }
     }
 
     pub(crate) fn gpu(&self) -> &Arc<NvkGpu> {
@@ -175,10 +213,16 @@ mod tests {
         assert_eq!(dev.info().name, "nvbare-sim");
         let host: Vec<u32> = (0..10_000).collect();
         let buf = dev.htod_copy(&host).unwrap();
-        assert_eq!(sim.read_va(buf.device_ptr() + 4 * 9_999, 4).unwrap(), 9_999u32.to_le_bytes());
+        assert_eq!(
+            sim.read_va(buf.device_ptr() + 4 * 9_999, 4).unwrap(),
+            9_999u32.to_le_bytes()
+        );
         assert_eq!(dev.dtoh_copy(&buf).unwrap(), host);
         let mut short = vec![0u32; 3];
-        assert!(matches!(dev.dtoh_copy_into(&buf, &mut short), Err(Error::LengthMismatch { .. })));
+        assert!(matches!(
+            dev.dtoh_copy_into(&buf, &mut short),
+            Err(Error::LengthMismatch { .. })
+        ));
         let empty = dev.htod_copy::<u8>(&[]).unwrap();
         assert!(empty.is_empty() && dev.dtoh_copy(&empty).unwrap().is_empty());
         dev.synchronize().unwrap();
@@ -189,9 +233,17 @@ mod tests {
         }
         dev.synchronize().unwrap();
         dev.inner.gpu.reclaim().unwrap();
-        assert_eq!(dev.live_rm_objects(), Some(objects), "alloc/free loop leaves no RM objects behind");
+        assert_eq!(
+            dev.live_rm_objects(),
+            Some(objects),
+            "alloc/free loop leaves no RM objects behind"
+        );
         drop((buf, empty, dev));
-        assert_eq!(sim.live_objects(), 0, "dropping the device frees every RM object");
+        assert_eq!(
+            sim.live_objects(),
+            0,
+            "dropping the device frees every RM object"
+        );
     }
 
     #[test]
@@ -201,10 +253,19 @@ mod tests {
         let msg = p.no_gpu().to_string();
         std::fs::remove_dir_all(&dev).unwrap();
         assert!(msg.starts_with("no usable GPU found"), "{msg}");
-        assert!(msg.contains("nvidiactl (absent: nvidia.ko not loaded)"), "{msg}");
-        assert!(msg.contains("no ") && msg.contains("/nvidia<N> nodes"), "{msg}");
+        assert!(
+            msg.contains("nvidiactl (absent: nvidia.ko not loaded)"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("no ") && msg.contains("/nvidia<N> nodes"),
+            "{msg}"
+        );
         assert!(msg.contains("nvidia-uvm (absent"), "{msg}");
-        assert!(msg.contains("vfio-pci under /nonexistent-nvbare-vfio (none)"), "{msg}");
+        assert!(
+            msg.contains("vfio-pci under /nonexistent-nvbare-vfio (none)"),
+            "{msg}"
+        );
     }
 
     #[test]

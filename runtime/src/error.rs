@@ -47,6 +47,10 @@ pub enum Error {
     #[error("no kernel named `{name}` in the module (it has: {available})")]
     NoSuchKernel { name: String, available: String },
 
+    /// An event's GPU timestamp was asked for before the GPU reached the event.
+    #[error("event not reached yet: synchronize before reading its GPU time")]
+    EventNotReached,
+
     /// A path of the runtime API that this build cannot perform yet; names what is missing.
     #[error("not yet implemented: {0}")]
     NotYetImplemented(&'static str),

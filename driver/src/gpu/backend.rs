@@ -22,9 +22,24 @@ pub trait NvkBackend: Send + Sync + fmt::Debug {
     fn note_device(&self, device: Handle, minor: u32);
     /// Maps RM memory into this process.
     #[allow(clippy::too_many_arguments)]
-    fn map_memory(&self, client: Handle, device: Handle, memory: Handle, offset: u64, length: u64, flags: u32, via: MapVia) -> Result<CpuMapping>;
+    fn map_memory(
+        &self,
+        client: Handle,
+        device: Handle,
+        memory: Handle,
+        offset: u64,
+        length: u64,
+        flags: u32,
+        via: MapVia,
+    ) -> Result<CpuMapping>;
     /// Registers this process's memory at `addr` as an OS descriptor.
-    fn alloc_os_descriptor(&self, client: Handle, device: Handle, addr: usize, len: u64) -> Result<Handle>;
+    fn alloc_os_descriptor(
+        &self,
+        client: Handle,
+        device: Handle,
+        addr: usize,
+        len: u64,
+    ) -> Result<Handle>;
     /// `UVM_REGISTER_GPU`.
     fn uvm_register_gpu(&self, uuid: Uuid) -> Result<()>;
     /// `UVM_UNREGISTER_GPU`.
@@ -34,13 +49,27 @@ pub trait NvkBackend: Send + Sync + fmt::Debug {
     /// `UVM_UNREGISTER_GPU_VASPACE`.
     fn uvm_unregister_gpu_vaspace(&self, uuid: Uuid) -> Result<()>;
     /// `UVM_REGISTER_CHANNEL`.
-    fn uvm_register_channel(&self, uuid: Uuid, client: Handle, channel: Handle, base: u64, length: u64) -> Result<()>;
+    fn uvm_register_channel(
+        &self,
+        uuid: Uuid,
+        client: Handle,
+        channel: Handle,
+        base: u64,
+        length: u64,
+    ) -> Result<()>;
     /// `UVM_UNREGISTER_CHANNEL`.
     fn uvm_unregister_channel(&self, uuid: Uuid, client: Handle, channel: Handle) -> Result<()>;
     /// `UVM_CREATE_EXTERNAL_RANGE`.
     fn uvm_create_external_range(&self, base: u64, length: u64) -> Result<()>;
     /// `UVM_MAP_EXTERNAL_ALLOCATION`.
-    fn uvm_map_external_allocation(&self, uuid: Uuid, client: Handle, memory: Handle, base: u64, length: u64) -> Result<()>;
+    fn uvm_map_external_allocation(
+        &self,
+        uuid: Uuid,
+        client: Handle,
+        memory: Handle,
+        base: u64,
+        length: u64,
+    ) -> Result<()>;
     /// `UVM_FREE`.
     fn uvm_free(&self, base: u64, length: u64) -> Result<()>;
     /// RM objects currently allocated through this backend, when it counts them.
@@ -66,7 +95,10 @@ pub struct KernelDriver {
 impl KernelDriver {
     /// Opens UVM next to an open control connection.
     pub fn new(ctl: Arc<NvidiaCtl>) -> Result<Self> {
-        Ok(KernelDriver { ctl, uvm: Uvm::open()? })
+        Ok(KernelDriver {
+            ctl,
+            uvm: Uvm::open()?,
+        })
     }
 }
 
@@ -83,10 +115,26 @@ impl NvkBackend for KernelDriver {
     fn note_device(&self, device: Handle, minor: u32) {
         self.ctl.note_device(device, minor)
     }
-    fn map_memory(&self, client: Handle, device: Handle, memory: Handle, offset: u64, length: u64, flags: u32, via: MapVia) -> Result<CpuMapping> {
-        self.ctl.map_memory(client, device, memory, offset, length, flags, via)
+    fn map_memory(
+        &self,
+        client: Handle,
+        device: Handle,
+        memory: Handle,
+        offset: u64,
+        length: u64,
+        flags: u32,
+        via: MapVia,
+    ) -> Result<CpuMapping> {
+        self.ctl
+            .map_memory(client, device, memory, offset, length, flags, via)
     }
-    fn alloc_os_descriptor(&self, client: Handle, device: Handle, addr: usize, len: u64) -> Result<Handle> {
+    fn alloc_os_descriptor(
+        &self,
+        client: Handle,
+        device: Handle,
+        addr: usize,
+        len: u64,
+    ) -> Result<Handle> {
         self.ctl.alloc_os_descriptor(client, device, addr, len)
     }
     fn uvm_register_gpu(&self, uuid: Uuid) -> Result<()> {
@@ -96,13 +144,22 @@ impl NvkBackend for KernelDriver {
         self.uvm.unregister_gpu(uuid)
     }
     fn uvm_register_gpu_vaspace(&self, uuid: Uuid, client: Handle, vaspace: Handle) -> Result<()> {
-        self.uvm.register_gpu_vaspace(uuid, self.ctl.ctl_fd(), client, vaspace)
+        self.uvm
+            .register_gpu_vaspace(uuid, self.ctl.ctl_fd(), client, vaspace)
     }
     fn uvm_unregister_gpu_vaspace(&self, uuid: Uuid) -> Result<()> {
         self.uvm.unregister_gpu_vaspace(uuid)
     }
-    fn uvm_register_channel(&self, uuid: Uuid, client: Handle, channel: Handle, base: u64, length: u64) -> Result<()> {
-        self.uvm.register_channel(uuid, self.ctl.ctl_fd(), client, channel, base, length)
+    fn uvm_register_channel(
+        &self,
+        uuid: Uuid,
+        client: Handle,
+        channel: Handle,
+        base: u64,
+        length: u64,
+    ) -> Result<()> {
+        self.uvm
+            .register_channel(uuid, self.ctl.ctl_fd(), client, channel, base, length)
     }
     fn uvm_unregister_channel(&self, uuid: Uuid, client: Handle, channel: Handle) -> Result<()> {
         self.uvm.unregister_channel(uuid, client, channel)
@@ -110,8 +167,16 @@ impl NvkBackend for KernelDriver {
     fn uvm_create_external_range(&self, base: u64, length: u64) -> Result<()> {
         self.uvm.create_external_range(base, length)
     }
-    fn uvm_map_external_allocation(&self, uuid: Uuid, client: Handle, memory: Handle, base: u64, length: u64) -> Result<()> {
-        self.uvm.map_external_allocation(uuid, self.ctl.ctl_fd(), client, memory, base, length)
+    fn uvm_map_external_allocation(
+        &self,
+        uuid: Uuid,
+        client: Handle,
+        memory: Handle,
+        base: u64,
+        length: u64,
+    ) -> Result<()> {
+        self.uvm
+            .map_external_allocation(uuid, self.ctl.ctl_fd(), client, memory, base, length)
     }
     fn uvm_free(&self, base: u64, length: u64) -> Result<()> {
         self.uvm.free(base, length)

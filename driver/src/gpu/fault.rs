@@ -156,7 +156,12 @@ pub struct FaultReport {
 impl FaultReport {
     /// Adds the SM error states from a `READ_ALL_SM_ERROR_STATES` reply that started at SM
     /// `first_sm` and covered `count` SMs; returns whether RM flagged an MMU fault.
-    pub fn add_sm_states(&mut self, p: &abi::Nv83deReadAllSmErrorStates, first_sm: u32, count: usize) -> bool {
+    pub fn add_sm_states(
+        &mut self,
+        p: &abi::Nv83deReadAllSmErrorStates,
+        first_sm: u32,
+        count: usize,
+    ) -> bool {
         for (i, e) in p.sm_error_state_array.iter().take(count).enumerate() {
             if e.hww_global_esr != 0 || e.hww_warp_esr != 0 {
                 let idx = u32::try_from(i).unwrap_or(u32::MAX);
@@ -175,11 +180,12 @@ impl FaultReport {
     /// Adds the entries of a `READ_MMU_FAULT_INFO` reply (its `count` is clamped to the array).
     pub fn add_mmu_faults(&mut self, p: &abi::Nv83deReadMmuFaultInfo) {
         let n = usize::try_from(p.count).unwrap_or(usize::MAX);
-        self.mmu_faults.extend(p.mmu_fault_info_list.iter().take(n).map(|e| MmuFault {
-            address: e.fault_address,
-            fault_type: e.fault_type,
-            access_type: e.access_type,
-        }));
+        self.mmu_faults
+            .extend(p.mmu_fault_info_list.iter().take(n).map(|e| MmuFault {
+                address: e.fault_address,
+                fault_type: e.fault_type,
+                access_type: e.access_type,
+            }));
     }
 
     /// Whether anything was found.
@@ -202,11 +208,21 @@ impl fmt::Display for FaultReport {
             sep = "; ";
         }
         for m in &self.mmu_faults {
-            write!(f, "{sep}MMU fault at GPU VA {:#x}: {} on {}", m.address, fault_type_name(m.fault_type), access_type_name(m.access_type))?;
+            write!(
+                f,
+                "{sep}MMU fault at GPU VA {:#x}: {} on {}",
+                m.address,
+                fault_type_name(m.fault_type),
+                access_type_name(m.access_type)
+            )?;
             sep = "; ";
         }
         for s in &self.sm_errors {
-            write!(f, "{sep}SM {} exception: global_esr={:#x} warp_esr={:#x} pc={:#x}", s.sm, s.global_esr, s.warp_esr, s.warp_pc)?;
+            write!(
+                f,
+                "{sep}SM {} exception: global_esr={:#x} warp_esr={:#x} pc={:#x}",
+                s.sm, s.global_esr, s.warp_esr, s.warp_pc
+            )?;
             if s.esr_addr != 0 {
                 write!(f, " addr={:#x}", s.esr_addr)?;
             }
@@ -233,19 +249,32 @@ mod tests {
         assert_eq!(n.info32, 31);
         assert_eq!(n.status, 0xffff);
         assert!(n.is_error());
-        let r = FaultReport { notifier: Some(n), ..Default::default() };
-        assert_eq!(r.to_string(), "channel error ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT (31)");
+        let r = FaultReport {
+            notifier: Some(n),
+            ..Default::default()
+        };
+        assert_eq!(
+            r.to_string(),
+            "channel error ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT (31)"
+        );
     }
 
     #[test]
     fn report_names_the_faulting_address() {
         let mut mmu = abi::Nv83deReadMmuFaultInfo::zeroed();
         mmu.count = 1;
-        mmu.mmu_fault_info_list[0] = abi::MmuFaultInfoEntry { fault_address: 0xdead_0000, fault_type: 2, access_type: 1 };
+        mmu.mmu_fault_info_list[0] = abi::MmuFaultInfoEntry {
+            fault_address: 0xdead_0000,
+            fault_type: 2,
+            access_type: 1,
+        };
         mmu.mmu_fault_info_list[1].fault_address = 0x1234; // beyond count: ignored
         let mut r = FaultReport::default();
         r.add_mmu_faults(&mmu);
-        assert_eq!(r.to_string(), "MMU fault at GPU VA 0xdead0000: PTE on WRITE");
+        assert_eq!(
+            r.to_string(),
+            "MMU fault at GPU VA 0xdead0000: PTE on WRITE"
+        );
         mmu.count = 1000; // corrupt count is clamped to the array
         let mut r2 = FaultReport::default();
         r2.add_mmu_faults(&mmu);
@@ -264,6 +293,9 @@ mod tests {
         assert_eq!(r.sm_errors.len(), 1);
         assert_eq!(r.sm_errors[0].sm, 103);
         assert!(r.to_string().contains("SM 103 exception") && r.to_string().contains("pc=0x7f00"));
-        assert_eq!(FaultReport::default().to_string(), "channel stopped with no fault recorded");
+        assert_eq!(
+            FaultReport::default().to_string(),
+            "channel stopped with no fault recorded"
+        );
     }
 }

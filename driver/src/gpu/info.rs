@@ -38,7 +38,9 @@ pub struct GpuInfo {
 impl GpuInfo {
     /// Upper bound on SMs (`gpcs * tpcs_per_gpc * sms_per_tpc`); saturates instead of overflowing.
     pub fn sm_slots(&self) -> u32 {
-        self.gpcs.saturating_mul(self.tpcs_per_gpc).saturating_mul(self.sms_per_tpc)
+        self.gpcs
+            .saturating_mul(self.tpcs_per_gpc)
+            .saturating_mul(self.sms_per_tpc)
     }
 
     /// UUID in the usual `GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` form.
@@ -47,7 +49,10 @@ impl GpuInfo {
     }
 
     /// Queries everything above through the device and subdevice objects.
-    pub fn query(device: &Object<kind::Device>, subdevice: &Object<kind::Subdevice>) -> Result<Self> {
+    pub fn query(
+        device: &Object<kind::Device>,
+        subdevice: &Object<kind::Subdevice>,
+    ) -> Result<Self> {
         let mut name = abi::Nv2080GetNameString::zeroed();
         subdevice.control::<controls::GpuGetNameString>(&mut name)?;
         let mut gid = abi::Nv2080GetGidInfo::zeroed();
@@ -79,7 +84,10 @@ impl GpuInfo {
             .get(..16)
             .filter(|_| uuid_len == 16)
             .and_then(|s| s.try_into().ok())
-            .ok_or(Error::InvalidArgument { what: "GPU UUID reply", detail: format!("length {} (expected 16)", gid.length) })?;
+            .ok_or(Error::InvalidArgument {
+                what: "GPU UUID reply",
+                detail: format!("length {} (expected 16)", gid.length),
+            })?;
         let n = usize::try_from(cl.num_classes).unwrap_or(usize::MAX);
         let classes = cl.class_list.get(..n).ok_or(Error::OutOfRange {
             what: "class list length",
@@ -114,8 +122,11 @@ pub const GR_INDICES: [u32; 5] = [
     abi::NV_GR_INFO_INDEX_MAX_WARPS_PER_SM,
 ];
 /// FB info indices nvbare asks for.
-pub const FB_INDICES: [u32; 3] =
-    [abi::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE, abi::NV2080_CTRL_FB_INFO_INDEX_L2CACHE_SIZE, abi::NV2080_CTRL_FB_INFO_INDEX_BAR1_SIZE];
+pub const FB_INDICES: [u32; 3] = [
+    abi::NV2080_CTRL_FB_INFO_INDEX_RAM_SIZE,
+    abi::NV2080_CTRL_FB_INFO_INDEX_L2CACHE_SIZE,
+    abi::NV2080_CTRL_FB_INFO_INDEX_BAR1_SIZE,
+];
 
 /// A `GR_GET_INFO_V2` request for `indices`.
 pub fn gr_info_request(indices: &[u32]) -> abi::GrGetInfoV2 {
@@ -123,7 +134,8 @@ pub fn gr_info_request(indices: &[u32]) -> abi::GrGetInfoV2 {
     for (slot, &i) in p.gr_info_list.iter_mut().zip(indices) {
         slot.index = i;
     }
-    p.gr_info_list_size = u32::try_from(indices.len().min(abi::NV0080_CTRL_GR_INFO_MAX_SIZE)).unwrap_or(0);
+    p.gr_info_list_size =
+        u32::try_from(indices.len().min(abi::NV0080_CTRL_GR_INFO_MAX_SIZE)).unwrap_or(0);
     p
 }
 
@@ -133,30 +145,54 @@ pub fn fb_info_request(indices: &[u32]) -> abi::Nv2080FbGetInfoV2 {
     for (slot, &i) in p.fb_info_list.iter_mut().zip(indices) {
         slot.index = i;
     }
-    p.fb_info_list_size = u32::try_from(indices.len().min(abi::NV2080_CTRL_FB_INFO_MAX_LIST_SIZE)).unwrap_or(0);
+    p.fb_info_list_size =
+        u32::try_from(indices.len().min(abi::NV2080_CTRL_FB_INFO_MAX_LIST_SIZE)).unwrap_or(0);
     p
 }
 
 fn gr_value(p: &abi::GrGetInfoV2, index: u32) -> Result<u32> {
     let n = usize::try_from(p.gr_info_list_size).unwrap_or(usize::MAX);
-    p.gr_info_list.iter().take(n).find(|e| e.index == index).map(|e| e.data).ok_or(Error::InvalidArgument {
-        what: "GR info reply",
-        detail: format!("index {index:#x} missing"),
-    })
+    p.gr_info_list
+        .iter()
+        .take(n)
+        .find(|e| e.index == index)
+        .map(|e| e.data)
+        .ok_or(Error::InvalidArgument {
+            what: "GR info reply",
+            detail: format!("index {index:#x} missing"),
+        })
 }
 
 fn fb_value(p: &abi::Nv2080FbGetInfoV2, index: u32) -> Result<u32> {
     let n = usize::try_from(p.fb_info_list_size).unwrap_or(usize::MAX);
-    p.fb_info_list.iter().take(n).find(|e| e.index == index).map(|e| e.data).ok_or(Error::InvalidArgument {
-        what: "FB info reply",
-        detail: format!("index {index:#x} missing"),
-    })
+    p.fb_info_list
+        .iter()
+        .take(n)
+        .find(|e| e.index == index)
+        .map(|e| e.data)
+        .ok_or(Error::InvalidArgument {
+            what: "FB info reply",
+            detail: format!("index {index:#x} missing"),
+        })
 }
 
 /// `GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
 pub fn format_uuid(u: &[u8; 16]) -> String {
-    let h = |r: std::ops::Range<usize>| u.get(r).unwrap_or_default().iter().map(|b| format!("{b:02x}")).collect::<String>();
-    format!("GPU-{}-{}-{}-{}-{}", h(0..4), h(4..6), h(6..8), h(8..10), h(10..16))
+    let h = |r: std::ops::Range<usize>| {
+        u.get(r)
+            .unwrap_or_default()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    format!(
+        "GPU-{}-{}-{}-{}-{}",
+        h(0..4),
+        h(4..6),
+        h(6..8),
+        h(8..10),
+        h(10..16)
+    )
 }
 
 /// An engine role and the classes that can fill it, most preferred first.
@@ -169,7 +205,12 @@ pub struct ClassRole {
 /// GPFIFO channel classes, newest first.
 pub const CHANNEL_CLASSES: ClassRole = ClassRole {
     role: "GPFIFO channel",
-    preference: &[class::BLACKWELL_CHANNEL_GPFIFO_B, class::BLACKWELL_CHANNEL_GPFIFO_A, class::HOPPER_CHANNEL_GPFIFO_A, class::AMPERE_CHANNEL_GPFIFO_A],
+    preference: &[
+        class::BLACKWELL_CHANNEL_GPFIFO_B,
+        class::BLACKWELL_CHANNEL_GPFIFO_A,
+        class::HOPPER_CHANNEL_GPFIFO_A,
+        class::AMPERE_CHANNEL_GPFIFO_A,
+    ],
 };
 /// Compute classes, newest first.
 pub const COMPUTE_CLASSES: ClassRole = ClassRole {
@@ -186,14 +227,26 @@ pub const COMPUTE_CLASSES: ClassRole = ClassRole {
 /// Copy engine classes, newest first.
 pub const COPY_CLASSES: ClassRole = ClassRole {
     role: "copy engine",
-    preference: &[class::BLACKWELL_DMA_COPY_B, class::BLACKWELL_DMA_COPY_A, class::HOPPER_DMA_COPY_A, class::AMPERE_DMA_COPY_B, class::AMPERE_DMA_COPY_A],
+    preference: &[
+        class::BLACKWELL_DMA_COPY_B,
+        class::BLACKWELL_DMA_COPY_A,
+        class::HOPPER_DMA_COPY_A,
+        class::AMPERE_DMA_COPY_B,
+        class::AMPERE_DMA_COPY_A,
+    ],
 };
 /// Usermode (doorbell) classes: tinygrad's order first (`HOPPER_USERMODE_A`, then
 /// `TURING_USERMODE_A`, ops_nv.py `setup_usermode`), then the others. Only clc361.h documents the
 /// doorbell offset (0x90); the later classes keep that layout.
 pub const USERMODE_CLASSES: ClassRole = ClassRole {
     role: "usermode doorbell",
-    preference: &[class::HOPPER_USERMODE_A, class::TURING_USERMODE_A, class::AMPERE_USERMODE_A, class::BLACKWELL_USERMODE_A, class::VOLTA_USERMODE_A],
+    preference: &[
+        class::HOPPER_USERMODE_A,
+        class::TURING_USERMODE_A,
+        class::AMPERE_USERMODE_A,
+        class::BLACKWELL_USERMODE_A,
+        class::VOLTA_USERMODE_A,
+    ],
 };
 
 /// Picks the most preferred class of `role` that `available` contains.
@@ -202,7 +255,10 @@ pub fn pick_class(available: &[u32], role: ClassRole) -> Result<u32> {
         .iter()
         .copied()
         .find(|c| available.contains(c))
-        .ok_or(Error::NoSupportedClass { role: role.role, wanted: role.preference })
+        .ok_or(Error::NoSupportedClass {
+            role: role.role,
+            wanted: role.preference,
+        })
 }
 
 /// Checks that a class chosen elsewhere (the chip HAL) is offered by the device.
@@ -210,7 +266,10 @@ pub fn require_class(available: &[u32], wanted: u32, role: ClassRole) -> Result<
     if available.contains(&wanted) {
         Ok(wanted)
     } else {
-        Err(Error::NoSupportedClass { role: role.role, wanted: role.preference })
+        Err(Error::NoSupportedClass {
+            role: role.role,
+            wanted: role.preference,
+        })
     }
 }
 
@@ -220,11 +279,26 @@ impl fmt::Display for GpuInfo {
         writeln!(f, "uuid:        {}", self.uuid_string())?;
         writeln!(f, "chipset:     {:#x}", self.chipset_id)?;
         writeln!(f, "sm version:  {:#x} (raw GR info)", self.sm_version_raw)?;
-        writeln!(f, "SM slots:    {} ({} GPC x {} TPC x {} SM)", self.sm_slots(), self.gpcs, self.tpcs_per_gpc, self.sms_per_tpc)?;
+        writeln!(
+            f,
+            "SM slots:    {} ({} GPC x {} TPC x {} SM)",
+            self.sm_slots(),
+            self.gpcs,
+            self.tpcs_per_gpc,
+            self.sms_per_tpc
+        )?;
         writeln!(f, "VRAM:        {} MiB", self.vram_bytes >> 20)?;
         writeln!(f, "L2:          {} KiB", self.l2_bytes >> 10)?;
         writeln!(f, "BAR1:        {} MiB", self.bar1_bytes >> 20)?;
-        write!(f, "classes:     {}", self.classes.iter().map(|c| format!("{c:#06x}")).collect::<Vec<_>>().join(" "))
+        write!(
+            f,
+            "classes:     {}",
+            self.classes
+                .iter()
+                .map(|c| format!("{c:#06x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
     }
 }
 
@@ -232,7 +306,14 @@ impl fmt::Display for GpuInfo {
 mod tests {
     use super::*;
 
-    fn replies() -> (abi::Nv2080GetNameString, abi::Nv2080GetGidInfo, abi::Nv2080McGetArchInfo, abi::GrGetInfoV2, abi::Nv2080FbGetInfoV2, Box<abi::Nv0080GetClassListV2>) {
+    fn replies() -> (
+        abi::Nv2080GetNameString,
+        abi::Nv2080GetGidInfo,
+        abi::Nv2080McGetArchInfo,
+        abi::GrGetInfoV2,
+        abi::Nv2080FbGetInfoV2,
+        Box<abi::Nv0080GetClassListV2>,
+    ) {
         let mut name = abi::Nv2080GetNameString::zeroed();
         name.gpu_name_string[..13].copy_from_slice(b"NVIDIA H100\0x");
         let mut gid = abi::Nv2080GetGidInfo::zeroed();
@@ -240,17 +321,33 @@ mod tests {
         for (i, b) in gid.data.iter_mut().take(16).enumerate() {
             *b = u8::try_from(i).unwrap();
         }
-        let arch = abi::Nv2080McGetArchInfo { architecture: 0x180, implementation: 0, revision: 0xa1, sub_revision: 0, _pad: [0; 3] };
+        let arch = abi::Nv2080McGetArchInfo {
+            architecture: 0x180,
+            implementation: 0,
+            revision: 0xa1,
+            sub_revision: 0,
+            _pad: [0; 3],
+        };
         let mut gr = gr_info_request(&GR_INDICES);
         for (e, v) in gr.gr_info_list.iter_mut().zip([0x900, 8, 9, 2, 64]) {
             e.data = v;
         }
         let mut fb = fb_info_request(&FB_INDICES);
-        for (e, v) in fb.fb_info_list.iter_mut().zip([80 * 1024 * 1024, 50 * 1024 * 1024, 128 * 1024 * 1024]) {
+        for (e, v) in
+            fb.fb_info_list
+                .iter_mut()
+                .zip([80 * 1024 * 1024, 50 * 1024 * 1024, 128 * 1024 * 1024])
+        {
             e.data = v;
         }
         let mut cl = Box::new(abi::Nv0080GetClassListV2::zeroed());
-        let list = [class::HOPPER_CHANNEL_GPFIFO_A, class::HOPPER_COMPUTE_A, class::HOPPER_DMA_COPY_A, class::HOPPER_USERMODE_A, class::AMPERE_DMA_COPY_B];
+        let list = [
+            class::HOPPER_CHANNEL_GPFIFO_A,
+            class::HOPPER_COMPUTE_A,
+            class::HOPPER_DMA_COPY_A,
+            class::HOPPER_USERMODE_A,
+            class::AMPERE_DMA_COPY_B,
+        ];
         cl.class_list[..list.len()].copy_from_slice(&list);
         cl.num_classes = u32::try_from(list.len()).unwrap();
         (name, gid, arch, gr, fb, cl)
@@ -267,7 +364,10 @@ mod tests {
         assert_eq!(info.vram_bytes, 80 << 30);
         assert_eq!(info.l2_bytes, 50 << 20);
         assert_eq!(info.classes.len(), 5);
-        assert_eq!(info.uuid_string(), "GPU-00010203-0405-0607-0809-0a0b0c0d0e0f");
+        assert_eq!(
+            info.uuid_string(),
+            "GPU-00010203-0405-0607-0809-0a0b0c0d0e0f"
+        );
         assert!(info.to_string().contains("SM slots:    144"));
     }
 
@@ -288,10 +388,22 @@ mod tests {
     fn class_choice_prefers_newest_available() {
         let (.., cl) = replies();
         let avail = &cl.class_list[..5];
-        assert_eq!(pick_class(avail, COMPUTE_CLASSES).unwrap(), class::HOPPER_COMPUTE_A);
-        assert_eq!(pick_class(avail, COPY_CLASSES).unwrap(), class::HOPPER_DMA_COPY_A);
-        assert_eq!(pick_class(avail, CHANNEL_CLASSES).unwrap(), class::HOPPER_CHANNEL_GPFIFO_A);
-        assert_eq!(pick_class(avail, USERMODE_CLASSES).unwrap(), class::HOPPER_USERMODE_A);
+        assert_eq!(
+            pick_class(avail, COMPUTE_CLASSES).unwrap(),
+            class::HOPPER_COMPUTE_A
+        );
+        assert_eq!(
+            pick_class(avail, COPY_CLASSES).unwrap(),
+            class::HOPPER_DMA_COPY_A
+        );
+        assert_eq!(
+            pick_class(avail, CHANNEL_CLASSES).unwrap(),
+            class::HOPPER_CHANNEL_GPFIFO_A
+        );
+        assert_eq!(
+            pick_class(avail, USERMODE_CLASSES).unwrap(),
+            class::HOPPER_USERMODE_A
+        );
         let e = pick_class(&[class::TURING_COMPUTE_A], COMPUTE_CLASSES).unwrap_err();
         assert!(e.to_string().contains("compute"));
         assert!(require_class(avail, class::ADA_COMPUTE_A, COMPUTE_CLASSES).is_err());

@@ -55,10 +55,19 @@ impl PageSize {
 /// Rounds `size` up to whole pages; zero and overflow are errors.
 pub fn round_to_pages(size: u64, page: PageSize) -> Result<u64> {
     if size == 0 {
-        return Err(Error::InvalidArgument { what: "allocation size", detail: "zero bytes".into() });
+        return Err(Error::InvalidArgument {
+            what: "allocation size",
+            detail: "zero bytes".into(),
+        });
     }
     let p = page.bytes();
-    size.checked_add(p - 1).map(|s| s & !(p - 1)).ok_or(Error::OutOfRange { what: "allocation size", value: size, limit: u64::MAX - p })
+    size.checked_add(p - 1)
+        .map(|s| s & !(p - 1))
+        .ok_or(Error::OutOfRange {
+            what: "allocation size",
+            value: size,
+            limit: u64::MAX - p,
+        })
 }
 
 /// Where an allocation lives.
@@ -75,9 +84,20 @@ pub enum Placement {
 
 /// Class and `NV_MEMORY_ALLOCATION_PARAMS` for `size` bytes (already page-rounded) with `page`
 /// pages at `placement`; `owner` is the client handle.
-pub fn alloc_params(owner: u32, size: u64, page: PageSize, placement: Placement) -> Result<(u32, abi::MemoryAlloc)> {
+pub fn alloc_params(
+    owner: u32,
+    size: u64,
+    page: PageSize,
+    placement: Placement,
+) -> Result<(u32, abi::MemoryAlloc)> {
     if size == 0 || size % page.bytes() != 0 {
-        return Err(Error::InvalidArgument { what: "allocation size", detail: format!("{size:#x} is not a non-zero multiple of {:#x}", page.bytes()) });
+        return Err(Error::InvalidArgument {
+            what: "allocation size",
+            detail: format!(
+                "{size:#x} is not a non-zero multiple of {:#x}",
+                page.bytes()
+            ),
+        });
     }
     let mut p = abi::MemoryAlloc::zeroed();
     p.owner = owner;
@@ -104,16 +124,25 @@ pub fn alloc_params(owner: u32, size: u64, page: PageSize, placement: Placement)
             p.flags |= abi::NVOS32_ALLOC_FLAGS_PERSISTENT_VIDMEM;
             p.attr = page_attr
                 | f(abi::NVOS32_ATTR_LOCATION_VIDMEM)
-                | if contiguous { f(abi::NVOS32_ATTR_PHYSICALITY_CONTIGUOUS) } else { f(abi::NVOS32_ATTR_PHYSICALITY_ALLOW_NONCONTIGUOUS) };
+                | if contiguous {
+                    f(abi::NVOS32_ATTR_PHYSICALITY_CONTIGUOUS)
+                } else {
+                    f(abi::NVOS32_ATTR_PHYSICALITY_ALLOW_NONCONTIGUOUS)
+                };
             p.attr2 |= f(abi::NVOS32_ATTR2_GPU_CACHEABLE_YES);
             crate::rm::abi::class::NV01_MEMORY_LOCAL_USER
         }
         Placement::Host => {
-            return Err(Error::InvalidArgument { what: "allocation placement", detail: "host memory is registered (OS descriptor), not allocated by RM".into() });
+            return Err(Error::InvalidArgument {
+                what: "allocation placement",
+                detail: "host memory is registered (OS descriptor), not allocated by RM".into(),
+            });
         }
         Placement::Sysmem => {
             p.type_ = abi::NVOS32_TYPE_NOTIFIER;
-            p.attr = page_attr | f(abi::NVOS32_ATTR_LOCATION_PCI) | f(abi::NVOS32_ATTR_PHYSICALITY_ALLOW_NONCONTIGUOUS);
+            p.attr = page_attr
+                | f(abi::NVOS32_ATTR_LOCATION_PCI)
+                | f(abi::NVOS32_ATTR_PHYSICALITY_ALLOW_NONCONTIGUOUS);
             p.attr2 |= f(abi::NVOS32_ATTR2_GPU_CACHEABLE_NO);
             crate::rm::abi::class::NV01_MEMORY_SYSTEM
         }
@@ -124,7 +153,9 @@ pub fn alloc_params(owner: u32, size: u64, page: PageSize, placement: Placement)
 /// `NVOS46` flags for mapping at a fixed GPU VA with `page` pages (cache snooping on, as for
 /// system memory the GPU must see coherently).
 pub fn dma_map_flags(page: PageSize) -> u32 {
-    page.map_flag() | f(abi::NVOS46_FLAGS_CACHE_SNOOP_ENABLE) | f(abi::NVOS46_FLAGS_DMA_OFFSET_FIXED_TRUE)
+    page.map_flag()
+        | f(abi::NVOS46_FLAGS_CACHE_SNOOP_ENABLE)
+        | f(abi::NVOS46_FLAGS_DMA_OFFSET_FIXED_TRUE)
 }
 
 /// `NVOS33` flags for a CPU mapping: write-combined for video memory (BAR1), cached for system memory.
@@ -157,14 +188,23 @@ mod tests {
 
     #[test]
     fn vram_params_bits() {
-        let (cls, p) = alloc_params(0xc1d0_0001, 2 << 20, PageSize::M2, Placement::Vram { contiguous: true }).unwrap();
+        let (cls, p) = alloc_params(
+            0xc1d0_0001,
+            2 << 20,
+            PageSize::M2,
+            Placement::Vram { contiguous: true },
+        )
+        .unwrap();
         assert_eq!(cls, class::NV01_MEMORY_LOCAL_USER);
         // PAGE_SIZE 24:23 = HUGE(3), LOCATION 26:25 = VIDMEM(0), PHYSICALITY 28:27 = CONTIGUOUS(2).
         assert_eq!(p.attr, (3 << 23) | (2 << 27));
         // ZBC 1:0 = PREFER_NO_ZBC(1), GPU_CACHEABLE 3:2 = YES(1), PAGE_SIZE_HUGE 21:20 = 2MB(1).
         assert_eq!(p.attr2, 1 | (1 << 2) | (1 << 20));
         assert_eq!(p.flags, 0x8000 | 0x4000 | 0x100 | 0x1 | 0x10000);
-        assert_eq!((p.size, p.limit, p.alignment), (2 << 20, (2 << 20) - 1, 2 << 20));
+        assert_eq!(
+            (p.size, p.limit, p.alignment),
+            (2 << 20, (2 << 20) - 1, 2 << 20)
+        );
         assert!(alloc_params(0, 4096, PageSize::M2, Placement::Sysmem).is_err());
         assert!(alloc_params(0, 0, PageSize::K4, Placement::Sysmem).is_err());
         assert!(alloc_params(0, 4096, PageSize::K4, Placement::Host).is_err());
@@ -178,6 +218,9 @@ mod tests {
         assert_eq!(p.attr, (1 << 23) | (1 << 25) | (3 << 27));
         assert_eq!(p.attr2, 1 | (2 << 2));
         assert_eq!(dma_map_flags(PageSize::K4), 0x8110);
-        assert_eq!(cpu_map_flags(Placement::Vram { contiguous: false }), 2 << 23);
+        assert_eq!(
+            cpu_map_flags(Placement::Vram { contiguous: false }),
+            2 << 23
+        );
     }
 }

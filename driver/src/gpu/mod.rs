@@ -5,14 +5,15 @@
 //! GPU ([`nvk`]) are **unverified**: no GPU was available to this work.
 
 pub mod backend;
+pub mod cmd;
 pub mod copy;
 pub mod fault;
 pub mod info;
 pub mod memory;
+pub mod nvk;
 pub mod ring;
 pub mod timeline;
 pub mod va;
-pub mod nvk;
 
 /// Runs every decoder of GPU/RM-written data and the allocators on arbitrary bytes; used by the
 /// `rm_replies` fuzz target and its seed regression test. Must never panic.
@@ -43,7 +44,10 @@ pub fn fuzz_entry(data: &[u8]) {
     for (d, s) in n16.iter_mut().zip(data) {
         *d = *s;
     }
-    let mut report = fault::FaultReport { notifier: Some(fault::Notification::parse(&n16)), ..Default::default() };
+    let mut report = fault::FaultReport {
+        notifier: Some(fault::Notification::parse(&n16)),
+        ..Default::default()
+    };
     let sm = fill::<abi::Nv83deReadAllSmErrorStates>(data, &mut 0);
     let count = usize::from(data.first().copied().unwrap_or(0));
     report.add_sm_states(&sm, u32::from(data.get(1).copied().unwrap_or(0)), count);
@@ -98,8 +102,19 @@ pub fn fuzz_entry(data: &[u8]) {
         let _ = it.remaining();
         let _ = it.take(1000).count();
     }
-    let _ = memory::alloc_params(0, word(0), memory::PageSize::for_size(word(1)), memory::Placement::Sysmem);
-    let _ = nvk::local_memory_size(word(0), u32::from(data.first().copied().unwrap_or(0)), 2, 9, 8);
+    let _ = memory::alloc_params(
+        0,
+        word(0),
+        memory::PageSize::for_size(word(1)),
+        memory::Placement::Sysmem,
+    );
+    let _ = nvk::local_memory_size(
+        word(0),
+        u32::from(data.first().copied().unwrap_or(0)),
+        2,
+        9,
+        8,
+    );
 }
 
 #[cfg(test)]

@@ -21,6 +21,9 @@
 //! `nvidia.ko`; it follows the sequences cited above and compiles against the ABI structs that are
 //! layout-tested in `rm::abi::r580`.
 
+use super::backend::{KernelDriver, NvkBackend};
+use super::cmd::{Commands, SUBC_COMPUTE, SUBC_COPY};
+use super::copy::{split_copy, MAX_COPY_CHUNK};
 use super::fault::{FaultReport, Notification, ERROR_NOTIFIER_OFFSET, NOTIFICATION_SIZE};
 use super::info::{self, GpuInfo};
 use super::memory::{self, PageSize, Placement};
@@ -28,8 +31,8 @@ use super::ring::{GpfifoRing, PushArena};
 use super::timeline::Timeline;
 use super::va::VaAllocator;
 use crate::error::{Error, Result};
+use crate::hal::{self, Hal};
 use crate::rm::abi::{class, r580 as abi, Pod};
-use super::backend::{KernelDriver, NvkBackend};
 use crate::rm::ioctl::{CardInfo, MapVia, NvidiaCtl};
 use crate::rm::{controls, kind, CpuMapping, DmaMapRequest, Handle, Object, Rm};
 use std::sync::atomic::{fence, AtomicU64, Ordering};
@@ -62,9 +65,19 @@ pub const LOCAL_WINDOW: u64 = 0x7293_0000_0000;
 /// (tinygrad `ops_nv.py` `_ensure_has_local_memory`: per thread rounded to 32 B; per TPC
 /// `round_up(round_up(per_thread*32, 0x200) * max_warps_per_sm * sms_per_tpc, 0x8000)`; total
 /// `round_up(per_tpc * tpcs_per_gpc * gpcs, 0x20000)`).
-pub fn local_memory_size(per_thread: u64, max_warps_per_sm: u32, sms_per_tpc: u32, tpcs_per_gpc: u32, gpcs: u32) -> Result<(u64, u64, u64)> {
+pub fn local_memory_size(
+    per_thread: u64,
+    max_warps_per_sm: u32,
+    sms_per_tpc: u32,
+    tpcs_per_gpc: u32,
+    gpcs: u32,
+) -> Result<(u64, u64, u64)> {
     let up = |v: u64, a: u64| v.checked_add(a - 1).map(|x| x / a * a);
-    let ovf = || Error::OutOfRange { what: "local memory size", value: per_thread, limit: u64::from(u32::MAX) };
+    let ovf = || Error::OutOfRange {
+        what: "local memory size",
+        value: per_thread,
+        limit: u64::from(u32::MAX),
+    };
     let per_thread = up(per_thread, 32).ok_or_else(ovf)?;
     let warp = up(per_thread.checked_mul(32).ok_or_else(ovf)?, 0x200).ok_or_else(ovf)?;
     let per_tpc = warp
@@ -91,10 +104,17 @@ pub const CHANNEL_UVM_WINDOW: u64 = 0x400_0000;
 /// level bit set as tinygrad does.
 pub fn gp_entry(va: u64, dwords: u32) -> Result<u64> {
     if va % 4 != 0 || va >= 1 << 40 {
-        return Err(Error::InvalidArgument { what: "pushbuffer address", detail: format!("{va:#x} must be 4-aligned and below 2^40") });
+        return Err(Error::InvalidArgument {
+            what: "pushbuffer address",
+            detail: format!("{va:#x} must be 4-aligned and below 2^40"),
+        });
     }
     if dwords == 0 || dwords >= 1 << 21 {
-        return Err(Error::OutOfRange { what: "pushbuffer dwords", value: u64::from(dwords), limit: (1 << 21) - 1 });
+        return Err(Error::OutOfRange {
+            what: "pushbuffer dwords",
+            value: u64::from(dwords),
+            limit: (1 << 21) - 1,
+        });
     }
     Ok(va | (1 << 41) | (u64::from(dwords) << 42))
 }
@@ -165,7 +185,10 @@ impl GpuMemory {
         self.inner.as_ref().and_then(|p| p.cpu.as_ref())
     }
     fn cpu_required(&self) -> Result<&CpuMapping> {
-        self.cpu().ok_or(Error::InvalidArgument { what: "GPU memory", detail: "not CPU-mapped".into() })
+        self.cpu().ok_or(Error::InvalidArgument {
+            what: "GPU memory",
+            detail: "not CPU-mapped".into(),
+        })
     }
 }
 
@@ -173,7 +196,11 @@ impl Drop for GpuMemory {
     fn drop(&mut self) {
         if let Some(parts) = self.inner.take() {
             match self.gpu.upgrade() {
-                Some(gpu) => gpu.defer_free(PendingFree { va: self.va, size: self.size, parts }),
+                Some(gpu) => gpu.defer_free(PendingFree {
+                    va: self.va,
+                    size: self.size,
+                    parts,
+                }),
                 // The GPU is being torn down: its channels are gone, so nothing can still use the
                 // memory; the RM objects free now and UVM's ranges go with its file.
                 None => drop(parts),
@@ -204,7 +231,11 @@ struct Channel {
 impl Channel {
     fn userd(&self) -> Result<usize> {
         let off = self.area_offset + u64::from(self.ring.entries()) * 8;
-        usize::try_from(off).map_err(|_| Error::OutOfRange { what: "USERD offset", value: off, limit: usize::MAX as u64 })
+        usize::try_from(off).map_err(|_| Error::OutOfRange {
+            what: "USERD offset",
+            value: off,
+            limit: usize::MAX as u64,
+        })
     }
 }
 
@@ -229,6 +260,10 @@ pub struct NvkGpu {
     pub card: CardInfo,
     /// Classes in use.
     pub classes: EngineClasses,
+    /// Per-chip choices (QMD version, constant bank layout, limits).
+    hal: Box<dyn Hal>,
+    /// Local memory currently bound: (memory, bytes per thread it covers).
+    local_mem: Mutex<Option<(GpuMemory, u64)>>,
     /// Debugger object (freed before the channels whose engine it watches).
     debugger: Mutex<Option<(Object<kind::Debugger>, Handle)>>,
     state: Mutex<SubmitState>,
@@ -258,7 +293,10 @@ pub struct NvkGpu {
 }
 
 fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
-    m.lock().map_err(|_| Error::InvalidArgument { what: "GPU state", detail: "a previous operation panicked while holding the lock".into() })
+    m.lock().map_err(|_| Error::InvalidArgument {
+        what: "GPU state",
+        detail: "a previous operation panicked while holding the lock".into(),
+    })
 }
 
 impl NvkGpu {
@@ -271,7 +309,10 @@ impl NvkGpu {
     pub fn open_with(backend: Arc<dyn NvkBackend>, index: usize) -> Result<Arc<Self>> {
         let ctl = backend.clone();
         let cards = ctl.card_info()?;
-        let card = *cards.get(index).ok_or(Error::NoSuchGpu { index, count: cards.len() })?;
+        let card = *cards.get(index).ok_or(Error::NoSuchGpu {
+            index,
+            count: cards.len(),
+        })?;
         let rm: Arc<dyn Rm> = ctl.rm();
         let client = Object::new_client(rm)?;
 
@@ -282,7 +323,10 @@ impl NvkGpu {
         let rm_version = crate::rm::abi::c_str(&build.driver_version_buffer);
         crate::rm::abi::DriverAbi::for_version(&rm_version)?;
         if rm_version.split('.').next() != ctl.driver_version().split('.').next() {
-            return Err(Error::DriverVersionMismatch { sent: ctl.driver_version().to_owned(), module: rm_version });
+            return Err(Error::DriverVersionMismatch {
+                sent: ctl.driver_version().to_owned(),
+                module: rm_version,
+            });
         }
 
         let mut id = abi::Nv0000GpuGetIdInfoV2::zeroed();
@@ -295,22 +339,54 @@ impl NvkGpu {
         dev_params.va_mode = abi::NV_DEVICE_ALLOCATION_VAMODE_OPTIONAL_MULTIPLE_VASPACES;
         let device: Object<kind::Device> = client.alloc(class::NV01_DEVICE_0, &mut dev_params)?;
         ctl.note_device(device.handle(), card.minor);
-        let subdevice: Object<kind::Subdevice> = device.alloc(class::NV20_SUBDEVICE_0, &mut abi::Nv2080Alloc { sub_device_id: 0 })?;
+        let subdevice: Object<kind::Subdevice> = device.alloc(
+            class::NV20_SUBDEVICE_0,
+            &mut abi::Nv2080Alloc { sub_device_id: 0 },
+        )?;
 
         let info = GpuInfo::query(&device, &subdevice)?;
-        let classes = EngineClasses::pick(&info.classes)?;
+        let chipset =
+            crate::Chipset::from_id(info.chipset_id).map_err(|_| Error::InvalidArgument {
+                what: "chipset",
+                detail: format!(
+                    "id {:#x} (from MC_GET_ARCH_INFO) is not a chip nvbare knows",
+                    info.chipset_id
+                ),
+            })?;
+        let hal = hal::for_chipset(chipset)?;
+        let want = hal.classes();
+        let classes = EngineClasses {
+            channel: info::require_class(
+                &info.classes,
+                want.channel_gpfifo,
+                info::CHANNEL_CLASSES,
+            )?,
+            compute: info::require_class(&info.classes, want.compute, info::COMPUTE_CLASSES)?,
+            copy: info::require_class(&info.classes, want.copy, info::COPY_CLASSES)?,
+            usermode: info::require_class(&info.classes, want.usermode, info::USERMODE_CLASSES)?,
+        };
 
         let mut vm = abi::MemoryVirtualAlloc::zeroed();
         vm.limit = 0x1_ffff_ffff_ffff;
-        let virtmem: Object<kind::VirtualMemory> = device.alloc(class::NV01_MEMORY_VIRTUAL, &mut vm)?;
+        let virtmem: Object<kind::VirtualMemory> =
+            device.alloc(class::NV01_MEMORY_VIRTUAL, &mut vm)?;
 
         let usermode: Object<kind::Usermode> = subdevice.alloc(classes.usermode, &mut ())?;
-        let doorbell = ctl.map_memory(client.handle(), device.handle(), usermode.handle(), 0, USERMODE_SIZE, 0, MapVia::GpuNode)?;
+        let doorbell = ctl.map_memory(
+            client.handle(),
+            device.handle(),
+            usermode.handle(),
+            0,
+            USERMODE_SIZE,
+            0,
+            MapVia::GpuNode,
+        )?;
 
         let mut vas = abi::VaSpaceAlloc::zeroed();
         vas.va_base = 0x1000;
         vas.va_size = 0x1_ffff_fb00_0000;
-        vas.flags = abi::NV_VASPACE_ALLOCATION_FLAGS_ENABLE_PAGE_FAULTING | abi::NV_VASPACE_ALLOCATION_FLAGS_IS_EXTERNALLY_OWNED;
+        vas.flags = abi::NV_VASPACE_ALLOCATION_FLAGS_ENABLE_PAGE_FAULTING
+            | abi::NV_VASPACE_ALLOCATION_FLAGS_IS_EXTERNALLY_OWNED;
         let vaspace: Object<kind::VaSpace> = device.alloc(class::FERMI_VASPACE_A, &mut vas)?;
 
         ctl.uvm_register_gpu(info.uuid)?;
@@ -320,11 +396,16 @@ impl NvkGpu {
             info,
             card,
             classes,
+            hal,
+            local_mem: Mutex::new(None),
             state: Mutex::new(SubmitState {
                 timeline: Timeline::new(),
                 arena: PushArena::new(PUSH_ARENA_BYTES)?,
                 data_arena: PushArena::new(DATA_ARENA_BYTES)?,
-                compute: None, copy: None, pending: Vec::new() }),
+                compute: None,
+                copy: None,
+                pending: Vec::new(),
+            }),
             low_va: Mutex::new(VaAllocator::new(LOW_VA.0, LOW_VA.1)?),
             high_va: Mutex::new(VaAllocator::new(HIGH_VA.0, HIGH_VA.1)?),
             last_submitted: AtomicU64::new(0),
@@ -346,6 +427,7 @@ impl NvkGpu {
             backend,
         });
         gpu.setup_channels()?;
+        gpu.init_engines()?;
         Ok(gpu)
     }
 
@@ -361,18 +443,37 @@ impl NvkGpu {
 
         let mut cg = abi::ChannelGroupAlloc::zeroed();
         cg.engine_type = abi::NV2080_ENGINE_TYPE_GRAPHICS;
-        let group: Object<kind::ChannelGroup> = self.device.alloc(class::KEPLER_CHANNEL_GROUP_A, &mut cg)?;
-        let area = self.alloc(3 * CHANNEL_AREA_STRIDE, Placement::Vram { contiguous: true }, true)?;
-        let mut cs = abi::CtxShareAlloc { h_va_space: self.vaspace.handle().0, flags: abi::NV_CTXSHARE_ALLOCATION_FLAGS_SUBCONTEXT_ASYNC, subctx_id: 0 };
-        let ctxshare: Object<kind::ContextShare> = group.alloc(class::FERMI_CONTEXT_SHARE_A, &mut cs)?;
+        let group: Object<kind::ChannelGroup> =
+            self.device.alloc(class::KEPLER_CHANNEL_GROUP_A, &mut cg)?;
+        let area = self.alloc(
+            3 * CHANNEL_AREA_STRIDE,
+            Placement::Vram { contiguous: true },
+            true,
+        )?;
+        let mut cs = abi::CtxShareAlloc {
+            h_va_space: self.vaspace.handle().0,
+            flags: abi::NV_CTXSHARE_ALLOCATION_FLAGS_SUBCONTEXT_ASYNC,
+            subctx_id: 0,
+        };
+        let ctxshare: Object<kind::ContextShare> =
+            group.alloc(class::FERMI_CONTEXT_SHARE_A, &mut cs)?;
 
         let compute = self.new_channel(&group, &ctxshare, &area, 0, Engine::Compute)?;
         let copy = self.new_channel(&group, &ctxshare, &area, CHANNEL_AREA_STRIDE, Engine::Copy)?;
-        let mut sched = abi::GpfifoSchedule { b_enable: 1, b_skip_submit: 0, b_skip_enable: 0 };
+        let mut sched = abi::GpfifoSchedule {
+            b_enable: 1,
+            b_skip_submit: 0,
+            b_skip_enable: 0,
+        };
         group.control::<controls::ChannelGroupSchedule>(&mut sched)?;
 
-        let mut dbg = abi::Nv83deAlloc { h_debugger_client_obsolete: 0, h_app_client: self.client.handle().0, h_class_3d_object: compute.engine.handle().0 };
-        let debugger: Object<kind::Debugger> = self.device.alloc(class::GT200_DEBUGGER, &mut dbg)?;
+        let mut dbg = abi::Nv83deAlloc {
+            h_debugger_client_obsolete: 0,
+            h_app_client: self.client.handle().0,
+            h_class_3d_object: compute.engine.handle().0,
+        };
+        let debugger: Object<kind::Debugger> =
+            self.device.alloc(class::GT200_DEBUGGER, &mut dbg)?;
         *lock(&self.debugger)? = Some((debugger, compute.object.handle()));
         *lock(&self.gpfifo_area)? = Some(area);
         *lock(&self.channel_group)? = Some((group, ctxshare));
@@ -391,8 +492,23 @@ impl NvkGpu {
         engine: Engine,
     ) -> Result<Channel> {
         let notifier = self.alloc(64 << 10, Placement::Sysmem, true)?;
-        let area_handle = area.inner.as_ref().map(|p| p.object.handle()).ok_or(Error::InvalidArgument { what: "GPFIFO area", detail: "freed".into() })?;
-        let notifier_handle = notifier.inner.as_ref().map(|p| p.object.handle()).ok_or(Error::InvalidArgument { what: "notifier", detail: "freed".into() })?;
+        let area_handle =
+            area.inner
+                .as_ref()
+                .map(|p| p.object.handle())
+                .ok_or(Error::InvalidArgument {
+                    what: "GPFIFO area",
+                    detail: "freed".into(),
+                })?;
+        let notifier_handle =
+            notifier
+                .inner
+                .as_ref()
+                .map(|p| p.object.handle())
+                .ok_or(Error::InvalidArgument {
+                    what: "notifier",
+                    detail: "freed".into(),
+                })?;
         let mut p = abi::ChannelAlloc::zeroed();
         p.gp_fifo_offset = area.va() + offset;
         p.gp_fifo_entries = GPFIFO_ENTRIES;
@@ -407,16 +523,36 @@ impl NvkGpu {
             Engine::Copy => self.classes.copy,
         };
         let engine_obj: Object<kind::Engine> = object.alloc(engine_class, &mut ())?;
-        let mut tok = abi::NvC36fGetWorkSubmitToken { work_submit_token: u32::MAX };
+        let mut tok = abi::NvC36fGetWorkSubmitToken {
+            work_submit_token: u32::MAX,
+        };
         object.control::<controls::GpfifoGetWorkSubmitToken>(&mut tok)?;
         let window = lock(&self.low_va)?.alloc(CHANNEL_UVM_WINDOW, 4096)?;
-        self.backend.uvm_register_channel(self.info.uuid, self.client.handle(), object.handle(), window, CHANNEL_UVM_WINDOW)?;
-        Ok(Channel { engine: engine_obj, object, area_offset: offset, token: tok.work_submit_token, notifier, ring: GpfifoRing::new(GPFIFO_ENTRIES)? })
+        self.backend.uvm_register_channel(
+            self.info.uuid,
+            self.client.handle(),
+            object.handle(),
+            window,
+            CHANNEL_UVM_WINDOW,
+        )?;
+        Ok(Channel {
+            engine: engine_obj,
+            object,
+            area_offset: offset,
+            token: tok.work_submit_token,
+            notifier,
+            ring: GpfifoRing::new(GPFIFO_ENTRIES)?,
+        })
     }
 
     /// Allocates `size` bytes (rounded up to pages) at `placement`, mapped on the GPU and, when
     /// `cpu_access`, into this process (BAR1 for video memory).
-    pub fn alloc(self: &Arc<Self>, size: u64, placement: Placement, cpu_access: bool) -> Result<GpuMemory> {
+    pub fn alloc(
+        self: &Arc<Self>,
+        size: u64,
+        placement: Placement,
+        cpu_access: bool,
+    ) -> Result<GpuMemory> {
         self.reclaim()?;
         let page = match placement {
             Placement::Sysmem => PageSize::K4,
@@ -424,11 +560,24 @@ impl NvkGpu {
             Placement::Host => return self.alloc_host(size),
         };
         let size = memory::round_to_pages(size, page)?;
-        let (cls, mut params) = memory::alloc_params(self.client.handle().0, size, page, placement)?;
+        let (cls, mut params) =
+            memory::alloc_params(self.client.handle().0, size, page, placement)?;
         let object: Object<kind::Memory> = self.device.alloc(cls, &mut params)?;
         let cpu = if cpu_access {
-            let via = if placement == Placement::Sysmem { MapVia::Control } else { MapVia::GpuNode };
-            Some(self.backend.map_memory(self.client.handle(), self.device.handle(), object.handle(), 0, size, memory::cpu_map_flags(placement), via)?)
+            let via = if placement == Placement::Sysmem {
+                MapVia::Control
+            } else {
+                MapVia::GpuNode
+            };
+            Some(self.backend.map_memory(
+                self.client.handle(),
+                self.device.handle(),
+                object.handle(),
+                0,
+                size,
+                memory::cpu_map_flags(placement),
+                via,
+            )?)
         } else {
             None
         };
@@ -440,15 +589,33 @@ impl NvkGpu {
     pub fn alloc_host(self: &Arc<Self>, size: u64) -> Result<GpuMemory> {
         let size = memory::round_to_pages(size, PageSize::K4)?;
         let cpu = crate::rm::ioctl::anonymous_mapping(size)?;
-        let handle = self.backend.alloc_os_descriptor(self.client.handle(), self.device.handle(), cpu.addr(), size)?;
-        let object: Object<kind::Memory> = self.device.adopt(handle, class::NV01_MEMORY_SYSTEM_OS_DESCRIPTOR);
+        let handle = self.backend.alloc_os_descriptor(
+            self.client.handle(),
+            self.device.handle(),
+            cpu.addr(),
+            size,
+        )?;
+        let object: Object<kind::Memory> = self
+            .device
+            .adopt(handle, class::NV01_MEMORY_SYSTEM_OS_DESCRIPTOR);
         self.place(object, size, PageSize::K4, Some(cpu), Placement::Host)
     }
 
     /// Gives `object` a GPU VA (from the low window when it has a CPU mapping) through RM and UVM.
-    fn place(self: &Arc<Self>, object: Object<kind::Memory>, size: u64, page: PageSize, cpu: Option<CpuMapping>, placement: Placement) -> Result<GpuMemory> {
+    fn place(
+        self: &Arc<Self>,
+        object: Object<kind::Memory>,
+        size: u64,
+        page: PageSize,
+        cpu: Option<CpuMapping>,
+        placement: Placement,
+    ) -> Result<GpuMemory> {
         let cpu_access = cpu.is_some();
-        let va = if cpu_access { lock(&self.low_va)?.alloc(size, page.bytes())? } else { lock(&self.high_va)?.alloc(size, page.bytes())? };
+        let va = if cpu_access {
+            lock(&self.low_va)?.alloc(size, page.bytes())?
+        } else {
+            lock(&self.high_va)?.alloc(size, page.bytes())?
+        };
         let result = (|| {
             self.backend.uvm_create_external_range(va, size)?;
             let mapped = self.backend.rm().map_dma(&DmaMapRequest {
@@ -465,19 +632,40 @@ impl NvkGpu {
                 if got == va {
                     Ok(())
                 } else {
-                    Err(Error::InvalidArgument { what: "RM_MAP_MEMORY_DMA", detail: format!("asked for VA {va:#x}, RM placed it at {got:#x}") })
+                    Err(Error::InvalidArgument {
+                        what: "RM_MAP_MEMORY_DMA",
+                        detail: format!("asked for VA {va:#x}, RM placed it at {got:#x}"),
+                    })
                 }
             });
-            if let Err(e) = mapped.and_then(|()| self.backend.uvm_map_external_allocation(self.info.uuid, self.client.handle(), object.handle(), va, size)) {
+            if let Err(e) = mapped.and_then(|()| {
+                self.backend.uvm_map_external_allocation(
+                    self.info.uuid,
+                    self.client.handle(),
+                    object.handle(),
+                    va,
+                    size,
+                )
+            }) {
                 let _ = self.backend.uvm_free(va, size);
                 return Err(e);
             }
             Ok(cpu)
         })();
         match result {
-            Ok(cpu) => Ok(GpuMemory { gpu: Arc::downgrade(self), inner: Some(MemoryParts { object, cpu }), va, size, placement }),
+            Ok(cpu) => Ok(GpuMemory {
+                gpu: Arc::downgrade(self),
+                inner: Some(MemoryParts { object, cpu }),
+                va,
+                size,
+                placement,
+            }),
             Err(e) => {
-                let alloc = if cpu_access { &self.low_va } else { &self.high_va };
+                let alloc = if cpu_access {
+                    &self.low_va
+                } else {
+                    &self.high_va
+                };
                 if let Ok(mut a) = alloc.lock() {
                     let _ = a.free_after(va, 0);
                     a.reclaim(0);
@@ -511,16 +699,28 @@ impl NvkGpu {
             let mut st = lock(&self.state)?;
             st.arena.reclaim(done);
             st.data_arena.reclaim(done);
-            let (ready, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut st.pending).into_iter().partition(|(f, _)| *f <= done);
+            let (ready, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut st.pending)
+                .into_iter()
+                .partition(|(f, _)| *f <= done);
             st.pending = keep;
             ready.into_iter().map(|(_, f)| f).collect()
         };
         for f in ready {
             let _ = self.backend.uvm_free(f.va, f.size);
-            let _ = self.backend.rm().unmap_dma(self.client.handle(), self.device.handle(), self.virtmem.handle(), f.parts.object.handle(), f.va);
+            let _ = self.backend.rm().unmap_dma(
+                self.client.handle(),
+                self.device.handle(),
+                self.virtmem.handle(),
+                f.parts.object.handle(),
+                f.va,
+            );
             let cpu_mapped = f.parts.cpu.is_some();
             drop(f.parts); // munmap + RM free
-            let alloc = if cpu_mapped { &self.low_va } else { &self.high_va };
+            let alloc = if cpu_mapped {
+                &self.low_va
+            } else {
+                &self.high_va
+            };
             let mut a = lock(alloc)?;
             a.free_after(f.va, 0)?;
             a.reclaim(0);
@@ -541,8 +741,14 @@ impl NvkGpu {
     /// Submits the command words `build` produces to `engine`'s channel. `build` receives the
     /// timeline value this submission must release and the semaphore VA, and must end its commands
     /// with a release of that value. Returns the value.
-    pub fn submit(&self, engine: Engine, build: impl FnOnce(u64, u64, &mut Vec<u32>) -> Result<()>) -> Result<u64> {
-        self.submit_with_data(engine, 0, |value, sem, _data_va, _data, words| build(value, sem, words))
+    pub fn submit(
+        &self,
+        engine: Engine,
+        build: impl FnOnce(u64, u64, &mut Vec<u32>) -> Result<()>,
+    ) -> Result<u64> {
+        self.submit_with_data(engine, 0, |value, sem, _data_va, _data, words| {
+            build(value, sem, words)
+        })
     }
 
     /// Like [`NvkGpu::submit`], with `data_len` bytes of GPU-visible scratch (256-byte aligned, in
@@ -556,66 +762,144 @@ impl NvkGpu {
     ) -> Result<u64> {
         let sem_va = self.semaphore_va();
         let data_guard = lock(&self.data)?;
-        let data_mem = data_guard.as_ref().ok_or(Error::InvalidArgument { what: "data arena", detail: "not set up".into() })?;
+        let data_mem = data_guard.as_ref().ok_or(Error::InvalidArgument {
+            what: "data arena",
+            detail: "not set up".into(),
+        })?;
         let push_guard = lock(&self.push)?;
-        let push = push_guard.as_ref().ok_or(Error::InvalidArgument { what: "pushbuffer", detail: "not set up".into() })?;
+        let push = push_guard.as_ref().ok_or(Error::InvalidArgument {
+            what: "pushbuffer",
+            detail: "not set up".into(),
+        })?;
         let area_guard = lock(&self.gpfifo_area)?;
-        let area = area_guard.as_ref().ok_or(Error::InvalidArgument { what: "GPFIFO area", detail: "not set up".into() })?;
+        let area = area_guard.as_ref().ok_or(Error::InvalidArgument {
+            what: "GPFIFO area",
+            detail: "not set up".into(),
+        })?;
         let area_cpu = area.cpu_required()?;
         let mut st = lock(&self.state)?;
         // Taken only once the entry is published (see `Timeline::peek_next`); the state lock is
         // held throughout, so no other submission can take the same value.
         let value = st.timeline.peek_next()?;
-        let data_len_aligned = data_len.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).ok_or(Error::OutOfRange { what: "submission data", value: data_len, limit: DATA_ARENA_BYTES })?;
+        let data_len_aligned = data_len
+            .checked_add(DATA_ALIGN - 1)
+            .map(|v| v & !(DATA_ALIGN - 1))
+            .ok_or(Error::OutOfRange {
+                what: "submission data",
+                value: data_len,
+                limit: DATA_ARENA_BYTES,
+            })?;
         let data_off = if data_len_aligned == 0 {
             0
         } else {
             match st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)? {
-                Some(o) => o.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).unwrap_or(o),
+                Some(o) => o
+                    .checked_add(DATA_ALIGN - 1)
+                    .map(|v| v & !(DATA_ALIGN - 1))
+                    .unwrap_or(o),
                 None => {
                     // Data arena busy: wait (bounded, state lock held) for everything submitted so
                     // far, then retry once.
                     let last = self.last_submitted.load(Ordering::Acquire);
-                    let done = Timeline::wait("data arena space", last, Duration::from_secs(10), || self.completed(), || Ok(()))?;
+                    let done = Timeline::wait(
+                        "data arena space",
+                        last,
+                        Duration::from_secs(10),
+                        || self.completed(),
+                        || Ok(()),
+                    )?;
                     st.data_arena.reclaim(done);
-                    let o = st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)?.ok_or(Error::InvalidArgument { what: "data arena", detail: "no space after waiting for idle".into() })?;
-                    o.checked_add(DATA_ALIGN - 1).map(|v| v & !(DATA_ALIGN - 1)).unwrap_or(o)
+                    let o = st
+                        .data_arena
+                        .alloc(data_len_aligned + DATA_ALIGN, value)?
+                        .ok_or(Error::InvalidArgument {
+                            what: "data arena",
+                            detail: "no space after waiting for idle".into(),
+                        })?;
+                    o.checked_add(DATA_ALIGN - 1)
+                        .map(|v| v & !(DATA_ALIGN - 1))
+                        .unwrap_or(o)
                 }
             }
         };
-        let mut data = vec![0u8; usize::try_from(data_len).map_err(|_| Error::OutOfRange { what: "submission data", value: data_len, limit: usize::MAX as u64 })?];
+        let mut data = vec![
+            0u8;
+            usize::try_from(data_len).map_err(|_| Error::OutOfRange {
+                what: "submission data",
+                value: data_len,
+                limit: usize::MAX as u64
+            })?
+        ];
         let mut words = Vec::new();
-        build(value, sem_va, data_mem.va() + data_off, &mut data, &mut words)?;
+        build(
+            value,
+            sem_va,
+            data_mem.va() + data_off,
+            &mut data,
+            &mut words,
+        )?;
         if !data.is_empty() {
-            let off = usize::try_from(data_off).map_err(|_| Error::OutOfRange { what: "data offset", value: data_off, limit: usize::MAX as u64 })?;
+            let off = usize::try_from(data_off).map_err(|_| Error::OutOfRange {
+                what: "data offset",
+                value: data_off,
+                limit: usize::MAX as u64,
+            })?;
             data_mem.cpu_required()?.write_bytes(off, &data)?;
         }
-        let bytes = u64::try_from(words.len()).unwrap_or(u64::MAX).saturating_mul(4);
+        let bytes = u64::try_from(words.len())
+            .unwrap_or(u64::MAX)
+            .saturating_mul(4);
         let offset = match st.arena.alloc(bytes, value)? {
             Some(o) => o,
             None => {
                 // Pushbuffer busy: wait (bounded, state lock held) for everything submitted so far,
                 // then retry once.
                 let last = self.last_submitted.load(Ordering::Acquire);
-                let done = Timeline::wait("pushbuffer space", last, Duration::from_secs(10), || self.completed(), || Ok(()))?;
+                let done = Timeline::wait(
+                    "pushbuffer space",
+                    last,
+                    Duration::from_secs(10),
+                    || self.completed(),
+                    || Ok(()),
+                )?;
                 st.arena.reclaim(done);
-                st.arena.alloc(bytes, value)?.ok_or(Error::InvalidArgument { what: "pushbuffer", detail: "no space after waiting for idle".into() })?
+                st.arena
+                    .alloc(bytes, value)?
+                    .ok_or(Error::InvalidArgument {
+                        what: "pushbuffer",
+                        detail: "no space after waiting for idle".into(),
+                    })?
             }
         };
         let cpu = push.cpu_required()?;
-        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange { what: "pushbuffer offset", value: offset, limit: usize::MAX as u64 })?;
+        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange {
+            what: "pushbuffer offset",
+            value: offset,
+            limit: usize::MAX as u64,
+        })?;
         for (i, w) in words.iter().enumerate() {
             cpu.write_u32(off + i * 4, *w)?;
         }
-        let dwords = u32::try_from(words.len()).map_err(|_| Error::OutOfRange { what: "pushbuffer dwords", value: bytes / 4, limit: u64::from(u32::MAX) })?;
+        let dwords = u32::try_from(words.len()).map_err(|_| Error::OutOfRange {
+            what: "pushbuffer dwords",
+            value: bytes / 4,
+            limit: u64::from(u32::MAX),
+        })?;
         let entry = gp_entry(push.va() + offset, dwords)?;
         let ch = match engine {
             Engine::Compute => st.compute.as_mut(),
             Engine::Copy => st.copy.as_mut(),
         }
-        .ok_or(Error::InvalidArgument { what: "channel", detail: "not set up".into() })?;
+        .ok_or(Error::InvalidArgument {
+            what: "channel",
+            detail: "not set up".into(),
+        })?;
         let userd = ch.userd()?;
-        let area_off = usize::try_from(ch.area_offset).map_err(|_| Error::OutOfRange { what: "ring offset", value: ch.area_offset, limit: usize::MAX as u64 })?;
+        let area_off = usize::try_from(ch.area_offset).map_err(|_| Error::OutOfRange {
+            what: "ring offset",
+            value: ch.area_offset,
+            limit: usize::MAX as u64,
+        })?;
         let get = area_cpu.read_u32(userd + USERD_GP_GET)?;
         let (slot, put) = ch.ring.push(get)?;
         let slot = usize::try_from(slot).unwrap_or(usize::MAX);
@@ -627,14 +911,21 @@ impl NvkGpu {
         let token = ch.token;
         st.timeline.commit(value);
         self.last_submitted.store(value, Ordering::Release);
-        self.backend.ring_doorbell(&self.doorbell, DOORBELL_OFFSET, token)?;
+        self.backend
+            .ring_doorbell(&self.doorbell, DOORBELL_OFFSET, token)?;
         Ok(value)
     }
 
     /// Waits until the timeline reaches `value`, for at most `timeout`. While waiting, a channel
     /// error notifier that RM has written ends the wait with [`Error::GpuFault`].
     pub fn wait(&self, value: u64, timeout: Duration) -> Result<()> {
-        Timeline::wait("GPU timeline semaphore", value, timeout, || self.completed(), || self.check_channels())?;
+        Timeline::wait(
+            "GPU timeline semaphore",
+            value,
+            timeout,
+            || self.completed(),
+            || self.check_channels(),
+        )?;
         self.reclaim()
     }
 
@@ -642,7 +933,10 @@ impl NvkGpu {
         let found = {
             let st = lock(&self.state)?;
             let mut found = None;
-            for ch in [st.compute.as_ref(), st.copy.as_ref()].into_iter().flatten() {
+            for ch in [st.compute.as_ref(), st.copy.as_ref()]
+                .into_iter()
+                .flatten()
+            {
                 let n = read_notifier(&ch.notifier)?;
                 if n.is_error() {
                     found = Some(n);
@@ -659,17 +953,26 @@ impl NvkGpu {
 
     /// Collects the error notifier, SM error states and MMU fault records.
     pub fn fault_report(&self, notifier: Option<Notification>) -> FaultReport {
-        let mut r = FaultReport { notifier, ..Default::default() };
+        let mut r = FaultReport {
+            notifier,
+            ..Default::default()
+        };
         if let Ok(dbg) = self.debugger.lock() {
             if let Some((debugger, channel)) = dbg.as_ref() {
                 let mut p = Box::new(abi::Nv83deReadAllSmErrorStates::zeroed());
                 p.h_target_channel = channel.0;
-                p.num_sms_to_read = u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
-                if debugger.control::<controls::DebugReadAllSmErrorStates>(&mut p).is_ok()
+                p.num_sms_to_read =
+                    u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
+                if debugger
+                    .control::<controls::DebugReadAllSmErrorStates>(&mut p)
+                    .is_ok()
                     && r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL)
                 {
                     let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
-                    if debugger.control::<controls::DebugReadMmuFaultInfo>(&mut m).is_ok() {
+                    if debugger
+                        .control::<controls::DebugReadMmuFaultInfo>(&mut m)
+                        .is_ok()
+                    {
                         r.add_mmu_faults(&m);
                     }
                 }
@@ -680,19 +983,120 @@ impl NvkGpu {
 
     /// Copies `src` into CPU-mapped GPU memory at `offset`.
     pub fn write(&self, mem: &GpuMemory, offset: u64, src: &[u8]) -> Result<()> {
-        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange { what: "offset", value: offset, limit: usize::MAX as u64 })?;
+        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange {
+            what: "offset",
+            value: offset,
+            limit: usize::MAX as u64,
+        })?;
         mem.cpu_required()?.write_bytes(off, src)
     }
 
     /// Copies CPU-mapped GPU memory at `offset` into `dst`.
     pub fn read(&self, mem: &GpuMemory, offset: u64, dst: &mut [u8]) -> Result<()> {
-        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange { what: "offset", value: offset, limit: usize::MAX as u64 })?;
+        let off = usize::try_from(offset).map_err(|_| Error::OutOfRange {
+            what: "offset",
+            value: offset,
+            limit: usize::MAX as u64,
+        })?;
         mem.cpu_required()?.read_bytes(off, dst)
     }
 
     /// RM objects the backend currently has allocated for this process, when it counts them.
     pub fn live_rm_objects(&self) -> Option<usize> {
         self.backend.live_objects()
+    }
+
+    /// The chip HAL.
+    pub fn hal(&self) -> &dyn Hal {
+        self.hal.as_ref()
+    }
+
+    /// Submits commands `f` writes to `engine`'s channel, ordered after everything submitted
+    /// before (a semaphore acquire of the previous timeline value) and followed by the release of
+    /// this submission's value. `data_len` bytes of scratch are passed as in
+    /// [`NvkGpu::submit_with_data`]. Returns the timeline value.
+    pub fn run(
+        &self,
+        engine: Engine,
+        data_len: u64,
+        f: impl FnOnce(&mut Commands, u64, &mut [u8]) -> Result<()>,
+    ) -> Result<u64> {
+        let ch = self.classes.channel;
+        self.submit_with_data(engine, data_len, |value, sem, data_va, data, words| {
+            let mut c = Commands::new();
+            if value > 1 {
+                c.acquire(ch, sem, value - 1)?;
+            }
+            f(&mut c, data_va, data)?;
+            c.release(ch, sem, value, false)?;
+            words.extend_from_slice(c.words());
+            Ok(())
+        })
+    }
+
+    fn init_engines(&self) -> Result<()> {
+        let (compute, copy) = (self.classes.compute, self.classes.copy);
+        self.run(Engine::Compute, 0, |c, _, _| {
+            c.set_object(SUBC_COMPUTE, compute)?;
+            c.set_windows(compute, LOCAL_WINDOW, SHARED_WINDOW)
+        })?;
+        let v = self.run(Engine::Copy, 0, |c, _, _| c.set_object(SUBC_COPY, copy))?;
+        self.wait(v, Duration::from_secs(10))
+    }
+
+    /// Makes sure local memory covers `per_thread` bytes per thread (growing it if needed, as
+    /// tinygrad `_ensure_has_local_memory` does); returns the per-thread size bound.
+    pub fn ensure_local_memory(self: &Arc<Self>, per_thread: u64) -> Result<u64> {
+        let mut lm = lock(&self.local_mem)?;
+        if let Some((_, have)) = lm.as_ref() {
+            if *have >= per_thread {
+                return Ok(*have);
+            }
+        }
+        let i = &self.info;
+        let (pt, per_tpc, total) = local_memory_size(
+            per_thread,
+            i.max_warps_per_sm,
+            i.sms_per_tpc,
+            i.tpcs_per_gpc,
+            i.gpcs,
+        )?;
+        let mem = self.alloc(total, Placement::Vram { contiguous: false }, false)?;
+        let (compute, va) = (self.classes.compute, mem.va());
+        self.run(Engine::Compute, 0, |c, _, _| {
+            c.set_local_memory(compute, va, per_tpc)
+        })?;
+        // The old buffer (if any) is freed once this submission has passed (deferred free).
+        *lm = Some((mem, pt));
+        Ok(pt)
+    }
+
+    /// Copies `len` bytes from GPU VA `src` to `dst` with the copy engine; returns the timeline
+    /// value that marks completion.
+    pub fn copy(&self, src: u64, dst: u64, len: u64) -> Result<u64> {
+        let mut chunks = split_copy(src, dst, len, MAX_COPY_CHUNK)?.peekable();
+        let ce = self.classes.copy;
+        let mut last = self.last_submitted();
+        while chunks.peek().is_some() {
+            let group: Vec<_> = chunks.by_ref().take(64).collect();
+            last = self.run(Engine::Copy, 0, |c, _, _| {
+                for ch in &group {
+                    c.copy(ce, ch.src, ch.dst, ch.len)?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(last)
+    }
+
+    /// Records a GPU timestamp: after all earlier work, writes the next timeline value and the GPU
+    /// time (ns) to the 16 bytes at `va` (8-aligned, GPU-visible). Returns the timeline value.
+    pub fn timestamp(&self, va: u64) -> Result<u64> {
+        let ch = self.classes.channel;
+        self.run(Engine::Compute, 0, |c, _, _| {
+            let v = self.last_submitted().saturating_add(1);
+            c.release(ch, va, v, true)
+        })
     }
 
     /// The subdevice object (for controls callers add).
@@ -713,7 +1117,8 @@ impl NvkGpu {
 
 fn read_notifier(m: &GpuMemory) -> Result<Notification> {
     let mut b = [0u8; NOTIFICATION_SIZE];
-    m.cpu_required()?.read_bytes(ERROR_NOTIFIER_OFFSET, &mut b)?;
+    m.cpu_required()?
+        .read_bytes(ERROR_NOTIFIER_OFFSET, &mut b)?;
     Ok(Notification::parse(&b))
 }
 
@@ -721,7 +1126,13 @@ impl Drop for NvkGpu {
     fn drop(&mut self) {
         // Give submitted work a bounded chance to finish before its memory and channels go.
         let last = self.last_submitted();
-        let _ = Timeline::wait("GPU idle at teardown", last, Duration::from_secs(2), || self.completed(), || Ok(()));
+        let _ = Timeline::wait(
+            "GPU idle at teardown",
+            last,
+            Duration::from_secs(2),
+            || self.completed(),
+            || Ok(()),
+        );
         // Tear down memory still waiting for its fence, the channels, then the GPU's own buffers
         // (their UVM ranges too: `GpuMemory` cannot reach the GPU from its own drop any more), then
         // unregister from UVM. RM objects free themselves as the fields drop.
@@ -741,13 +1152,26 @@ impl Drop for NvkGpu {
             }
             for ch in [st.compute.take(), st.copy.take()].into_iter().flatten() {
                 let _ = backend.uvm_unregister_channel(uuid, client, ch.object.handle());
-                let Channel { engine, object, notifier, .. } = ch;
+                let Channel {
+                    engine,
+                    object,
+                    notifier,
+                    ..
+                } = ch;
                 drop(engine);
                 drop(object);
                 release(notifier);
             }
         }
-        for m in [&mut self.semaphore, &mut self.push, &mut self.data, &mut self.gpfifo_area] {
+        if let Some((m, _)) = self.local_mem.get_mut().ok().and_then(Option::take) {
+            release(m);
+        }
+        for m in [
+            &mut self.semaphore,
+            &mut self.push,
+            &mut self.data,
+            &mut self.gpfifo_area,
+        ] {
             if let Some(m) = m.get_mut().ok().and_then(Option::take) {
                 release(m);
             }
@@ -766,7 +1190,10 @@ mod tests {
     fn gp_entry_matches_tinygrad_encoding() {
         // tinygrad ops_nv.py: (addr//4 << 2) | (len << 42) | (1 << 41)
         let addr = 0x12_3456_7000u64;
-        assert_eq!(gp_entry(addr, 0x40).unwrap(), ((addr / 4) << 2) | (0x40 << 42) | (1 << 41));
+        assert_eq!(
+            gp_entry(addr, 0x40).unwrap(),
+            ((addr / 4) << 2) | (0x40 << 42) | (1 << 41)
+        );
         assert!(gp_entry(2, 1).is_err());
         assert!(gp_entry(1 << 40, 1).is_err());
         assert!(gp_entry(0, 0).is_err());
@@ -776,7 +1203,14 @@ mod tests {
     /// Host semaphore release of `value` at `sem` (clc56f.h: SEM_ADDR_LO 0x5c .. SEM_EXECUTE 0x6c,
     /// OPERATION_RELEASE = 1, PAYLOAD_SIZE_64BIT = bit 24), as one incrementing method group.
     fn release_words(sem: u64, value: u64) -> [u32; 6] {
-        [(1 << 29) | (5 << 16) | (0x5c >> 2), (sem & 0xffff_ffff) as u32, (sem >> 32) as u32, (value & 0xffff_ffff) as u32, (value >> 32) as u32, 1 | (1 << 24)]
+        [
+            (1 << 29) | (5 << 16) | (0x5c >> 2),
+            (sem & 0xffff_ffff) as u32,
+            (sem >> 32) as u32,
+            (value & 0xffff_ffff) as u32,
+            (value >> 32) as u32,
+            1 | (1 << 24),
+        ]
     }
 
     /// Bring-up, submission, deferred free and teardown against the simulated kernel driver/GPU.
@@ -787,27 +1221,40 @@ mod tests {
         let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
         assert_eq!(gpu.info.name, "nvbare-sim");
         assert_eq!(gpu.info.chipset_id, 0x180);
-        assert_eq!((gpu.classes.channel, gpu.classes.compute, gpu.classes.copy), (class::HOPPER_CHANNEL_GPFIFO_A, class::HOPPER_COMPUTE_A, class::HOPPER_DMA_COPY_A));
+        assert_eq!(
+            (gpu.classes.channel, gpu.classes.compute, gpu.classes.copy),
+            (
+                class::HOPPER_CHANNEL_GPFIFO_A,
+                class::HOPPER_COMPUTE_A,
+                class::HOPPER_DMA_COPY_A
+            )
+        );
         assert_eq!(sim.uvm_registered(), (true, true, 2));
         let objects_after_open = sim.live_objects();
 
         let before = sim.stats().releases;
-        let v = gpu.submit(Engine::Compute, |value, sem, words| {
-            words.extend(release_words(sem, value));
-            Ok(())
-        }).unwrap();
+        let v = gpu
+            .submit(Engine::Compute, |value, sem, words| {
+                words.extend(release_words(sem, value));
+                Ok(())
+            })
+            .unwrap();
         gpu.wait(v, Duration::from_secs(1)).unwrap();
         assert_eq!(gpu.completed().unwrap(), v);
         assert_eq!(sim.stats().releases, before + 1);
-        let v2 = gpu.submit(Engine::Copy, |value, sem, words| {
-            words.extend(release_words(sem, value));
-            Ok(())
-        }).unwrap();
+        let v2 = gpu
+            .submit(Engine::Copy, |value, sem, words| {
+                words.extend(release_words(sem, value));
+                Ok(())
+            })
+            .unwrap();
         assert_eq!(v2, v + 1);
         gpu.wait(v2, Duration::from_secs(1)).unwrap();
 
         // Memory: CPU writes are visible at the GPU VA; frees wait for the fence.
-        let m = gpu.alloc(9 << 20, Placement::Vram { contiguous: false }, true).unwrap();
+        let m = gpu
+            .alloc(9 << 20, Placement::Vram { contiguous: false }, true)
+            .unwrap();
         assert_eq!(m.size(), 10 << 20, "2 MiB pages from 8 MiB up");
         gpu.write(&m, 8, &[1, 2, 3, 4]).unwrap();
         assert_eq!(sim.read_va(m.va() + 8, 4).unwrap(), vec![1, 2, 3, 4]);
@@ -820,7 +1267,14 @@ mod tests {
 
         // A submission that fails while being built takes no timeline value: the next one still
         // completes (its acquire of the previous value is satisfiable).
-        let e = gpu.submit(Engine::Compute, |_, _, _| Err(Error::InvalidArgument { what: "test", detail: "refused".into() })).unwrap_err();
+        let e = gpu
+            .submit(Engine::Compute, |_, _, _| {
+                Err(Error::InvalidArgument {
+                    what: "test",
+                    detail: "refused".into(),
+                })
+            })
+            .unwrap_err();
         assert!(matches!(e, Error::InvalidArgument { what: "test", .. }));
         let v3 = gpu
             .submit(Engine::Copy, |value, sem, words| {
@@ -844,7 +1298,12 @@ mod tests {
         let e = gpu.wait(pending, Duration::from_secs(5)).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, Error::GpuFault(_)), "{msg}");
-        assert!(msg.contains("ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT") && msg.contains("0x7dead0000") && msg.contains("PTE on WRITE"), "{msg}");
+        assert!(
+            msg.contains("ROBUST_CHANNEL_FIFO_ERROR_MMU_ERR_FLT")
+                && msg.contains("0x7dead0000")
+                && msg.contains("PTE on WRITE"),
+            "{msg}"
+        );
         sim.inject_fault(0, None).unwrap();
 
         // A submission that waits for a value nobody writes: the wait is bounded (Timeout).
@@ -862,10 +1321,18 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(1));
         drop(m2);
         gpu.reclaim().unwrap();
-        assert_eq!(sim.live_objects(), live, "work submitted before the free is still pending: kept");
+        assert_eq!(
+            sim.live_objects(),
+            live,
+            "work submitted before the free is still pending: kept"
+        );
 
         drop(gpu);
-        assert_eq!(sim.live_objects(), 0, "every RM object freed, client last ({objects_after_open} after open)");
+        assert_eq!(
+            sim.live_objects(),
+            0,
+            "every RM object freed, client last ({objects_after_open} after open)"
+        );
         assert_eq!(sim.live_uvm_mappings(), 0);
         assert_eq!(sim.uvm_registered(), (false, false, 0));
     }

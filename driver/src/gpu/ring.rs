@@ -15,7 +15,11 @@ impl GpfifoRing {
     /// A ring of `entries` slots (at least 2).
     pub fn new(entries: u32) -> Result<Self> {
         if entries < 2 {
-            return Err(Error::OutOfRange { what: "GPFIFO entries", value: u64::from(entries), limit: 2 });
+            return Err(Error::OutOfRange {
+                what: "GPFIFO entries",
+                value: u64::from(entries),
+                limit: 2,
+            });
         }
         Ok(GpfifoRing { entries, put: 0 })
     }
@@ -33,7 +37,11 @@ impl GpfifoRing {
     /// Free slots given the GPU's GP_GET; a GP_GET outside the ring is an error (a corrupted USERD).
     pub fn free_slots(&self, get: u32) -> Result<u32> {
         if get >= self.entries {
-            return Err(Error::OutOfRange { what: "GP_GET", value: u64::from(get), limit: u64::from(self.entries) - 1 });
+            return Err(Error::OutOfRange {
+                what: "GP_GET",
+                value: u64::from(get),
+                limit: u64::from(self.entries) - 1,
+            });
         }
         let used = (self.put + self.entries - get) % self.entries;
         Ok(self.entries - 1 - used)
@@ -43,7 +51,10 @@ impl GpfifoRing {
     /// GP_PUT value to publish.
     pub fn push(&mut self, get: u32) -> Result<(u32, u32)> {
         if self.free_slots(get)? == 0 {
-            return Err(Error::InvalidArgument { what: "GPFIFO push", detail: "ring full".into() });
+            return Err(Error::InvalidArgument {
+                what: "GPFIFO push",
+                detail: "ring full".into(),
+            });
         }
         let slot = self.put;
         self.put = (self.put + 1) % self.entries;
@@ -65,14 +76,25 @@ impl PushArena {
     /// An arena of `size` bytes (multiple of 4, non-zero).
     pub fn new(size: u64) -> Result<Self> {
         if size == 0 || size % 4 != 0 {
-            return Err(Error::InvalidArgument { what: "pushbuffer arena", detail: format!("size {size} must be a non-zero multiple of 4") });
+            return Err(Error::InvalidArgument {
+                what: "pushbuffer arena",
+                detail: format!("size {size} must be a non-zero multiple of 4"),
+            });
         }
-        Ok(PushArena { size, head: 0, inflight: Default::default() })
+        Ok(PushArena {
+            size,
+            head: 0,
+            inflight: Default::default(),
+        })
     }
 
     /// Drops in-flight chunks whose fence is `<= completed`.
     pub fn reclaim(&mut self, completed: u64) {
-        while self.inflight.front().is_some_and(|&(f, _, _)| f <= completed) {
+        while self
+            .inflight
+            .front()
+            .is_some_and(|&(f, _, _)| f <= completed)
+        {
             self.inflight.pop_front();
         }
     }
@@ -85,9 +107,20 @@ impl PushArena {
     /// byte offset, or `None` when the space is still in use (reclaim after waiting, then retry).
     /// A request larger than the arena is an error.
     pub fn alloc(&mut self, bytes: u64, fence: u64) -> Result<Option<u64>> {
-        let bytes = bytes.checked_add(3).map(|b| b & !3).ok_or(Error::OutOfRange { what: "pushbuffer bytes", value: bytes, limit: self.size })?;
+        let bytes = bytes
+            .checked_add(3)
+            .map(|b| b & !3)
+            .ok_or(Error::OutOfRange {
+                what: "pushbuffer bytes",
+                value: bytes,
+                limit: self.size,
+            })?;
         if bytes == 0 || bytes > self.size {
-            return Err(Error::OutOfRange { what: "pushbuffer bytes", value: bytes, limit: self.size });
+            return Err(Error::OutOfRange {
+                what: "pushbuffer bytes",
+                value: bytes,
+                limit: self.size,
+            });
         }
         let mut start = self.head;
         if start + bytes > self.size {
@@ -127,10 +160,18 @@ mod tests {
         let mut a = PushArena::new(64).unwrap();
         assert_eq!(a.alloc(30, 1).unwrap(), Some(0)); // rounded to 32
         assert_eq!(a.alloc(32, 2).unwrap(), Some(32));
-        assert_eq!(a.alloc(4, 3).unwrap(), None, "wrapped start overlaps fence 1");
+        assert_eq!(
+            a.alloc(4, 3).unwrap(),
+            None,
+            "wrapped start overlaps fence 1"
+        );
         a.reclaim(1);
         assert_eq!(a.alloc(4, 3).unwrap(), Some(0));
-        assert_eq!(a.alloc(40, 4).unwrap(), None, "would overlap fence 2 at 32..64 after wrap");
+        assert_eq!(
+            a.alloc(40, 4).unwrap(),
+            None,
+            "would overlap fence 2 at 32..64 after wrap"
+        );
         a.reclaim(3);
         assert_eq!(a.alloc(40, 4).unwrap(), Some(4));
         assert!(a.alloc(65, 5).is_err());

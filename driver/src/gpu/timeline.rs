@@ -21,7 +21,11 @@ impl Timeline {
     /// The next value to signal (strictly increasing; 64 bits do not wrap in practice, and an
     /// exhausted timeline is an error rather than a wrap).
     pub fn next_value(&mut self) -> Result<u64> {
-        self.last = self.last.checked_add(1).ok_or(Error::OutOfRange { what: "timeline value", value: u64::MAX, limit: u64::MAX - 1 })?;
+        self.last = self.last.checked_add(1).ok_or(Error::OutOfRange {
+            what: "timeline value",
+            value: u64::MAX,
+            limit: u64::MAX - 1,
+        })?;
         Ok(self.last)
     }
 
@@ -29,7 +33,11 @@ impl Timeline {
     /// before reaching the GPU must not leave a hole in the timeline (later submissions wait for
     /// their predecessor's value). Take it with [`Timeline::commit`] once submitted.
     pub fn peek_next(&self) -> Result<u64> {
-        self.last.checked_add(1).ok_or(Error::OutOfRange { what: "timeline value", value: u64::MAX, limit: u64::MAX - 1 })
+        self.last.checked_add(1).ok_or(Error::OutOfRange {
+            what: "timeline value",
+            value: u64::MAX,
+            limit: u64::MAX - 1,
+        })
     }
 
     /// Records that `value` (from [`Timeline::peek_next`]) was submitted.
@@ -80,18 +88,37 @@ mod tests {
         assert_eq!(t.next_value().unwrap(), 2);
         let mem = Cell::new(0u64);
         let polls = Cell::new(0u32);
-        let v = Timeline::wait("test", 2, Duration::from_secs(5), || {
-            polls.set(polls.get() + 1);
-            if polls.get() == 5 {
-                mem.set(3);
-            }
-            Ok(mem.get())
-        }, || Ok(()))
+        let v = Timeline::wait(
+            "test",
+            2,
+            Duration::from_secs(5),
+            || {
+                polls.set(polls.get() + 1);
+                if polls.get() == 5 {
+                    mem.set(3);
+                }
+                Ok(mem.get())
+            },
+            || Ok(()),
+        )
         .unwrap();
         assert_eq!(v, 3);
-        let e = Timeline::wait("never", 10, Duration::from_millis(10), || Ok(1), || Ok(())).unwrap_err();
+        let e = Timeline::wait("never", 10, Duration::from_millis(10), || Ok(1), || Ok(()))
+            .unwrap_err();
         assert!(matches!(e, Error::Timeout { what: "never", .. }));
-        let e = Timeline::wait("fault", 10, Duration::from_secs(5), || Ok(1), || Err(Error::InvalidArgument { what: "channel", detail: "stopped".into() })).unwrap_err();
+        let e = Timeline::wait(
+            "fault",
+            10,
+            Duration::from_secs(5),
+            || Ok(1),
+            || {
+                Err(Error::InvalidArgument {
+                    what: "channel",
+                    detail: "stopped".into(),
+                })
+            },
+        )
+        .unwrap_err();
         assert!(matches!(e, Error::InvalidArgument { .. }));
         let mut full = Timeline { last: u64::MAX };
         assert!(full.next_value().is_err());

@@ -28,23 +28,44 @@ fn align_up(v: u64, align: u64) -> Option<u64> {
 impl VaAllocator {
     /// Manages `[base, base + size)`; `base` and `size` must be 4 KiB aligned and non-empty.
     pub fn new(base: u64, size: u64) -> Result<Self> {
-        let end = base.checked_add(size).ok_or(Error::OutOfRange { what: "VA range end", value: base, limit: u64::MAX - size })?;
+        let end = base.checked_add(size).ok_or(Error::OutOfRange {
+            what: "VA range end",
+            value: base,
+            limit: u64::MAX - size,
+        })?;
         if size == 0 || base % 4096 != 0 || size % 4096 != 0 {
-            return Err(Error::InvalidArgument { what: "VA range", detail: format!("base {base:#x} size {size:#x} must be non-empty and 4 KiB aligned") });
+            return Err(Error::InvalidArgument {
+                what: "VA range",
+                detail: format!(
+                    "base {base:#x} size {size:#x} must be non-empty and 4 KiB aligned"
+                ),
+            });
         }
         let mut free = BTreeMap::new();
         free.insert(base, size);
-        Ok(VaAllocator { base, end, free, live: BTreeMap::new(), deferred: Vec::new() })
+        Ok(VaAllocator {
+            base,
+            end,
+            free,
+            live: BTreeMap::new(),
+            deferred: Vec::new(),
+        })
     }
 
     /// Allocates `size` bytes aligned to `align` (a power of two, at least 4 KiB); `size` is
     /// rounded up to a multiple of `align`.
     pub fn alloc(&mut self, size: u64, align: u64) -> Result<u64> {
         if !align.is_power_of_two() || align < 4096 {
-            return Err(Error::InvalidArgument { what: "VA alignment", detail: format!("{align:#x} is not a power of two >= 4 KiB") });
+            return Err(Error::InvalidArgument {
+                what: "VA alignment",
+                detail: format!("{align:#x} is not a power of two >= 4 KiB"),
+            });
         }
         if size == 0 {
-            return Err(Error::InvalidArgument { what: "VA allocation", detail: "zero size".into() });
+            return Err(Error::InvalidArgument {
+                what: "VA allocation",
+                detail: "zero size".into(),
+            });
         }
         let size = align_up(size, align).ok_or(Error::VaExhausted { size, align })?;
         let found = self.free.iter().find_map(|(&start, &len)| {
@@ -69,7 +90,10 @@ impl VaAllocator {
     /// Frees the allocation at `addr` once the timeline reaches `fence` (pass the last value
     /// submitted; use `0` for memory the GPU never saw). Unknown addresses are an error.
     pub fn free_after(&mut self, addr: u64, fence: u64) -> Result<()> {
-        let len = self.live.remove(&addr).ok_or(Error::InvalidArgument { what: "VA free", detail: format!("{addr:#x} is not a live allocation") })?;
+        let len = self.live.remove(&addr).ok_or(Error::InvalidArgument {
+            what: "VA free",
+            detail: format!("{addr:#x} is not a live allocation"),
+        })?;
         self.deferred.push((fence, addr, len));
         Ok(())
     }
@@ -136,7 +160,10 @@ mod tests {
         let b = va.alloc(0x1000, 0x1_0000).unwrap();
         assert_eq!(b % 0x1_0000, 0);
         assert!(b >= 0x2000);
-        assert!(matches!(va.alloc(0x100_0000, 4096), Err(Error::VaExhausted { .. })));
+        assert!(matches!(
+            va.alloc(0x100_0000, 4096),
+            Err(Error::VaExhausted { .. })
+        ));
         assert!(va.alloc(0, 4096).is_err());
         assert!(va.alloc(4096, 3000).is_err());
         assert!(va.alloc(u64::MAX, 4096).is_err());
@@ -150,7 +177,10 @@ mod tests {
         let mut va = VaAllocator::new(0, 0x4000).unwrap();
         let a = va.alloc(0x4000, 4096).unwrap();
         va.free_after(a, 7).unwrap();
-        assert!(va.alloc(0x1000, 4096).is_err(), "range must stay reserved until fence 7 passes");
+        assert!(
+            va.alloc(0x1000, 4096).is_err(),
+            "range must stay reserved until fence 7 passes"
+        );
         va.reclaim(6);
         assert_eq!(va.deferred_count(), 1);
         va.reclaim(7);
@@ -180,7 +210,10 @@ mod tests {
                     let len = sz.div_ceil(align) * align;
                     assert!(a >= 0x10_0000 && a + len <= 0x10_0000 + size);
                     for &(b, l) in &live {
-                        assert!(a + len <= b || b + l <= a, "overlap {a:#x}+{len:#x} vs {b:#x}+{l:#x}");
+                        assert!(
+                            a + len <= b || b + l <= a,
+                            "overlap {a:#x}+{len:#x} vs {b:#x}+{l:#x}"
+                        );
                     }
                     live.push((a, len));
                 }
@@ -196,7 +229,11 @@ mod tests {
         }
         va.reclaim(u64::MAX);
         assert_eq!(va.free_bytes(), size);
-        assert_eq!(va.free.len(), 1, "free list must coalesce back to one range");
+        assert_eq!(
+            va.free.len(),
+            1,
+            "free list must coalesce back to one range"
+        );
         assert_eq!(va.live_count(), 0);
     }
 }

@@ -26,7 +26,10 @@ unsafe impl Sync for CpuMapping {}
 
 impl fmt::Debug for CpuMapping {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CpuMapping").field("ptr", &self.ptr).field("len", &self.len).finish()
+        f.debug_struct("CpuMapping")
+            .field("ptr", &self.ptr)
+            .field("len", &self.len)
+            .finish()
     }
 }
 
@@ -37,8 +40,16 @@ impl CpuMapping {
     /// `ptr..ptr+len` must be a readable and writable mapping that stays valid until `unmap` is
     /// called with the same `ptr` and `len` (which happens exactly once, on drop), and no other
     /// owner may unmap it.
-    pub unsafe fn from_raw(ptr: NonNull<u8>, len: usize, unmap: impl FnOnce(NonNull<u8>, usize) + Send + Sync + 'static) -> Self {
-        CpuMapping { ptr, len, unmap: Some(Box::new(unmap)) }
+    pub unsafe fn from_raw(
+        ptr: NonNull<u8>,
+        len: usize,
+        unmap: impl FnOnce(NonNull<u8>, usize) + Send + Sync + 'static,
+    ) -> Self {
+        CpuMapping {
+            ptr,
+            len,
+            unmap: Some(Box::new(unmap)),
+        }
     }
 
     /// Length in bytes.
@@ -57,12 +68,23 @@ impl CpuMapping {
     }
 
     fn check(&self, offset: usize, size: usize, align: usize) -> Result<NonNull<u8>> {
-        let end = offset.checked_add(size).ok_or(Error::OutOfRange { what: "mapping offset", value: offset as u64, limit: self.len as u64 })?;
+        let end = offset.checked_add(size).ok_or(Error::OutOfRange {
+            what: "mapping offset",
+            value: offset as u64,
+            limit: self.len as u64,
+        })?;
         if end > self.len {
-            return Err(Error::OutOfRange { what: "mapping access end", value: end as u64, limit: self.len as u64 });
+            return Err(Error::OutOfRange {
+                what: "mapping access end",
+                value: end as u64,
+                limit: self.len as u64,
+            });
         }
         if offset % align != 0 {
-            return Err(Error::InvalidArgument { what: "mapping access", detail: format!("offset {offset:#x} not aligned to {align}") });
+            return Err(Error::InvalidArgument {
+                what: "mapping access",
+                detail: format!("offset {offset:#x} not aligned to {align}"),
+            });
         }
         // SAFETY: `offset + size <= len`, so the result stays inside the mapping (SAFETY.md, "RM memory mappings").
         Ok(unsafe { self.ptr.add(offset) })
@@ -159,8 +181,14 @@ mod tests {
         assert_eq!(b, [1, 2]);
         assert!(matches!(m.read_u32(30), Err(Error::OutOfRange { .. })));
         assert!(matches!(m.read_u32(2), Err(Error::InvalidArgument { .. })));
-        assert!(matches!(m.write_bytes(31, &[1, 2]), Err(Error::OutOfRange { .. })));
-        assert!(matches!(m.read_u64(usize::MAX - 3), Err(Error::OutOfRange { .. })));
+        assert!(matches!(
+            m.write_bytes(31, &[1, 2]),
+            Err(Error::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            m.read_u64(usize::MAX - 3),
+            Err(Error::OutOfRange { .. })
+        ));
         drop(m);
         assert_eq!(n.load(Ordering::SeqCst), 1);
     }

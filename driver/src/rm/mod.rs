@@ -85,25 +85,57 @@ pub struct DmaMapRequest {
 pub trait Rm: Send + Sync + fmt::Debug {
     /// Allocates an object of `class` under `parent` (both in `client`); returns its handle.
     /// For a new root client pass [`Handle::NULL`] for `client` and `parent`.
-    fn alloc_raw(&self, client: Handle, parent: Handle, class: u32, params: &mut [u8]) -> Result<Handle>;
+    fn alloc_raw(
+        &self,
+        client: Handle,
+        parent: Handle,
+        class: u32,
+        params: &mut [u8],
+    ) -> Result<Handle>;
     /// Frees `object` (and, in RM, every object below it).
     fn free_raw(&self, client: Handle, parent: Handle, object: Handle) -> Result<()>;
     /// Runs control command `cmd` on `object`, parameters in and out through `params`.
-    fn control_raw(&self, client: Handle, object: Handle, cmd: u32, name: &'static str, params: &mut [u8]) -> Result<()>;
+    fn control_raw(
+        &self,
+        client: Handle,
+        object: Handle,
+        cmd: u32,
+        name: &'static str,
+        params: &mut [u8],
+    ) -> Result<()>;
     /// Maps `memory` into a GPU virtual address space; returns the GPU VA.
     fn map_dma(&self, req: &DmaMapRequest) -> Result<u64>;
     /// Undoes [`Rm::map_dma`] of `memory` at `gpu_va` in `dma`.
-    fn unmap_dma(&self, client: Handle, device: Handle, dma: Handle, memory: Handle, gpu_va: u64) -> Result<()>;
+    fn unmap_dma(
+        &self,
+        client: Handle,
+        device: Handle,
+        dma: Handle,
+        memory: Handle,
+        gpu_va: u64,
+    ) -> Result<()>;
     /// Maps `length` bytes of `memory` at `offset` into this process.
     /// `flags` are `NVOS33_FLAGS_*` (caching type, access).
-    fn map_cpu(&self, client: Handle, device: Handle, memory: Handle, offset: u64, length: u64, flags: u32)
-        -> Result<CpuMapping>;
+    fn map_cpu(
+        &self,
+        client: Handle,
+        device: Handle,
+        memory: Handle,
+        offset: u64,
+        length: u64,
+        flags: u32,
+    ) -> Result<CpuMapping>;
 }
 
 /// Typed forms of the [`Rm`] calls.
 pub trait RmExt: Rm {
     /// Runs control `C` on `object`.
-    fn control<C: RmControl>(&self, client: Handle, object: Handle, params: &mut C::Params) -> Result<()> {
+    fn control<C: RmControl>(
+        &self,
+        client: Handle,
+        object: Handle,
+        params: &mut C::Params,
+    ) -> Result<()> {
         self.control_raw(client, object, C::CMD, C::NAME, params.as_bytes_mut())
     }
 }
@@ -177,7 +209,9 @@ impl Drop for ObjectInner {
         }
         // Errors cannot leave `drop`; RM frees the whole subtree with the client in any case,
         // and `Object::free` is there for callers that want to see the status.
-        let _ = self.rm.free_raw(self.client, self.parent_handle(), self.handle);
+        let _ = self
+            .rm
+            .free_raw(self.client, self.parent_handle(), self.handle);
     }
 }
 
@@ -190,14 +224,20 @@ pub struct Object<K: Kind> {
 
 impl<K: Kind> Clone for Object<K> {
     fn clone(&self) -> Self {
-        Object { inner: self.inner.clone(), _kind: PhantomData }
+        Object {
+            inner: self.inner.clone(),
+            _kind: PhantomData,
+        }
     }
 }
 
 impl<K: Kind> fmt::Debug for Object<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Object")
-            .field("kind", &std::any::type_name::<K>().rsplit("::").next().unwrap_or(""))
+            .field(
+                "kind",
+                &std::any::type_name::<K>().rsplit("::").next().unwrap_or(""),
+            )
             .field("handle", &self.inner.handle)
             .field("class", &format_args!("{:#x}", self.inner.class))
             .field("parent", &self.inner.parent_handle())
@@ -208,9 +248,21 @@ impl<K: Kind> fmt::Debug for Object<K> {
 impl Object<kind::Client> {
     /// Allocates a new root client (`NV01_ROOT_CLIENT`) on `rm`.
     pub fn new_client(rm: Arc<dyn Rm>) -> Result<Self> {
-        let handle = rm.alloc_raw(Handle::NULL, Handle::NULL, abi::class::NV01_ROOT_CLIENT, &mut [])?;
+        let handle = rm.alloc_raw(
+            Handle::NULL,
+            Handle::NULL,
+            abi::class::NV01_ROOT_CLIENT,
+            &mut [],
+        )?;
         Ok(Object {
-            inner: Arc::new(ObjectInner { rm, client: handle, handle, class: abi::class::NV01_ROOT_CLIENT, parent: None, freed: false }),
+            inner: Arc::new(ObjectInner {
+                rm,
+                client: handle,
+                handle,
+                class: abi::class::NV01_ROOT_CLIENT,
+                parent: None,
+                freed: false,
+            }),
             _kind: PhantomData,
         })
     }
@@ -238,9 +290,21 @@ impl<K: Kind> Object<K> {
     /// `()` for a class without parameters).
     pub fn alloc<C: Kind, P: Pod>(&self, class: u32, params: &mut P) -> Result<Object<C>> {
         let rm = self.inner.rm.clone();
-        let handle = rm.alloc_raw(self.inner.client, self.inner.handle, class, params.as_bytes_mut())?;
+        let handle = rm.alloc_raw(
+            self.inner.client,
+            self.inner.handle,
+            class,
+            params.as_bytes_mut(),
+        )?;
         Ok(Object {
-            inner: Arc::new(ObjectInner { rm, client: self.inner.client, handle, class, parent: Some(self.inner.clone()), freed: false }),
+            inner: Arc::new(ObjectInner {
+                rm,
+                client: self.inner.client,
+                handle,
+                class,
+                parent: Some(self.inner.clone()),
+                freed: false,
+            }),
             _kind: PhantomData,
         })
     }
@@ -249,14 +313,23 @@ impl<K: Kind> Object<K> {
     /// descriptor made with `NV_ESC_RM_ALLOC_MEMORY`): it is freed like any other child.
     pub fn adopt<C: Kind>(&self, handle: Handle, class: u32) -> Object<C> {
         Object {
-            inner: Arc::new(ObjectInner { rm: self.inner.rm.clone(), client: self.inner.client, handle, class, parent: Some(self.inner.clone()), freed: false }),
+            inner: Arc::new(ObjectInner {
+                rm: self.inner.rm.clone(),
+                client: self.inner.client,
+                handle,
+                class,
+                parent: Some(self.inner.clone()),
+                freed: false,
+            }),
             _kind: PhantomData,
         }
     }
 
     /// Runs control `C` on this object.
     pub fn control<C: RmControl>(&self, params: &mut C::Params) -> Result<()> {
-        self.inner.rm.control::<C>(self.inner.client, self.inner.handle, params)
+        self.inner
+            .rm
+            .control::<C>(self.inner.client, self.inner.handle, params)
     }
 
     /// Frees the object now and reports RM's status, if this is the last reference; otherwise
@@ -265,7 +338,9 @@ impl<K: Kind> Object<K> {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
                 inner.freed = true;
-                inner.rm.free_raw(inner.client, inner.parent_handle(), inner.handle)
+                inner
+                    .rm
+                    .free_raw(inner.client, inner.parent_handle(), inner.handle)
             }
             Err(_) => Ok(()),
         }
@@ -287,28 +362,55 @@ mod tests {
     }
 
     impl Rm for FakeRm {
-        fn alloc_raw(&self, _client: Handle, parent: Handle, class: u32, params: &mut [u8]) -> Result<Handle> {
+        fn alloc_raw(
+            &self,
+            _client: Handle,
+            parent: Handle,
+            class: u32,
+            params: &mut [u8],
+        ) -> Result<Handle> {
             let mut n = self.next.lock().unwrap();
             *n += 1;
             let h = Handle(0xc100_0000 + *n);
             self.live.lock().unwrap().push((h, parent));
-            self.log.lock().unwrap().push(format!("alloc {class:#x} ({} param bytes) under {:#x} -> {:#x}", params.len(), parent.0, h.0));
+            self.log.lock().unwrap().push(format!(
+                "alloc {class:#x} ({} param bytes) under {:#x} -> {:#x}",
+                params.len(),
+                parent.0,
+                h.0
+            ));
             Ok(h)
         }
         fn free_raw(&self, _client: Handle, parent: Handle, object: Handle) -> Result<()> {
             let mut live = self.live.lock().unwrap();
             if live.iter().any(|&(_, p)| p == object) {
-                return Err(crate::Error::Rm { op: "free", status: NvStatus(0x1c) });
+                return Err(crate::Error::Rm {
+                    op: "free",
+                    status: NvStatus(0x1c),
+                });
             }
             live.retain(|&(h, _)| h != object);
-            self.log.lock().unwrap().push(format!("free {:#x} (parent {:#x})", object.0, parent.0));
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("free {:#x} (parent {:#x})", object.0, parent.0));
             Ok(())
         }
-        fn control_raw(&self, _client: Handle, object: Handle, cmd: u32, name: &'static str, params: &mut [u8]) -> Result<()> {
+        fn control_raw(
+            &self,
+            _client: Handle,
+            object: Handle,
+            cmd: u32,
+            name: &'static str,
+            params: &mut [u8],
+        ) -> Result<()> {
             if let Some(b) = params.first_mut() {
                 *b = 0x5a;
             }
-            self.log.lock().unwrap().push(format!("control {name} {cmd:#x} on {:#x}", object.0));
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("control {name} {cmd:#x} on {:#x}", object.0));
             Ok(())
         }
         fn map_dma(&self, req: &DmaMapRequest) -> Result<u64> {
@@ -317,8 +419,19 @@ mod tests {
         fn unmap_dma(&self, _: Handle, _: Handle, _: Handle, _: Handle, _: u64) -> Result<()> {
             Ok(())
         }
-        fn map_cpu(&self, _: Handle, _: Handle, _: Handle, _: u64, _: u64, _: u32) -> Result<CpuMapping> {
-            Err(crate::Error::InvalidArgument { what: "fake", detail: "no mappings".into() })
+        fn map_cpu(
+            &self,
+            _: Handle,
+            _: Handle,
+            _: Handle,
+            _: u64,
+            _: u64,
+            _: u32,
+        ) -> Result<CpuMapping> {
+            Err(crate::Error::InvalidArgument {
+                what: "fake",
+                detail: "no mappings".into(),
+            })
         }
     }
 
@@ -327,20 +440,47 @@ mod tests {
         let fake = Arc::new(FakeRm::default());
         let rm: Arc<dyn Rm> = fake.clone();
         let client = Object::new_client(rm).unwrap();
-        let device: Object<kind::Device> = client.alloc(abi::class::NV01_DEVICE_0, &mut abi::r580::Nv0080Alloc::zeroed()).unwrap();
-        let sub: Object<kind::Subdevice> = device.alloc(abi::class::NV20_SUBDEVICE_0, &mut abi::r580::Nv2080Alloc { sub_device_id: 0 }).unwrap();
+        let device: Object<kind::Device> = client
+            .alloc(
+                abi::class::NV01_DEVICE_0,
+                &mut abi::r580::Nv0080Alloc::zeroed(),
+            )
+            .unwrap();
+        let sub: Object<kind::Subdevice> = device
+            .alloc(
+                abi::class::NV20_SUBDEVICE_0,
+                &mut abi::r580::Nv2080Alloc { sub_device_id: 0 },
+            )
+            .unwrap();
         let mut p = abi::r580::Nv2080GetNameString::zeroed();
         sub.control::<controls::GpuGetNameString>(&mut p).unwrap();
-        assert_eq!(p.gpu_name_string_flags & 0xff, 0x5a, "control parameters travel in and out");
+        assert_eq!(
+            p.gpu_name_string_flags & 0xff,
+            0x5a,
+            "control parameters travel in and out"
+        );
         // Drop the handles in the "wrong" order: the tree still frees bottom-up.
         drop(client);
         drop(device);
         assert!(fake.live.lock().unwrap().len() == 3);
         drop(sub);
         let log = fake.log.lock().unwrap().clone();
-        let frees: Vec<_> = log.iter().filter(|l| l.starts_with("free")).cloned().collect();
-        assert_eq!(frees, vec!["free 0xc1000003 (parent 0xc1000002)", "free 0xc1000002 (parent 0xc1000001)", "free 0xc1000001 (parent 0x0)"]);
-        assert!(log.iter().any(|l| l.contains("control GpuGetNameString 0x20800110")));
+        let frees: Vec<_> = log
+            .iter()
+            .filter(|l| l.starts_with("free"))
+            .cloned()
+            .collect();
+        assert_eq!(
+            frees,
+            vec![
+                "free 0xc1000003 (parent 0xc1000002)",
+                "free 0xc1000002 (parent 0xc1000001)",
+                "free 0xc1000001 (parent 0x0)"
+            ]
+        );
+        assert!(log
+            .iter()
+            .any(|l| l.contains("control GpuGetNameString 0x20800110")));
         assert!(log[1].contains("56 param bytes"), "{log:?}");
         assert!(fake.live.lock().unwrap().is_empty());
     }
@@ -350,8 +490,10 @@ mod tests {
         let fake = Arc::new(FakeRm::default());
         let rm: Arc<dyn Rm> = fake.clone();
         let client = Object::new_client(rm).unwrap();
-        let device: Object<kind::Device> = client.alloc(abi::class::NV01_DEVICE_0, &mut ()).unwrap();
-        let _child: Object<kind::Subdevice> = device.alloc(abi::class::NV20_SUBDEVICE_0, &mut ()).unwrap();
+        let device: Object<kind::Device> =
+            client.alloc(abi::class::NV01_DEVICE_0, &mut ()).unwrap();
+        let _child: Object<kind::Subdevice> =
+            device.alloc(abi::class::NV20_SUBDEVICE_0, &mut ()).unwrap();
         // While the child lives it holds the device, so an explicit free only drops this reference
         // (a parent can never be freed under a live child).
         let e = device.clone().free();
@@ -361,9 +503,22 @@ mod tests {
         drop(device);
         drop(_child);
         assert!(dev2.free().is_ok());
-        let frees = fake.log.lock().unwrap().iter().filter(|l| l.starts_with("free")).count();
-        assert_eq!(frees, 2, "device freed once (explicitly), child once; client still alive");
-        let err = crate::Error::Rm { op: "free", status: NvStatus(0x1c) }.to_string();
+        let frees = fake
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("free"))
+            .count();
+        assert_eq!(
+            frees, 2,
+            "device freed once (explicitly), child once; client still alive"
+        );
+        let err = crate::Error::Rm {
+            op: "free",
+            status: NvStatus(0x1c),
+        }
+        .to_string();
         assert!(err.contains("NV_ERR_"), "{err}");
     }
 }

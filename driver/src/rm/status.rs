@@ -23,7 +23,11 @@ impl NvStatus {
 
     /// The OpenRM name (`NV_ERR_...`, `NV_WARN_...`), or `None` for a number RM does not define.
     pub fn name(self) -> Option<&'static str> {
-        STATUS_NAMES.binary_search_by_key(&self.0, |&(v, _)| v).ok().and_then(|i| STATUS_NAMES.get(i)).map(|&(_, n)| n)
+        STATUS_NAMES
+            .binary_search_by_key(&self.0, |&(v, _)| v)
+            .ok()
+            .and_then(|i| STATUS_NAMES.get(i))
+            .map(|&(_, n)| n)
     }
 
     /// `Ok(())` for `NV_OK`, otherwise the status.
@@ -57,7 +61,10 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_unique_by_value() {
-        assert!(STATUS_NAMES.windows(2).all(|w| w[0].0 < w[1].0), "table must be strictly sorted for binary search");
+        assert!(
+            STATUS_NAMES.windows(2).all(|w| w[0].0 < w[1].0),
+            "table must be strictly sorted for binary search"
+        );
         assert!(STATUS_NAMES.len() > 100);
     }
 
@@ -65,17 +72,26 @@ mod tests {
     fn names_known_codes() {
         assert_eq!(NvStatus(0).name(), Some("NV_OK"));
         assert_eq!(NvStatus::NO_MEMORY.name(), Some("NV_ERR_NO_MEMORY"));
-        assert_eq!(NvStatus::INVALID_ARGUMENT.name(), Some("NV_ERR_INVALID_ARGUMENT"));
+        assert_eq!(
+            NvStatus::INVALID_ARGUMENT.name(),
+            Some("NV_ERR_INVALID_ARGUMENT")
+        );
         assert_eq!(NvStatus(0xFFFF).name(), Some("NV_ERR_GENERIC"));
         assert_eq!(NvStatus(0x65).name(), Some("NV_ERR_TIMEOUT"));
         assert_eq!(NvStatus(0x0001_0001).name(), Some("NV_WARN_HOT_SWITCH"));
-        assert_eq!(NvStatus(0x1f).to_string(), "NV_ERR_INVALID_ARGUMENT (0x0000001f)");
+        assert_eq!(
+            NvStatus(0x1f).to_string(),
+            "NV_ERR_INVALID_ARGUMENT (0x0000001f)"
+        );
     }
 
     #[test]
     fn unknown_code_prints_number() {
         assert_eq!(NvStatus(0xdead_beef).name(), None);
-        assert_eq!(NvStatus(0xdead_beef).to_string(), "unknown RM status 0xdeadbeef");
+        assert_eq!(
+            NvStatus(0xdead_beef).to_string(),
+            "unknown RM status 0xdeadbeef"
+        );
         assert!(NvStatus(7).check().is_err());
         assert!(NvStatus::OK.check().is_ok());
     }

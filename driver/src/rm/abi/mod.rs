@@ -74,7 +74,10 @@ pub const KNOWN_BRANCHES: &str = "r580 (580.x)";
 impl DriverAbi {
     /// Picks the ABI module for a driver version string such as `"580.142"` or `"580.95.05"`.
     pub fn for_version(version: &str) -> Result<Self> {
-        let unsupported = || Error::UnsupportedDriverVersion { version: version.to_owned(), known: KNOWN_BRANCHES };
+        let unsupported = || Error::UnsupportedDriverVersion {
+            version: version.to_owned(),
+            known: KNOWN_BRANCHES,
+        };
         let major = version.trim().split('.').next().ok_or_else(unsupported)?;
         if major.is_empty() || !major.bytes().all(|b| b.is_ascii_digit()) {
             return Err(unsupported());
@@ -97,12 +100,23 @@ pub fn c_str(buf: &[u8]) -> String {
 /// Bits of `value` beyond the field width are an error.
 pub fn field(hi: u32, lo: u32, value: u32) -> Result<u32> {
     if hi < lo || hi > 31 {
-        return Err(Error::InvalidArgument { what: "bit field", detail: format!("{hi}:{lo}") });
+        return Err(Error::InvalidArgument {
+            what: "bit field",
+            detail: format!("{hi}:{lo}"),
+        });
     }
     let width = hi - lo + 1;
-    let max = if width == 32 { u32::MAX } else { (1u32 << width) - 1 };
+    let max = if width == 32 {
+        u32::MAX
+    } else {
+        (1u32 << width) - 1
+    };
     if value > max {
-        return Err(Error::OutOfRange { what: "bit field value", value: u64::from(value), limit: u64::from(max) });
+        return Err(Error::OutOfRange {
+            what: "bit field value",
+            value: u64::from(value),
+            limit: u64::from(max),
+        });
     }
     Ok(value << lo)
 }
@@ -114,11 +128,17 @@ mod tests {
     #[test]
     fn version_to_module() {
         assert_eq!(DriverAbi::for_version("580.142").unwrap(), DriverAbi::R580);
-        assert_eq!(DriverAbi::for_version("580.95.05").unwrap(), DriverAbi::R580);
+        assert_eq!(
+            DriverAbi::for_version("580.95.05").unwrap(),
+            DriverAbi::R580
+        );
         for bad in ["570.86.15", "590.1", "", "abc", ".580", "5800.1", "-580"] {
             let e = DriverAbi::for_version(bad).unwrap_err();
             let msg = e.to_string();
-            assert!(msg.contains(&format!("{bad:?}")) && msg.contains("r580"), "{msg}");
+            assert!(
+                msg.contains(&format!("{bad:?}")) && msg.contains("r580"),
+                "{msg}"
+            );
         }
     }
 

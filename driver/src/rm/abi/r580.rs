@@ -803,16 +803,59 @@ pub struct UvmMapExternalAllocation {
 }
 
 pod!(
-    Nvos00, Nvos02, Nvos02WithFd, Nvos21, Nvos64, Nvos33, Nvos33WithFd, Nvos34, Nvos46, Nvos47, Nvos54,
-    NvPciInfo, CardInfo, RmApiVersion, RegisterFd,
-    Nv0080Alloc, Nv2080Alloc, MemoryVirtualAlloc, MemoryAlloc, VaSpaceAlloc, ChannelGroupAlloc,
-    CtxShareAlloc, MemoryDesc, ChannelAlloc, Nv83deAlloc,
-    Nv0000GetBuildVersionV2, Nv0000GpuGetIdInfoV2, Nv0080GetClassListV2, GrInfo, GrRouteInfo, GrGetInfoV2,
-    Nv2080GetGidInfo, Nv2080GetNameString, Nv2080McGetArchInfo, FbInfo, Nv2080FbGetInfoV2, NvC36fGetWorkSubmitToken,
-    GpfifoSchedule, SmErrorState, Nv83deMmuFaultInfo, Nv83deReadAllSmErrorStates, MmuFaultInfoEntry,
+    Nvos00,
+    Nvos02,
+    Nvos02WithFd,
+    Nvos21,
+    Nvos64,
+    Nvos33,
+    Nvos33WithFd,
+    Nvos34,
+    Nvos46,
+    Nvos47,
+    Nvos54,
+    NvPciInfo,
+    CardInfo,
+    RmApiVersion,
+    RegisterFd,
+    Nv0080Alloc,
+    Nv2080Alloc,
+    MemoryVirtualAlloc,
+    MemoryAlloc,
+    VaSpaceAlloc,
+    ChannelGroupAlloc,
+    CtxShareAlloc,
+    MemoryDesc,
+    ChannelAlloc,
+    Nv83deAlloc,
+    Nv0000GetBuildVersionV2,
+    Nv0000GpuGetIdInfoV2,
+    Nv0080GetClassListV2,
+    GrInfo,
+    GrRouteInfo,
+    GrGetInfoV2,
+    Nv2080GetGidInfo,
+    Nv2080GetNameString,
+    Nv2080McGetArchInfo,
+    FbInfo,
+    Nv2080FbGetInfoV2,
+    NvC36fGetWorkSubmitToken,
+    GpfifoSchedule,
+    SmErrorState,
+    Nv83deMmuFaultInfo,
+    Nv83deReadAllSmErrorStates,
+    MmuFaultInfoEntry,
     Nv83deReadMmuFaultInfo,
-    UvmInitialize, UvmMmInitialize, UvmRegisterGpu, UvmUnregisterGpu, UvmRegisterGpuVaSpace,
-    UvmRegisterChannel, UvmUnregisterChannel, UvmRange, UvmGpuMappingAttributes, UvmMapExternalAllocation,
+    UvmInitialize,
+    UvmMmInitialize,
+    UvmRegisterGpu,
+    UvmUnregisterGpu,
+    UvmRegisterGpuVaSpace,
+    UvmRegisterChannel,
+    UvmUnregisterChannel,
+    UvmRange,
+    UvmGpuMappingAttributes,
+    UvmMapExternalAllocation,
 );
 
 #[cfg(test)]
@@ -933,7 +976,10 @@ mod tests {
         assert_eq!(offset_of!(SmErrorState, hww_esr_addr), 24);
         assert_eq!(offset_of!(SmErrorState, hww_cga_esr), 40);
         assert_eq!(size_of::<Nv83deReadAllSmErrorStates>(), 4824);
-        assert_eq!(offset_of!(Nv83deReadAllSmErrorStates, sm_error_state_array), 8);
+        assert_eq!(
+            offset_of!(Nv83deReadAllSmErrorStates, sm_error_state_array),
+            8
+        );
         assert_eq!(offset_of!(Nv83deReadAllSmErrorStates, mmu_fault_info), 4808);
         assert_eq!(offset_of!(Nv83deReadAllSmErrorStates, mmu_fault), 4812);
         assert_eq!(offset_of!(Nv83deReadAllSmErrorStates, starting_sm), 4820);
@@ -958,7 +1004,10 @@ mod tests {
         assert_eq!(size_of::<UvmGpuMappingAttributes>(), 36);
         assert_eq!(size_of::<UvmMapExternalAllocation>(), 9264);
         assert_eq!(offset_of!(UvmMapExternalAllocation, per_gpu_attributes), 24);
-        assert_eq!(offset_of!(UvmMapExternalAllocation, gpu_attributes_count), 9240);
+        assert_eq!(
+            offset_of!(UvmMapExternalAllocation, gpu_attributes_count),
+            9240
+        );
         assert_eq!(offset_of!(UvmMapExternalAllocation, rm_ctrl_fd), 9248);
         assert_eq!(offset_of!(UvmMapExternalAllocation, rm_status), 9260);
     }
@@ -966,14 +1015,24 @@ mod tests {
     #[test]
     fn flag_fields_match_headers() {
         // nvos.h: NVOS46_FLAGS_PAGE_SIZE 11:8 (_4KB=1), CACHE_SNOOP 4:4, DMA_OFFSET_FIXED 15:15.
-        assert_eq!(f(NVOS46_FLAGS_PAGE_SIZE_4KB) | f(NVOS46_FLAGS_CACHE_SNOOP_ENABLE) | f(NVOS46_FLAGS_DMA_OFFSET_FIXED_TRUE), 0x8110);
+        assert_eq!(
+            f(NVOS46_FLAGS_PAGE_SIZE_4KB)
+                | f(NVOS46_FLAGS_CACHE_SNOOP_ENABLE)
+                | f(NVOS46_FLAGS_DMA_OFFSET_FIXED_TRUE),
+            0x8110
+        );
         // NVOS33_FLAGS_CACHING_TYPE 25:23, WRITECOMBINED = 2.
         assert_eq!(f(NVOS33_FLAGS_CACHING_TYPE_WRITECOMBINED), 2 << 23);
         // NVOS32_ATTR_PHYSICALITY 28:27, CONTIGUOUS = 2; PAGE_SIZE 24:23, HUGE = 3.
         assert_eq!(f(NVOS32_ATTR_PHYSICALITY_CONTIGUOUS), 2 << 27);
         assert_eq!(f(NVOS32_ATTR_PAGE_SIZE_HUGE), 3 << 23);
         // Every field constant's value fits its width.
-        for (hi, lo, v) in [NVOS02_FLAGS_MAPPING_NO_MAP, NVOS32_ATTR2_PAGE_SIZE_HUGE_2MB, NVOS32_ATTR_LOCATION_PCI, NVOS32_ATTR2_GPU_CACHEABLE_NO] {
+        for (hi, lo, v) in [
+            NVOS02_FLAGS_MAPPING_NO_MAP,
+            NVOS32_ATTR2_PAGE_SIZE_HUGE_2MB,
+            NVOS32_ATTR_LOCATION_PCI,
+            NVOS32_ATTR2_GPU_CACHEABLE_NO,
+        ] {
             assert!(super::super::field(hi, lo, v).is_ok());
         }
     }

@@ -105,31 +105,52 @@ impl SimGpu {
     /// mappings from one thread while another thread submits work (rings a doorbell): use it from
     /// one thread at a time, as the tests do.
     pub unsafe fn new() -> Arc<Self> {
-        Arc::new_cyclic(|me| SimGpu { state: Mutex::new(SimState { next_handle: 0xcaf0_0000, ..Default::default() }), me: me.clone() })
+        Arc::new_cyclic(|me| SimGpu {
+            state: Mutex::new(SimState {
+                next_handle: 0xcaf0_0000,
+                ..Default::default()
+            }),
+            me: me.clone(),
+        })
     }
 
     fn st(&self) -> Result<MutexGuard<'_, SimState>> {
-        self.state.lock().map_err(|_| Error::InvalidArgument { what: "simulator", detail: "poisoned".into() })
+        self.state.lock().map_err(|_| Error::InvalidArgument {
+            what: "simulator",
+            detail: "poisoned".into(),
+        })
     }
 
     /// Live RM objects (the root client included).
     pub fn live_objects(&self) -> usize {
-        self.state.lock().map(|s| s.objects.len()).unwrap_or(usize::MAX)
+        self.state
+            .lock()
+            .map(|s| s.objects.len())
+            .unwrap_or(usize::MAX)
     }
 
     /// Live UVM mappings.
     pub fn live_uvm_mappings(&self) -> usize {
-        self.state.lock().map(|s| s.uvm_mapped.len()).unwrap_or(usize::MAX)
+        self.state
+            .lock()
+            .map(|s| s.uvm_mapped.len())
+            .unwrap_or(usize::MAX)
     }
 
     /// What the GPU executed so far.
     pub fn stats(&self) -> SimStats {
-        self.state.lock().map(|s| s.stats.clone()).unwrap_or_default()
+        self.state
+            .lock()
+            .map(|s| s.stats.clone())
+            .unwrap_or_default()
     }
 
     /// Whether the UVM GPU and VA space registrations are active.
     pub fn uvm_registered(&self) -> (bool, bool, usize) {
-        self.state.lock().map(|s| (s.uvm_gpu, s.uvm_vaspace, s.uvm_channels.len())).unwrap_or_default()
+        self.state
+            .lock()
+            .map(|s| (s.uvm_gpu, s.uvm_vaspace, s.uvm_channels.len()))
+            .unwrap_or_default()
     }
 
     /// Makes the GPU stop the first channel as RM does on a fault: writes `code` (a
@@ -138,7 +159,11 @@ impl SimGpu {
     pub fn inject_fault(&self, code: u32, mmu: Option<(u64, u32, u32)>) -> Result<()> {
         let mut st = self.st()?;
         st.mmu_fault = mmu;
-        let n = st.channels.first().map(|c| c.notifier).ok_or_else(|| sim_err("no channel".into()))?;
+        let n = st
+            .channels
+            .first()
+            .map(|c| c.notifier)
+            .ok_or_else(|| sim_err("no channel".into()))?;
         st.set_mem_u32(n, 8, code)?;
         st.set_mem_u32(n, 12, if code == 0 { 0 } else { 0xffff_0000 })?;
         Ok(())
@@ -152,7 +177,10 @@ impl SimGpu {
 }
 
 fn sim_err(detail: String) -> Error {
-    Error::InvalidArgument { what: "simulated GPU", detail }
+    Error::InvalidArgument {
+        what: "simulated GPU",
+        detail,
+    }
 }
 
 impl SimState {
@@ -162,13 +190,18 @@ impl SimState {
             .iter()
             .find(|&&(b, l, _)| va >= b && va < b + l)
             .ok_or_else(|| sim_err(format!("GPU access to unmapped VA {va:#x}")))?;
-        let b = self.memory.get(&mem).ok_or_else(|| sim_err(format!("VA {va:#x} maps freed memory")))?;
+        let b = self
+            .memory
+            .get(&mem)
+            .ok_or_else(|| sim_err(format!("VA {va:#x} maps freed memory")))?;
         Ok((b, va - base))
     }
 
     fn word(b: &Backing, byte: u64) -> Result<(&AtomicU64, u32)> {
         let idx = usize::try_from(byte / 8).map_err(|_| sim_err("offset".into()))?;
-        let w = b.get(idx).ok_or_else(|| sim_err(format!("offset {byte:#x} outside memory")))?;
+        let w = b
+            .get(idx)
+            .ok_or_else(|| sim_err(format!("offset {byte:#x} outside memory")))?;
         Ok((w, u32::try_from(byte % 8).unwrap_or(0) * 8))
     }
 
@@ -207,13 +240,19 @@ impl SimState {
     }
 
     fn mem_u32(&self, mem: Handle, byte: u64) -> Result<u32> {
-        let b = self.memory.get(&mem).ok_or_else(|| sim_err("USERD memory freed".into()))?;
+        let b = self
+            .memory
+            .get(&mem)
+            .ok_or_else(|| sim_err("USERD memory freed".into()))?;
         let (w, shift) = Self::word(b, byte)?;
         Ok(((w.load(Ordering::Relaxed) >> shift) & 0xffff_ffff) as u32)
     }
 
     fn set_mem_u32(&self, mem: Handle, byte: u64, v: u32) -> Result<()> {
-        let b = self.memory.get(&mem).ok_or_else(|| sim_err("USERD memory freed".into()))?;
+        let b = self
+            .memory
+            .get(&mem)
+            .ok_or_else(|| sim_err("USERD memory freed".into()))?;
         let (w, shift) = Self::word(b, byte)?;
         let mask = !(0xffff_ffffu64 << shift);
         let old = w.load(Ordering::Relaxed);
@@ -223,23 +262,38 @@ impl SimState {
 
     /// Runs one method; returns false if it blocks (unsatisfied acquire).
     fn method(&mut self, ch: usize, subc: u32, offset: u32, data: u32) -> Result<bool> {
-        let mut c = self.channels.get(ch).cloned().ok_or_else(|| sim_err("channel".into()))?;
+        let mut c = self
+            .channels
+            .get(ch)
+            .cloned()
+            .ok_or_else(|| sim_err("channel".into()))?;
         let mut ok = true;
         match (offset, subc) {
             (0x0000, _) => self.stats.bound.push(data),
             (0x005c, _) => c.sem_addr = (c.sem_addr & !0xffff_ffff) | u64::from(data & !3),
-            (0x0060, _) => c.sem_addr = (c.sem_addr & 0xffff_ffff) | (u64::from(data & 0x01ff_ffff) << 32),
+            (0x0060, _) => {
+                c.sem_addr = (c.sem_addr & 0xffff_ffff) | (u64::from(data & 0x01ff_ffff) << 32)
+            }
             (0x0064, _) => c.sem_payload = (c.sem_payload & !0xffff_ffff) | u64::from(data),
             (0x0068, _) => c.sem_payload = (c.sem_payload & 0xffff_ffff) | (u64::from(data) << 32),
             (0x006c, _) => {
                 let wide = data & (1 << 24) != 0;
-                let payload = if wide { c.sem_payload } else { c.sem_payload & 0xffff_ffff };
+                let payload = if wide {
+                    c.sem_payload
+                } else {
+                    c.sem_payload & 0xffff_ffff
+                };
                 match data & 7 {
                     1 => {
                         if wide {
                             self.write_u64(c.sem_addr, payload)?;
                         } else {
-                            for (i, x) in u32::try_from(payload & 0xffff_ffff).unwrap_or(0).to_le_bytes().iter().enumerate() {
+                            for (i, x) in u32::try_from(payload & 0xffff_ffff)
+                                .unwrap_or(0)
+                                .to_le_bytes()
+                                .iter()
+                                .enumerate()
+                            {
                                 self.write_u8(c.sem_addr + i as u64, *x)?;
                             }
                         }
@@ -250,8 +304,16 @@ impl SimState {
                         self.stats.releases += 1;
                     }
                     0 | 2 | 3 => {
-                        let cur = if wide { self.read_u64(c.sem_addr)? } else { u64::from(self.read_u32(c.sem_addr)?) };
-                        ok = if data & 7 == 0 { cur == payload } else { cur >= payload };
+                        let cur = if wide {
+                            self.read_u64(c.sem_addr)?
+                        } else {
+                            u64::from(self.read_u32(c.sem_addr)?)
+                        };
+                        ok = if data & 7 == 0 {
+                            cur == payload
+                        } else {
+                            cur >= payload
+                        };
                     }
                     op => return Err(sim_err(format!("SEM_EXECUTE operation {op} not simulated"))),
                 }
@@ -283,7 +345,11 @@ impl SimState {
 
     /// Executes channel `ch` up to its GP_PUT; returns whether it made progress.
     fn run_channel(&mut self, ch: usize) -> Result<bool> {
-        let c = self.channels.get(ch).cloned().ok_or_else(|| sim_err("channel".into()))?;
+        let c = self
+            .channels
+            .get(ch)
+            .cloned()
+            .ok_or_else(|| sim_err("channel".into()))?;
         let put = self.mem_u32(c.userd, c.userd_offset + 0x8c)?;
         let mut get = c.get;
         let mut progress = false;
@@ -297,7 +363,8 @@ impl SimState {
             let mut i = 0u64;
             while i < dwords {
                 let h = self.read_u32(va + i * 4)?;
-                let (op, count, subc, addr) = (h >> 29, (h >> 16) & 0x1fff, (h >> 13) & 7, (h & 0xfff) * 4);
+                let (op, count, subc, addr) =
+                    (h >> 29, (h >> 16) & 0x1fff, (h >> 13) & 7, (h & 0xfff) * 4);
                 i += 1;
                 match op {
                     1 | 3 | 5 => {
@@ -319,7 +386,11 @@ impl SimState {
                             return Ok(progress);
                         }
                     }
-                    other => return Err(sim_err(format!("method header sec_op {other} not simulated"))),
+                    other => {
+                        return Err(sim_err(format!(
+                            "method header sec_op {other} not simulated"
+                        )))
+                    }
                 }
             }
             get = (get + 1) % c.entries;
@@ -355,21 +426,33 @@ fn reply<P: Pod>(params: &mut [u8], f: impl FnOnce(&mut P)) {
 }
 
 impl Rm for SimGpu {
-    fn alloc_raw(&self, _client: Handle, parent: Handle, class: u32, params: &mut [u8]) -> Result<Handle> {
+    fn alloc_raw(
+        &self,
+        _client: Handle,
+        parent: Handle,
+        class: u32,
+        params: &mut [u8],
+    ) -> Result<Handle> {
         let mut st = self.st()?;
         if class != class::NV01_ROOT_CLIENT && !st.objects.iter().any(|o| o.handle == parent) {
-            return Err(Error::Rm { op: "alloc", status: NvStatus(0x1e) });
+            return Err(Error::Rm {
+                op: "alloc",
+                status: NvStatus(0x1e),
+            });
         }
         st.next_handle += 1;
         let h = Handle(st.next_handle);
         match class {
             class::NV01_MEMORY_LOCAL_USER | class::NV01_MEMORY_SYSTEM => {
                 let p: abi::MemoryAlloc = from_bytes(params);
-                let words = usize::try_from(p.size.div_ceil(8)).map_err(|_| sim_err("size".into()))?;
-                st.memory.insert(h, (0..words).map(|_| AtomicU64::new(0)).collect());
+                let words =
+                    usize::try_from(p.size.div_ceil(8)).map_err(|_| sim_err("size".into()))?;
+                st.memory
+                    .insert(h, (0..words).map(|_| AtomicU64::new(0)).collect());
             }
             c if c == class::HOPPER_USERMODE_A => {
-                st.memory.insert(h, (0..0x1_0000 / 8).map(|_| AtomicU64::new(0)).collect());
+                st.memory
+                    .insert(h, (0..0x1_0000 / 8).map(|_| AtomicU64::new(0)).collect());
             }
             class::HOPPER_CHANNEL_GPFIFO_A => {
                 let p: abi::ChannelAlloc = from_bytes(params);
@@ -390,7 +473,11 @@ impl Rm for SimGpu {
             }
             _ => {}
         }
-        st.objects.push(SimObject { handle: h, parent, class });
+        st.objects.push(SimObject {
+            handle: h,
+            parent,
+            class,
+        });
         Ok(h)
     }
 
@@ -399,12 +486,18 @@ impl Rm for SimGpu {
         // Strict: nvbare frees children before parents, the client last, so anything still
         // below the object being freed is an ordering bug (real RM would free the subtree).
         if st.objects.iter().any(|o| o.parent == object) {
-            return Err(sim_err(format!("free of {object:?} while it still has children")));
+            return Err(sim_err(format!(
+                "free of {object:?} while it still has children"
+            )));
         }
         let before = st.objects.len();
-        st.objects.retain(|o| !(o.handle == object && o.parent == parent));
+        st.objects
+            .retain(|o| !(o.handle == object && o.parent == parent));
         if st.objects.len() == before {
-            return Err(Error::Rm { op: "free", status: NvStatus(0x1e) });
+            return Err(Error::Rm {
+                op: "free",
+                status: NvStatus(0x1e),
+            });
         }
         st.memory.remove(&object);
         st.va_map.retain(|&(_, _, m)| m != object);
@@ -412,14 +505,25 @@ impl Rm for SimGpu {
         Ok(())
     }
 
-    fn control_raw(&self, _client: Handle, _object: Handle, cmd: u32, _name: &'static str, params: &mut [u8]) -> Result<()> {
+    fn control_raw(
+        &self,
+        _client: Handle,
+        _object: Handle,
+        cmd: u32,
+        _name: &'static str,
+        params: &mut [u8],
+    ) -> Result<()> {
         let st = self.st()?;
         let token_of = |h: Handle| st.channels.iter().find(|c| c.handle == h).map(|c| c.token);
         match cmd {
-            controls::SystemGetBuildVersionV2::CMD => reply::<abi::Nv0000GetBuildVersionV2>(params, |p| {
-                p.driver_version_buffer[..11].copy_from_slice(b"580.142-sim");
-            }),
-            controls::GpuGetIdInfoV2::CMD => reply::<abi::Nv0000GpuGetIdInfoV2>(params, |p| p.device_instance = 0),
+            controls::SystemGetBuildVersionV2::CMD => {
+                reply::<abi::Nv0000GetBuildVersionV2>(params, |p| {
+                    p.driver_version_buffer[..11].copy_from_slice(b"580.142-sim");
+                })
+            }
+            controls::GpuGetIdInfoV2::CMD => {
+                reply::<abi::Nv0000GpuGetIdInfoV2>(params, |p| p.device_instance = 0)
+            }
             controls::GpuGetNameString::CMD => reply::<abi::Nv2080GetNameString>(params, |p| {
                 p.gpu_name_string[..13].copy_from_slice(b"nvbare-sim\0\0\0");
             }),
@@ -467,19 +571,26 @@ impl Rm for SimGpu {
                 p.num_classes = u32::try_from(list.len()).unwrap_or(0);
             }),
             controls::GpfifoGetWorkSubmitToken::CMD => {
-                let t = token_of(_object).ok_or_else(|| sim_err("token for a non-channel".into()))?;
+                let t =
+                    token_of(_object).ok_or_else(|| sim_err("token for a non-channel".into()))?;
                 reply::<abi::NvC36fGetWorkSubmitToken>(params, |p| p.work_submit_token = t);
             }
             controls::DebugReadAllSmErrorStates::CMD => {
                 let fault = st.mmu_fault.is_some();
-                reply::<abi::Nv83deReadAllSmErrorStates>(params, |p| p.mmu_fault.valid = u8::from(fault));
+                reply::<abi::Nv83deReadAllSmErrorStates>(params, |p| {
+                    p.mmu_fault.valid = u8::from(fault)
+                });
             }
             controls::DebugReadMmuFaultInfo::CMD => {
                 let f = st.mmu_fault;
                 reply::<abi::Nv83deReadMmuFaultInfo>(params, |p| {
                     if let Some((address, fault_type, access_type)) = f {
                         p.count = 1;
-                        p.mmu_fault_info_list[0] = abi::MmuFaultInfoEntry { fault_address: address, fault_type, access_type };
+                        p.mmu_fault_info_list[0] = abi::MmuFaultInfoEntry {
+                            fault_address: address,
+                            fault_type,
+                            access_type,
+                        };
                     }
                 });
             }
@@ -492,35 +603,74 @@ impl Rm for SimGpu {
     fn map_dma(&self, req: &DmaMapRequest) -> Result<u64> {
         let mut st = self.st()?;
         if !st.memory.contains_key(&req.memory) {
-            return Err(Error::Rm { op: "map_dma", status: NvStatus(0x1e) });
+            return Err(Error::Rm {
+                op: "map_dma",
+                status: NvStatus(0x1e),
+            });
         }
-        if st.va_map.iter().any(|&(b, l, _)| req.gpu_va < b + l && b < req.gpu_va + req.length) {
-            return Err(sim_err(format!("DMA mapping at {:#x} overlaps another", req.gpu_va)));
+        if st
+            .va_map
+            .iter()
+            .any(|&(b, l, _)| req.gpu_va < b + l && b < req.gpu_va + req.length)
+        {
+            return Err(sim_err(format!(
+                "DMA mapping at {:#x} overlaps another",
+                req.gpu_va
+            )));
         }
         st.va_map.push((req.gpu_va, req.length, req.memory));
         Ok(req.gpu_va)
     }
 
-    fn unmap_dma(&self, _client: Handle, _device: Handle, _dma: Handle, memory: Handle, gpu_va: u64) -> Result<()> {
+    fn unmap_dma(
+        &self,
+        _client: Handle,
+        _device: Handle,
+        _dma: Handle,
+        memory: Handle,
+        gpu_va: u64,
+    ) -> Result<()> {
         let mut st = self.st()?;
         st.va_map.retain(|&(b, _, m)| !(b == gpu_va && m == memory));
         Ok(())
     }
 
-    fn map_cpu(&self, _client: Handle, _device: Handle, memory: Handle, offset: u64, length: u64, _flags: u32) -> Result<CpuMapping> {
+    fn map_cpu(
+        &self,
+        _client: Handle,
+        _device: Handle,
+        memory: Handle,
+        offset: u64,
+        length: u64,
+        _flags: u32,
+    ) -> Result<CpuMapping> {
         let st = self.st()?;
-        let b = st.memory.get(&memory).cloned().ok_or(Error::Rm { op: "map_cpu", status: NvStatus(0x1e) })?;
-        let end = offset.checked_add(length).filter(|&e| e <= (b.len() as u64) * 8 && offset % 8 == 0 && length > 0);
-        end.ok_or_else(|| sim_err(format!("CPU mapping {offset:#x}+{length:#x} outside memory")))?;
+        let b = st.memory.get(&memory).cloned().ok_or(Error::Rm {
+            op: "map_cpu",
+            status: NvStatus(0x1e),
+        })?;
+        let end = offset
+            .checked_add(length)
+            .filter(|&e| e <= (b.len() as u64) * 8 && offset % 8 == 0 && length > 0);
+        end.ok_or_else(|| {
+            sim_err(format!(
+                "CPU mapping {offset:#x}+{length:#x} outside memory"
+            ))
+        })?;
         let base = b.as_ptr().cast::<u8>().cast_mut();
         // SAFETY: `offset..offset+length` lies inside the backing allocation (checked above), which
         // the unmap closure keeps alive (it owns an `Arc` clone) until the mapping drops. The
         // storage is `AtomicU64`, i.e. interior-mutable, so writes through this pointer are
         // allowed; `SimGpu::new`'s contract excludes concurrent use.
-        let ptr = NonNull::new(unsafe { base.add(usize::try_from(offset).unwrap_or(0)) }).ok_or_else(|| sim_err("null".into()))?;
+        let ptr = NonNull::new(unsafe { base.add(usize::try_from(offset).unwrap_or(0)) })
+            .ok_or_else(|| sim_err("null".into()))?;
         let keep = b.clone();
         // SAFETY: as above; the closure only drops its `Arc`.
-        Ok(unsafe { CpuMapping::from_raw(ptr, usize::try_from(length).unwrap_or(0), move |_, _| drop(keep)) })
+        Ok(unsafe {
+            CpuMapping::from_raw(ptr, usize::try_from(length).unwrap_or(0), move |_, _| {
+                drop(keep)
+            })
+        })
     }
 }
 
@@ -535,19 +685,45 @@ impl NvkBackend for SimGpu {
         "580.142-sim"
     }
     fn card_info(&self) -> Result<Vec<CardInfo>> {
-        Ok(vec![CardInfo { gpu_id: 0x100, minor: 0, pci: (0, 0x41, 0, 0), vendor_id: 0x10de, device_id: 0x2330, reg_size: 16 << 20, fb_size: 128 << 20 }])
+        Ok(vec![CardInfo {
+            gpu_id: 0x100,
+            minor: 0,
+            pci: (0, 0x41, 0, 0),
+            vendor_id: 0x10de,
+            device_id: 0x2330,
+            reg_size: 16 << 20,
+            fb_size: 128 << 20,
+        }])
     }
     fn note_device(&self, _device: Handle, _minor: u32) {}
-    fn map_memory(&self, client: Handle, device: Handle, memory: Handle, offset: u64, length: u64, flags: u32, _via: MapVia) -> Result<CpuMapping> {
+    fn map_memory(
+        &self,
+        client: Handle,
+        device: Handle,
+        memory: Handle,
+        offset: u64,
+        length: u64,
+        flags: u32,
+        _via: MapVia,
+    ) -> Result<CpuMapping> {
         self.map_cpu(client, device, memory, offset, length, flags)
     }
-    fn alloc_os_descriptor(&self, _client: Handle, _device: Handle, _addr: usize, _len: u64) -> Result<Handle> {
+    fn alloc_os_descriptor(
+        &self,
+        _client: Handle,
+        _device: Handle,
+        _addr: usize,
+        _len: u64,
+    ) -> Result<Handle> {
         Err(sim_err("OS descriptors are not simulated".into()))
     }
     fn uvm_register_gpu(&self, uuid: Uuid) -> Result<()> {
         let mut st = self.st()?;
         if uuid != GPU_UUID || st.uvm_gpu {
-            return Err(Error::Uvm { op: "REGISTER_GPU", status: NvStatus(0x1f) });
+            return Err(Error::Uvm {
+                op: "REGISTER_GPU",
+                status: NvStatus(0x1f),
+            });
         }
         st.uvm_gpu = true;
         Ok(())
@@ -556,10 +732,23 @@ impl NvkBackend for SimGpu {
         self.st()?.uvm_gpu = false;
         Ok(())
     }
-    fn uvm_register_gpu_vaspace(&self, _uuid: Uuid, _client: Handle, vaspace: Handle) -> Result<()> {
+    fn uvm_register_gpu_vaspace(
+        &self,
+        _uuid: Uuid,
+        _client: Handle,
+        vaspace: Handle,
+    ) -> Result<()> {
         let mut st = self.st()?;
-        if !st.uvm_gpu || !st.objects.iter().any(|o| o.handle == vaspace && o.class == class::FERMI_VASPACE_A) {
-            return Err(Error::Uvm { op: "REGISTER_GPU_VASPACE", status: NvStatus(0x1f) });
+        if !st.uvm_gpu
+            || !st
+                .objects
+                .iter()
+                .any(|o| o.handle == vaspace && o.class == class::FERMI_VASPACE_A)
+        {
+            return Err(Error::Uvm {
+                op: "REGISTER_GPU_VASPACE",
+                status: NvStatus(0x1f),
+            });
         }
         st.uvm_vaspace = true;
         Ok(())
@@ -568,10 +757,20 @@ impl NvkBackend for SimGpu {
         self.st()?.uvm_vaspace = false;
         Ok(())
     }
-    fn uvm_register_channel(&self, _uuid: Uuid, _client: Handle, channel: Handle, _base: u64, _length: u64) -> Result<()> {
+    fn uvm_register_channel(
+        &self,
+        _uuid: Uuid,
+        _client: Handle,
+        channel: Handle,
+        _base: u64,
+        _length: u64,
+    ) -> Result<()> {
         let mut st = self.st()?;
         if !st.uvm_vaspace {
-            return Err(Error::Uvm { op: "REGISTER_CHANNEL", status: NvStatus(0x1f) });
+            return Err(Error::Uvm {
+                op: "REGISTER_CHANNEL",
+                status: NvStatus(0x1f),
+            });
         }
         st.uvm_channels.push(channel);
         Ok(())
@@ -582,16 +781,37 @@ impl NvkBackend for SimGpu {
     }
     fn uvm_create_external_range(&self, base: u64, length: u64) -> Result<()> {
         let mut st = self.st()?;
-        if st.uvm_ranges.iter().any(|&(b, l)| base < b + l && b < base + length) {
-            return Err(Error::Uvm { op: "CREATE_EXTERNAL_RANGE", status: NvStatus(0x1f) });
+        if st
+            .uvm_ranges
+            .iter()
+            .any(|&(b, l)| base < b + l && b < base + length)
+        {
+            return Err(Error::Uvm {
+                op: "CREATE_EXTERNAL_RANGE",
+                status: NvStatus(0x1f),
+            });
         }
         st.uvm_ranges.push((base, length));
         Ok(())
     }
-    fn uvm_map_external_allocation(&self, _uuid: Uuid, _client: Handle, memory: Handle, base: u64, length: u64) -> Result<()> {
+    fn uvm_map_external_allocation(
+        &self,
+        _uuid: Uuid,
+        _client: Handle,
+        memory: Handle,
+        base: u64,
+        length: u64,
+    ) -> Result<()> {
         let mut st = self.st()?;
-        if !st.uvm_ranges.iter().any(|&(b, l)| base >= b && base + length <= b + l) {
-            return Err(Error::Uvm { op: "MAP_EXTERNAL_ALLOCATION", status: NvStatus(0x1f) });
+        if !st
+            .uvm_ranges
+            .iter()
+            .any(|&(b, l)| base >= b && base + length <= b + l)
+        {
+            return Err(Error::Uvm {
+                op: "MAP_EXTERNAL_ALLOCATION",
+                status: NvStatus(0x1f),
+            });
         }
         st.uvm_mapped.push((base, length, memory));
         Ok(())
@@ -602,7 +822,10 @@ impl NvkBackend for SimGpu {
         st.uvm_ranges.retain(|&(b, _)| b != base);
         st.uvm_mapped.retain(|&(b, _, _)| b != base);
         if st.uvm_ranges.len() == n {
-            return Err(Error::Uvm { op: "FREE", status: NvStatus(0x1f) });
+            return Err(Error::Uvm {
+                op: "FREE",
+                status: NvStatus(0x1f),
+            });
         }
         Ok(())
     }
@@ -639,7 +862,14 @@ impl Rm for SimGone {
     fn free_raw(&self, _: Handle, _: Handle, _: Handle) -> Result<()> {
         Ok(())
     }
-    fn control_raw(&self, _: Handle, _: Handle, _: u32, _: &'static str, _: &mut [u8]) -> Result<()> {
+    fn control_raw(
+        &self,
+        _: Handle,
+        _: Handle,
+        _: u32,
+        _: &'static str,
+        _: &mut [u8],
+    ) -> Result<()> {
         Err(sim_err("simulator dropped".into()))
     }
     fn map_dma(&self, _: &DmaMapRequest) -> Result<u64> {
@@ -648,7 +878,15 @@ impl Rm for SimGone {
     fn unmap_dma(&self, _: Handle, _: Handle, _: Handle, _: Handle, _: u64) -> Result<()> {
         Ok(())
     }
-    fn map_cpu(&self, _: Handle, _: Handle, _: Handle, _: u64, _: u64, _: u32) -> Result<CpuMapping> {
+    fn map_cpu(
+        &self,
+        _: Handle,
+        _: Handle,
+        _: Handle,
+        _: u64,
+        _: u64,
+        _: u32,
+    ) -> Result<CpuMapping> {
         Err(sim_err("simulator dropped".into()))
     }
 }
