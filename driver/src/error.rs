@@ -203,4 +203,61 @@ pub enum Error {
     /// An address that must be aligned is not.
     #[error("{what} address {address:#x} is not {align}-byte aligned")]
     UnalignedAddress { what: &'static str, address: u64, align: u64 },
+
+    /// An RM call reached RM, which answered with a failure status.
+    #[error("RM {op} failed: {status}")]
+    Rm { op: &'static str, status: crate::rm::NvStatus },
+
+    /// A `/dev/nvidia-uvm` call reached UVM, which answered with a failure status.
+    #[error("UVM {op} failed: {status}")]
+    Uvm { op: &'static str, status: crate::rm::NvStatus },
+
+    /// The `ioctl` system call itself failed (the kernel did not run the request).
+    #[error("ioctl {op} on {node} failed")]
+    Ioctl {
+        op: &'static str,
+        node: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Opening a device node failed.
+    #[error("cannot open {path}")]
+    OpenNode {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The loaded `nvidia.ko` has a version for which this build carries no ABI module.
+    #[error("nvidia.ko version {version:?} is not supported: this build knows the ABI of {known}")]
+    UnsupportedDriverVersion { version: String, known: &'static str },
+
+    /// `nvidia.ko` refused the RM API version string sent by the version check.
+    #[error("nvidia.ko rejected RM API version {sent:?} (the module reports {module:?})")]
+    DriverVersionMismatch { sent: String, module: String },
+
+    /// A numeric argument is outside what the operation accepts.
+    #[error("{what} = {value} is out of range (limit {limit})")]
+    OutOfRange { what: &'static str, value: u64, limit: u64 },
+
+    /// An argument is malformed in a way a number range does not describe.
+    #[error("invalid {what}: {detail}")]
+    InvalidArgument { what: &'static str, detail: String },
+
+    /// The GPU virtual address allocator has no free range of the requested size.
+    #[error("GPU VA space exhausted: no free range of {size:#x} bytes aligned to {align:#x}")]
+    VaExhausted { size: u64, align: u64 },
+
+    /// The GPU's class list lacks every class this driver can use for a role.
+    #[error("the GPU offers no {role} class this driver supports (wanted one of {wanted:#x?})")]
+    NoSupportedClass { role: &'static str, wanted: &'static [u32] },
+
+    /// No GPU with this index is visible through `nvidia.ko`.
+    #[error("no GPU with index {index}: nvidia.ko reports {count} GPU(s)")]
+    NoSuchGpu { index: usize, count: usize },
+
+    /// The GPU stopped a channel and reported why (SM exception, MMU fault, ...).
+    #[error("GPU fault: {0}")]
+    GpuFault(crate::gpu::fault::FaultReport),
 }
