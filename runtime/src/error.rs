@@ -109,7 +109,7 @@ pub enum Error {
         available: String,
     },
     /// An optional compiler library (NVRTC, nvJitLink) was not found.
-    #[error("{library} not found; searched: {}", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("{library} not found; point NVBARE_NVRTC / NVBARE_NVJITLINK (or CUDA_HOME) at it, or install the CUDA toolkit or NVIDIA's pip wheel; searched: {}", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     CompilerNotFound {
         /// The library's name.
         library: &'static str,
@@ -142,6 +142,14 @@ pub enum Error {
         message: String,
         /// The compilation log, when there is one.
         log: String,
+    },
+    /// A compiler call succeeded but produced nothing (e.g. nvJitLink reported a 0-byte linked CUBIN).
+    #[error("{library}: {call} reported an empty result; check the inputs and options (e.g. -arch) given to it")]
+    CompilerNoOutput {
+        /// The library's name.
+        library: &'static str,
+        /// The size query that returned 0.
+        call: &'static str,
     },
     /// Input for a compiler is unusable (e.g. holds a NUL byte).
     #[error("{library}: bad input: {reason}")]

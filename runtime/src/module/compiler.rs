@@ -366,10 +366,16 @@ impl Nvrtc {
         // SAFETY: SAFETY.md "Run-time compiler bindings" (7): `opt_ptrs` holds `n_opts` pointers to NUL-terminated
         // strings kept alive by `opts` for the whole call.
         let code = unsafe { (self.fns.compile_program)(prog.handle, n_opts, opt_ptrs.as_ptr()) };
-        let log = c_buffer_text(&self.fetch(&prog, ("nvrtcGetProgramLogSize", "nvrtcGetProgramLog"), self.fns.get_log_size, self.fns.get_log)?);
+        let log = self.fetch(&prog, ("nvrtcGetProgramLogSize", "nvrtcGetProgramLog"), self.fns.get_log_size, self.fns.get_log);
         if code != 0 {
+            // The compilation error is the one to report; a log that cannot be read is said in its place.
+            let log = match log {
+                Ok(bytes) => c_buffer_text(&bytes),
+                Err(e) => format!("(the compilation log could not be read: {e})"),
+            };
             return Err(self.error("nvrtcCompileProgram", code, log));
         }
+        let log = c_buffer_text(&log?);
         let mut ptx = self.fetch(&prog, ("nvrtcGetPTXSize", "nvrtcGetPTX"), self.fns.get_ptx_size, self.fns.get_ptx)?;
         if let Some(nul) = ptx.iter().position(|&c| c == 0) {
             ptx.truncate(nul);
@@ -595,6 +601,10 @@ impl NvJitLink {
         // SAFETY: SAFETY.md "Run-time compiler bindings" (5): live handle, `size` valid for one write.
         let code = unsafe { (self.fns.cubin_size)(link.handle, &mut size) };
         self.check(Some(&link), "nvJitLinkGetLinkedCubinSize", code)?;
+        if size == 0 {
+            // Nothing to copy, and no buffer to hand the library; an empty CUBIN cannot be loaded.
+            return Err(Error::CompilerNoOutput { library: NVJITLINK.name, call: "nvJitLinkGetLinkedCubinSize" });
+        }
         let mut cubin = vec![0u8; size];
         // SAFETY: SAFETY.md "Run-time compiler bindings" (6): the library writes the `size` bytes it reported into
         // `cubin`, which holds exactly `size` bytes.
