@@ -200,6 +200,9 @@ pub enum Error {
     /// A GPFIFO entry that cannot be encoded (address/length out of range).
     #[error("GPFIFO entry: {what} {value:#x} out of range")]
     GpEntryOutOfRange { what: &'static str, value: u64 },
+    /// A sequence was asked for a semaphore form it does not write (e.g. a 64-bit payload release on a copy engine).
+    #[error("{what}; use a 32-bit semaphore (wide: false) here")]
+    SemaphoreUnsupported { what: &'static str },
     /// An address that must be aligned is not.
     #[error("{what} address {address:#x} is not {align}-byte aligned")]
     UnalignedAddress { what: &'static str, address: u64, align: u64 },

@@ -322,7 +322,7 @@ fn launch_with_release<C: Class, L: CopyRelease<Class = C>>(
     match release {
         Some(sem) => {
             if sem.wide {
-                return Err(Error::FieldOverflow { method: "SET_SEMAPHORE_PAYLOAD", field: "PAYLOAD", value: sem.payload, bits: 32 });
+                return Err(Error::SemaphoreUnsupported { what: "copy-engine release sequences write 32-bit semaphore payloads only" });
             }
             L::set_semaphore(pb, on, sem)?;
             pb.push(on, launch.with_release()?)
