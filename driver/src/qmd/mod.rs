@@ -298,6 +298,11 @@ pub struct ShiftedField {
     pub shift: u32,
 }
 
+/// The little-endian 32-bit words of `bytes` (a trailing partial word is left out).
+pub(crate) fn le_words(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes.chunks_exact(4).filter_map(|c| <[u8; 4]>::try_from(c).ok()).map(u32::from_le_bytes)
+}
+
 /// A 64-bit value split over a low 32-bit field and a high field, stored right-shifted by `shift`
 /// (e.g. `PROGRAM_ADDRESS_LOWER/UPPER`, `CONSTANT_BUFFER_ADDR_LOWER_SHIFTED6/UPPER_SHIFTED6`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +319,32 @@ impl SplitAddress {
     /// Number of significant address bits this pair can hold.
     pub const fn address_bits(self) -> u32 {
         self.lo.width() + self.hi.width() + self.shift
+    }
+
+    /// The `(lo, hi)` field values that store `addr`, after checking its alignment ([`Error::QmdMisaligned`])
+    /// and width ([`Error::QmdValueTooWide`], reported for field `what`). Shared by [`Qmd`] and the templates.
+    #[inline(always)]
+    pub(crate) fn split(self, what: &'static str, addr: u64) -> Result<(u32, u32)> {
+        let align = 1u64 << self.shift;
+        if addr % align != 0 {
+            return Err(Error::QmdMisaligned {
+                what,
+                value: addr,
+                align,
+            });
+        }
+        let bits = self.address_bits();
+        if bits < 64 && addr >> bits != 0 {
+            return Err(Error::QmdValueTooWide {
+                field: what,
+                index: self.lo.index,
+                value: addr,
+                bits,
+            });
+        }
+        let shifted = addr >> self.shift;
+        // Both halves fit their fields: checked above.
+        Ok(((shifted & 0xffff_ffff) as u32, (shifted >> 32) as u32))
     }
 }
 
@@ -695,8 +726,8 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
                 got: bytes.len(),
             });
         }
-        for (w, c) in dst.iter_mut().zip(bytes.chunks_exact(4)) {
-            *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        for (w, v) in dst.iter_mut().zip(le_words(bytes)) {
+            *w = v;
         }
         Ok(q)
     }
@@ -808,27 +839,10 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     /// Write a split (lo/hi, optionally shifted) address.
     #[inline]
     fn set_address(&mut self, a: SplitAddress, what: &'static str, addr: u64) -> Result<()> {
-        let align = 1u64 << a.shift;
-        if addr % align != 0 {
-            return Err(Error::QmdMisaligned {
-                what,
-                value: addr,
-                align,
-            });
-        }
-        let bits = a.address_bits();
-        if bits < 64 && addr >> bits != 0 {
-            return Err(Error::QmdValueTooWide {
-                field: what,
-                index: a.lo.index,
-                value: addr,
-                bits,
-            });
-        }
-        let shifted = addr >> a.shift;
-        // Both halves fit: checked above.
-        self.set_unchecked(a.lo, (shifted & 0xffff_ffff) as u32);
-        self.set_unchecked(a.hi, (shifted >> 32) as u32);
+        let (lo, hi) = a.split(what, addr)?;
+        // Both halves fit: `split` checked the width.
+        self.set_unchecked(a.lo, lo);
+        self.set_unchecked(a.hi, hi);
         Ok(())
     }
 

@@ -388,27 +388,9 @@ fn shifted(f: ShiftedField, bytes: u32) -> Result<u32> {
 /// [`Qmd::set_address`] on raw words (same checks, same errors).
 #[inline(always)]
 fn put_address(w: &mut [u32], a: SplitAddress, what: &'static str, addr: u64) -> Result<()> {
-    let align = 1u64 << a.shift;
-    if addr % align != 0 {
-        return Err(Error::QmdMisaligned {
-            what,
-            value: addr,
-            align,
-        });
-    }
-    let bits = a.address_bits();
-    if bits < 64 && addr >> bits != 0 {
-        return Err(Error::QmdValueTooWide {
-            field: what,
-            index: a.lo.index,
-            value: addr,
-            bits,
-        });
-    }
-    let s = addr >> a.shift;
-    // Both halves fit (checked above).
-    put(w, a.lo, lo32(s))?;
-    put(w, a.hi, hi32(s))
+    let (lo, hi) = a.split(what, addr)?;
+    put(w, a.lo, lo)?;
+    put(w, a.hi, hi)
 }
 
 fn lo32(v: u64) -> u32 {
