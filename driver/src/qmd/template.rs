@@ -405,8 +405,11 @@ fn hi32(v: u64) -> u32 {
 /// returns).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnyQmdTemplate {
+    /// A V03_00 template (Ampere, Ada).
     V03_00(QmdTemplate<QmdV03_00>),
+    /// A V04_00 template (Hopper).
     V04_00(QmdTemplate<QmdV04_00>),
+    /// A V05_00 template (Blackwell).
     V05_00(QmdTemplate<QmdV05_00>),
 }
 
