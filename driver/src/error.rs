@@ -187,6 +187,9 @@ pub enum Error {
     /// A method byte offset that is unaligned or beyond the 12-bit method address of a header.
     #[error("method offset {0:#x} is not a dword offset below 0x4000")]
     InvalidMethodOffset(u32),
+    /// A data-carrying method header was asked for with a SEC_OP that carries no data words.
+    #[error("SEC_OP {0:?} carries no method data: use IncMethod, NonIncMethod or OneInc (or PushBuffer::immediate)")]
+    NotADataSecOp(crate::push::SecOp),
     /// An array method index beyond the array.
     #[error("method {method}: index {index} beyond array of {count}")]
     MethodIndexOutOfRange { method: &'static str, index: u32, count: u32 },

@@ -95,6 +95,7 @@ fn bad_arguments_are_typed_errors() {
     assert!(matches!(pb.immediate(sc(0), 0x100, 0x2000), Err(Error::ImmediateTooLarge(0x2000))));
     // INC run that would run past method 0x3ffc
     assert!(matches!(pb.methods(SecOp::IncMethod, sc(0), 0x3ffc, &[1, 2]), Err(Error::InvalidMethodOffset(_))));
+    assert!(matches!(pb.methods(SecOp::ImmdDataMethod, sc(0), 0x100, &[1]), Err(Error::NotADataSecOp(SecOp::ImmdDataMethod))));
     // checked push: C56F SEM_ADDR_HI OFFSET is 7:0 ("#define NVC56F_SEM_ADDR_HI_OFFSET 7:0")
     let host = Bound::<c56f::Class>::assume(sc(0));
     let e = pb.push_checked(host, c56f::SemAddrHi { offset: 0x100 }).unwrap_err();
