@@ -304,9 +304,9 @@ fn check_launch_parts(
             Ok(())
         }
     };
-    for i in 0..3 {
-        check("grid dimension", grid[i].into(), l.max_grid_dims[i].into())?;
-        check("block dimension", block[i].into(), l.max_block_dims[i].into())?;
+    for ((g, max_g), (b, max_b)) in grid.into_iter().zip(l.max_grid_dims).zip(block.into_iter().zip(l.max_block_dims)) {
+        check("grid dimension", g.into(), max_g.into())?;
+        check("block dimension", b.into(), max_b.into())?;
     }
     let threads = block.iter().map(|&v| u64::from(v)).product();
     check("threads per block", threads, l.max_threads_per_block.into())?;

@@ -195,7 +195,7 @@ pub fn parse(section: &[u8]) -> Result<Vec<Attribute<'_>>> {
                 header_end + len,
             )
         } else {
-            (&section[header_end..header_end], header_end)
+            (&[][..], header_end)
         };
         out.push(Attribute {
             offset: at,
