@@ -115,6 +115,10 @@ pub enum Error {
         library: &'static str,
         /// Every path tried, in order.
         searched: Vec<std::path::PathBuf>,
+        /// The system loader's error for the last bare soname tried (why the loader's own search failed,
+        /// e.g. a missing dependency rather than a missing file).
+        #[source]
+        loader: Option<libloading::Error>,
     },
     /// A compiler library was found but could not be loaded or lacks a symbol.
     #[error("{library}: cannot load {}: {what}", .path.display())]
