@@ -72,7 +72,7 @@ fn words_from_bytes(b: &[u8]) -> Result<Vec<u32>, String> {
     if b.len() % 4 != 0 {
         return Err(format!("input is {} bytes, not a multiple of 4", b.len()));
     }
-    Ok(b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    Ok(b.chunks_exact(4).filter_map(|c| <[u8; 4]>::try_from(c).ok()).map(u32::from_le_bytes).collect())
 }
 
 fn run() -> Result<(), String> {

@@ -222,13 +222,20 @@ chip!(Gb202, Chipset::Gb202, ca6f, cec0, |u, n| cec0::SetInlineQmdAddressA {
 /// `prealloc`: one launch into slot `i` of `ring`; returns the words used.
 fn launch_prealloc<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, Error> {
     let qmd = h.build_launch_qmd(&launch_desc(h, i)?)?;
+    encode_in_slot::<C>(ring, i, qmd.words())
+}
+
+/// The pushbuffer of one launch (acquire, inline QMD load, launch, release) written into slot `i` of `ring`, and
+/// its GPFIFO entry; shared by `prealloc` and `template`, which differ only in where the QMD words come from.
+#[inline(always)]
+fn encode_in_slot<C: Chip>(ring: &mut Ring, i: u64, qmd: &[u32]) -> Result<usize, Error> {
     let (va, slot, gp) = ring.slot(i);
     let mut pb = PushBuffer::new(slot);
     let host = Bound::<C::Host>::assume(Subchannel::new(0)?);
     let cmp = Bound::<C::Compute>::assume(Subchannel::new(1)?);
     let (s, op) = acquire(i);
     C::Host::semaphore(&mut pb, host, s, op)?;
-    C::Compute::load_inline_qmd(&mut pb, cmp, qmd_va(i), qmd.words())?;
+    C::Compute::load_inline_qmd(&mut pb, cmp, qmd_va(i), qmd)?;
     C::Compute::launch_qmd(&mut pb, cmp, qmd_va(i))?;
     let (s, op) = release(i);
     C::Host::semaphore(&mut pb, host, s, op)?;
@@ -249,27 +256,7 @@ fn launch_prealloc<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usiz
 /// through the HAL) with only the per-launch fields patched (`AnyQmdTemplate::patch`, limits re-checked).
 fn launch_template<C: Chip>(t: &AnyQmdTemplate, ring: &mut Ring, i: u64) -> Result<usize, Error> {
     let qmd = t.patch(&launch_patch(i))?;
-    let (va, slot, gp) = ring.slot(i);
-    let mut pb = PushBuffer::new(slot);
-    let host = Bound::<C::Host>::assume(Subchannel::new(0)?);
-    let cmp = Bound::<C::Compute>::assume(Subchannel::new(1)?);
-    let (s, op) = acquire(i);
-    C::Host::semaphore(&mut pb, host, s, op)?;
-    C::Compute::load_inline_qmd(&mut pb, cmp, qmd_va(i), qmd.words())?;
-    C::Compute::launch_qmd(&mut pb, cmp, qmd_va(i))?;
-    let (s, op) = release(i);
-    C::Host::semaphore(&mut pb, host, s, op)?;
-    let len = pb.len();
-    let entry = GpEntry::segment(
-        va,
-        u32::try_from(len).map_err(|_| Error::GpEntryOutOfRange {
-            what: "length",
-            value: u64::MAX,
-        })?,
-    )?
-    .encode()?;
-    gp.copy_from_slice(&entry);
-    Ok(len)
+    encode_in_slot::<C>(ring, i, qmd.words())
 }
 
 /// `fresh_vec`: the `prealloc` encoders over a `Vec` allocated per launch, then copied into `ring`.

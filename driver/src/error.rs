@@ -187,6 +187,9 @@ pub enum Error {
     /// A method byte offset that is unaligned or beyond the 12-bit method address of a header.
     #[error("method offset {0:#x} is not a dword offset below 0x4000")]
     InvalidMethodOffset(u32),
+    /// A data-carrying method header was asked for with a SEC_OP that carries no data words.
+    #[error("SEC_OP {0:?} carries no method data: use IncMethod, NonIncMethod or OneInc (or PushBuffer::immediate)")]
+    NotADataSecOp(crate::push::SecOp),
     /// An array method index beyond the array.
     #[error("method {method}: index {index} beyond array of {count}")]
     MethodIndexOutOfRange { method: &'static str, index: u32, count: u32 },
@@ -200,6 +203,9 @@ pub enum Error {
     /// A GPFIFO entry that cannot be encoded (address/length out of range).
     #[error("GPFIFO entry: {what} {value:#x} out of range")]
     GpEntryOutOfRange { what: &'static str, value: u64 },
+    /// A sequence was asked for a semaphore form it does not write (e.g. a 64-bit payload release on a copy engine).
+    #[error("{what}; use a 32-bit semaphore (wide: false) here")]
+    SemaphoreUnsupported { what: &'static str },
     /// An address that must be aligned is not.
     #[error("{what} address {address:#x} is not {align}-byte aligned")]
     UnalignedAddress { what: &'static str, address: u64, align: u64 },

@@ -89,14 +89,21 @@ pub struct Cbank0Layout {
 /// Per-SM and per-launch limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LaunchLimits {
+    /// Threads per block (the product of the three block dimensions).
     pub max_threads_per_block: u32,
+    /// Largest block size in x, y, z.
     pub max_block_dims: [u32; 3],
+    /// Largest grid size in x, y, z (in blocks).
     pub max_grid_dims: [u32; 3],
+    /// Registers one thread may use.
     pub max_registers_per_thread: u32,
     /// Registers are allocated per warp in units of this many (256 = 8 per thread).
     pub register_alloc_granularity_per_warp: u32,
+    /// 32-bit registers in one SM's register file.
     pub registers_per_sm: u32,
+    /// Resident threads per SM.
     pub max_threads_per_sm: u32,
+    /// Resident blocks per SM.
     pub max_blocks_per_sm: u32,
     /// Shared memory per SM (largest carve-out) in bytes.
     pub max_shared_per_sm: u32,
@@ -297,9 +304,9 @@ fn check_launch_parts(
             Ok(())
         }
     };
-    for i in 0..3 {
-        check("grid dimension", grid[i].into(), l.max_grid_dims[i].into())?;
-        check("block dimension", block[i].into(), l.max_block_dims[i].into())?;
+    for ((g, max_g), (b, max_b)) in grid.into_iter().zip(l.max_grid_dims).zip(block.into_iter().zip(l.max_block_dims)) {
+        check("grid dimension", g.into(), max_g.into())?;
+        check("block dimension", b.into(), max_b.into())?;
     }
     let threads = block.iter().map(|&v| u64::from(v)).product();
     check("threads per block", threads, l.max_threads_per_block.into())?;

@@ -94,7 +94,8 @@ fn compute_sequences() {
     assert_eq!(got, want);
     // misaligned QMD and too-large local memory window on a class whose field is 16:0
     assert!(matches!(cdc0::Class::launch_qmd(&mut pb, Bound::assume(sc(1)), 0x1080), Err(Error::UnalignedAddress { .. })));
-    assert!(cdc0::Class::set_windows(&mut pb, Bound::assume(sc(1)), 1 << 49, 0).is_err());
+    let e = cdc0::Class::set_windows(&mut pb, Bound::assume(sc(1)), 1 << 49, 0).unwrap_err();
+    assert!(matches!(e, Error::FieldOverflow { value: 0x2_0000, bits: 17, .. }), "{e}");
 }
 
 #[test]
@@ -145,10 +146,12 @@ fn copy_sequences() {
     .collect();
     assert_eq!(got, want);
     // C6B5 OFFSET_OUT_UPPER is 16:0: a 50-bit address does not fit
-    assert!(c6b5::Class::fill_u32(&mut pb, ce, 1 << 49, 0, 1, None).is_err());
+    let e = c6b5::Class::fill_u32(&mut pb, ce, 1 << 49, 0, 1, None).unwrap_err();
+    assert!(matches!(e, Error::FieldOverflow { field: "UPPER", value: 0x2_0000, bits: 17, .. }), "{e}");
     // copy-engine semaphores take 32-bit payloads here
     let wide = Semaphore { address: 0x9000, payload: 1, wide: true };
-    assert!(c6b5::Class::copy(&mut pb, ce, 0, 0, 1, Some(wide)).is_err());
+    let e = c6b5::Class::copy(&mut pb, ce, 0, 0, 1, Some(wide)).unwrap_err();
+    assert!(matches!(e, Error::SemaphoreUnsupported { .. }), "{e}");
 }
 
 #[test]
@@ -160,7 +163,8 @@ fn failed_sequences_leave_the_buffer_unchanged() {
     pb.method_raw(sc(0), 0x50, 0x10_0000).unwrap(); // open INC header at 0x50 (next 0x54)
     let before = pb.words().to_vec();
     let sem = Semaphore { address: 0x100_0000_0000, payload: 1, wide: false };
-    assert!(c56f::Class::semaphore(&mut pb, h, sem, SemaphoreOp::AcquireEq).is_err());
+    let e = c56f::Class::semaphore(&mut pb, h, sem, SemaphoreOp::AcquireEq).unwrap_err();
+    assert!(matches!(e, Error::FieldOverflow { field: "OFFSET", value: 0x100, bits: 8, .. }), "{e}");
     assert_eq!(pb.words(), &before[..]);
     // The open header is intact: the next method still extends it.
     pb.method_raw(sc(0), 0x54, 0x10_0000).unwrap();

@@ -253,29 +253,33 @@ fn launch_checks_and_builds_the_chip_version() {
             }),
             Err(Error::LaunchLimit { .. })
         ));
-        assert!(h
+        let e = h
             .build_launch_qmd(&LaunchDesc {
                 block: [1024, 2, 1],
                 ..d
             })
-            .is_err());
-        assert!(h
+            .unwrap_err();
+        assert!(matches!(e, Error::LaunchLimit { what: "threads per block", .. }), "{e}");
+        let e = h
             .build_launch_qmd(&LaunchDesc {
                 block: [1, 1, 65],
                 ..d
             })
-            .is_err());
-        assert!(h
+            .unwrap_err();
+        assert!(matches!(e, Error::LaunchLimit { what: "block dimension", .. }), "{e}");
+        let e = h
             .build_launch_qmd(&LaunchDesc {
                 grid: [1, 65536, 1],
                 ..d
             })
-            .is_err());
-        assert!(h
+            .unwrap_err();
+        assert!(matches!(e, Error::LaunchLimit { what: "grid dimension", .. }), "{e}");
+        let e = h
             .build_launch_qmd(&LaunchDesc {
                 barrier_count: 17,
                 ..d
             })
-            .is_err());
+            .unwrap_err();
+        assert!(matches!(e, Error::LaunchLimit { what: "barrier count", .. }), "{e}");
     }
 }

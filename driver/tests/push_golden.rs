@@ -95,6 +95,7 @@ fn bad_arguments_are_typed_errors() {
     assert!(matches!(pb.immediate(sc(0), 0x100, 0x2000), Err(Error::ImmediateTooLarge(0x2000))));
     // INC run that would run past method 0x3ffc
     assert!(matches!(pb.methods(SecOp::IncMethod, sc(0), 0x3ffc, &[1, 2]), Err(Error::InvalidMethodOffset(_))));
+    assert!(matches!(pb.methods(SecOp::ImmdDataMethod, sc(0), 0x100, &[1]), Err(Error::NotADataSecOp(SecOp::ImmdDataMethod))));
     // checked push: C56F SEM_ADDR_HI OFFSET is 7:0 ("#define NVC56F_SEM_ADDR_HI_OFFSET 7:0")
     let host = Bound::<c56f::Class>::assume(sc(0));
     let e = pb.push_checked(host, c56f::SemAddrHi { offset: 0x100 }).unwrap_err();
@@ -102,14 +103,16 @@ fn bad_arguments_are_typed_errors() {
     // ... while C86F's is 24:0 ("#define NVC86F_SEM_ADDR_HI_OFFSET 24:0")
     let host86 = Bound::<c86f::Class>::assume(sc(0));
     pb.push_checked(host86, c86f::SemAddrHi { offset: 0x1ff_ffff }).unwrap();
-    assert!(pb.push_checked(host86, c86f::SemAddrHi { offset: 0x200_0000 }).is_err());
+    let e = pb.push_checked(host86, c86f::SemAddrHi { offset: 0x200_0000 }).unwrap_err();
+    assert!(matches!(e, Error::FieldOverflow { field: "OFFSET", value: 0x200_0000, bits: 25, .. }), "{e}");
     // array index beyond LOAD_INLINE_QMD_DATA
     let cmp = Bound::<cbc0::Class>::assume(sc(1));
     assert!(matches!(
         pb.push_element(cmp, 120, cbc0::LoadInlineQmdData { v: 0 }),
         Err(Error::MethodIndexOutOfRange { index: 120, count: 120, .. })
     ));
-    assert!(pb.push_array::<cbc0::LoadInlineQmdData>(cmp, 100, &[0; 21]).is_err());
+    let e = pb.push_array::<cbc0::LoadInlineQmdData>(cmp, 100, &[0; 21]).unwrap_err();
+    assert!(matches!(e, Error::MethodIndexOutOfRange { count: 120, .. }), "{e}");
 }
 
 #[test]
@@ -292,7 +295,8 @@ fn copy_golden() {
     .to_word();
     assert_eq!(w, 0x0303_0654);
     // C6B5 "#define NVC6B5_SET_SEMAPHORE_A_UPPER 16:0"
-    assert!(c6b5::SetSemaphoreA { upper: 0x2_0000 }.check().is_err());
+    let e = c6b5::SetSemaphoreA { upper: 0x2_0000 }.check().unwrap_err();
+    assert!(matches!(e, Error::FieldOverflow { field: "UPPER", value: 0x2_0000, bits: 17, .. }), "{e}");
 
     // C7B5 "#define NVC7B5_LAUNCH_DMA_REMAP_ENABLE 10:10", "_SEMAPHORE_PAYLOAD_SIZE 27:27" TWO_WORD 1
     let w = c7b5::LaunchDma {

@@ -109,12 +109,16 @@ pub enum Error {
         available: String,
     },
     /// An optional compiler library (NVRTC, nvJitLink) was not found.
-    #[error("{library} not found; searched: {}", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    #[error("{library} not found; point NVBARE_NVRTC / NVBARE_NVJITLINK (or CUDA_HOME) at it, or install the CUDA toolkit or NVIDIA's pip wheel; searched: {}", .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     CompilerNotFound {
         /// The library's name.
         library: &'static str,
         /// Every path tried, in order.
         searched: Vec<std::path::PathBuf>,
+        /// The system loader's error for the last bare soname tried (why the loader's own search failed,
+        /// e.g. a missing dependency rather than a missing file).
+        #[source]
+        loader: Option<libloading::Error>,
     },
     /// A compiler library was found but could not be loaded or lacks a symbol.
     #[error("{library}: cannot load {}: {what}", .path.display())]
@@ -142,6 +146,14 @@ pub enum Error {
         message: String,
         /// The compilation log, when there is one.
         log: String,
+    },
+    /// A compiler call succeeded but produced nothing (e.g. nvJitLink reported a 0-byte linked CUBIN).
+    #[error("{library}: {call} reported an empty result; check the inputs and options (e.g. -arch) given to it")]
+    CompilerNoOutput {
+        /// The library's name.
+        library: &'static str,
+        /// The size query that returned 0.
+        call: &'static str,
     },
     /// Input for a compiler is unusable (e.g. holds a NUL byte).
     #[error("{library}: bad input: {reason}")]

@@ -442,7 +442,8 @@ fn bad_offsets_and_sizes_are_typed_errors() {
     let at = shdr(&d, 11) + 32;
     d[at..at + 8].copy_from_slice(&u64::MAX.to_le_bytes());
     let c = Cubin::parse(&d).unwrap();
-    assert!(c.load(0).is_err());
+    let e = c.load(0).unwrap_err();
+    assert!(matches!(e, Error::MalformedCubin { .. }), "{e:?}");
 }
 
 /// Exercises everything a parser can be asked on an input, as the fuzz target does.

@@ -249,14 +249,7 @@ macro_rules! copy_sequences {
                 pb.push_checked(on, $m::OffsetOutLower { value: lo32(dst) })?;
                 pb.push(on, $m::LineLengthIn { value: bytes })?;
                 pb.push(on, $m::LineCount { value: 1 })?;
-                let launch = $m::LaunchDma {
-                    data_transfer_type: $m::LaunchDmaDataTransferType::NonPipelined,
-                    flush_enable: true,
-                    src_memory_layout: $m::LaunchDmaSrcMemoryLayout::Pitch,
-                    dst_memory_layout: $m::LaunchDmaDstMemoryLayout::Pitch,
-                    ..Default::default()
-                };
-                launch_with_release::<$m::Class, $m::LaunchDma>(pb, on, launch, release)
+                Self::pitch_launch(pb, on, false, release)
             }
 
             fn fill_inner(pb: &mut PushBuffer<'_>, on: Bound<Self>, dst: u64, value: u32, count: u32, release: Option<Semaphore>) -> Result<(), Error> {
@@ -273,12 +266,18 @@ macro_rules! copy_sequences {
                 pb.push_checked(on, $m::OffsetOutLower { value: lo32(dst) })?;
                 pb.push(on, $m::LineLengthIn { value: count })?;
                 pb.push(on, $m::LineCount { value: 1 })?;
+                Self::pitch_launch(pb, on, true, release)
+            }
+
+            /// The one-line pitch-to-pitch `LAUNCH_DMA` (non-pipelined, flushed) both sequences end with, with the
+            /// optional release.
+            fn pitch_launch(pb: &mut PushBuffer<'_>, on: Bound<Self>, remap_enable: bool, release: Option<Semaphore>) -> Result<(), Error> {
                 let launch = $m::LaunchDma {
                     data_transfer_type: $m::LaunchDmaDataTransferType::NonPipelined,
                     flush_enable: true,
                     src_memory_layout: $m::LaunchDmaSrcMemoryLayout::Pitch,
                     dst_memory_layout: $m::LaunchDmaDstMemoryLayout::Pitch,
-                    remap_enable: true,
+                    remap_enable,
                     ..Default::default()
                 };
                 launch_with_release::<$m::Class, $m::LaunchDma>(pb, on, launch, release)
@@ -322,7 +321,7 @@ fn launch_with_release<C: Class, L: CopyRelease<Class = C>>(
     match release {
         Some(sem) => {
             if sem.wide {
-                return Err(Error::FieldOverflow { method: "SET_SEMAPHORE_PAYLOAD", field: "PAYLOAD", value: sem.payload, bits: 32 });
+                return Err(Error::SemaphoreUnsupported { what: "copy-engine release sequences write 32-bit semaphore payloads only" });
             }
             L::set_semaphore(pb, on, sem)?;
             pb.push(on, launch.with_release()?)

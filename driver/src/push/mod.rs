@@ -398,7 +398,7 @@ impl<'a> PushBuffer<'a> {
     pub fn methods(&mut self, op: SecOp, subc: Subchannel, offset: u32, data: &[u32]) -> Result<(), Error> {
         check_offset(offset)?;
         if !matches!(op, SecOp::IncMethod | SecOp::NonIncMethod | SecOp::OneInc) {
-            return Err(Error::InvalidMethodOffset(offset));
+            return Err(Error::NotADataSecOp(op));
         }
         if data.is_empty() {
             return Ok(());

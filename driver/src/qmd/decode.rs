@@ -158,10 +158,7 @@ pub fn decode(version: QmdVersion, bytes: &[u8]) -> Result<DecodedQmd> {
             got: bytes.len(),
         });
     }
-    let words: Vec<u32> = bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
+    let words: Vec<u32> = super::le_words(bytes).collect();
     Ok(decode_words(version, &words))
 }
 
@@ -174,10 +171,9 @@ pub fn detect_version(bytes: &[u8]) -> Option<QmdVersion> {
             return false;
         }
         let f = v.layout().major_version;
-        let Some(c) = bytes.get(f.word() * 4..f.word() * 4 + 4) else {
+        let Some(w) = bytes.get(f.word() * 4..).and_then(|b| super::le_words(b).next()) else {
             return false;
         };
-        let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
         (w >> f.shift()) & f.max() == v.numbers().0
     })
 }

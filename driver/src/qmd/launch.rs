@@ -164,8 +164,11 @@ pub(crate) fn check_shared(shared_mem_bytes: u32, sm: SmSharedConfig) -> Result<
 /// A QMD of whichever version the chip uses (what [`crate::hal::Hal::build_launch_qmd`] returns).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnyQmd {
+    /// QMD V03_00 (Ampere, Ada).
     V03_00(QmdV03_00),
+    /// QMD V04_00 (Hopper).
     V04_00(QmdV04_00),
+    /// QMD V05_00 (Blackwell).
     V05_00(QmdV05_00),
 }
 

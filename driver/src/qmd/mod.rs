@@ -298,6 +298,11 @@ pub struct ShiftedField {
     pub shift: u32,
 }
 
+/// The little-endian 32-bit words of `bytes` (a trailing partial word is left out).
+pub(crate) fn le_words(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    bytes.chunks_exact(4).filter_map(|c| <[u8; 4]>::try_from(c).ok()).map(u32::from_le_bytes)
+}
+
 /// A 64-bit value split over a low 32-bit field and a high field, stored right-shifted by `shift`
 /// (e.g. `PROGRAM_ADDRESS_LOWER/UPPER`, `CONSTANT_BUFFER_ADDR_LOWER_SHIFTED6/UPPER_SHIFTED6`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -315,30 +320,69 @@ impl SplitAddress {
     pub const fn address_bits(self) -> u32 {
         self.lo.width() + self.hi.width() + self.shift
     }
+
+    /// The `(lo, hi)` field values that store `addr`, after checking its alignment ([`Error::QmdMisaligned`])
+    /// and width ([`Error::QmdValueTooWide`], reported for field `what`). Shared by [`Qmd`] and the templates.
+    #[inline(always)]
+    pub(crate) fn split(self, what: &'static str, addr: u64) -> Result<(u32, u32)> {
+        let align = 1u64 << self.shift;
+        if addr % align != 0 {
+            return Err(Error::QmdMisaligned {
+                what,
+                value: addr,
+                align,
+            });
+        }
+        let bits = self.address_bits();
+        if bits < 64 && addr >> bits != 0 {
+            return Err(Error::QmdValueTooWide {
+                field: what,
+                index: self.lo.index,
+                value: addr,
+                bits,
+            });
+        }
+        let shifted = addr >> self.shift;
+        // Both halves fit their fields: checked above.
+        Ok(((shifted & 0xffff_ffff) as u32, (shifted >> 32) as u32))
+    }
 }
 
 /// The fields of one release semaphore.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReleaseLayout {
+    /// `RELEASEn_ENABLE`: write the semaphore when the grid completes.
     pub enable: Field,
+    /// `RELEASEn_STRUCTURE_SIZE`: one word or a four-word (payload + timestamp) report.
     pub structure_size: Field,
+    /// `RELEASEn_MEMBAR_TYPE`: memory barrier before the write.
     pub membar_type: Field,
+    /// `RELEASEn_REDUCTION_ENABLE`: reduce into the semaphore instead of writing it.
     pub reduction_enable: Field,
+    /// `RELEASEn_REDUCTION_OP`.
     pub reduction_op: Field,
+    /// `RELEASEn_REDUCTION_FORMAT` (signed / unsigned).
     pub reduction_format: Field,
     /// `RELEASEn_NON_BLOCKING_INTR_TYPE` (V03 in clc6c0qmd.h) / `RELEASE_TRAP_TYPE`.
     pub trap_type: Field,
+    /// `RELEASEn_PAYLOAD64B`: the payload is 64-bit.
     pub payload64: Field,
+    /// `RELEASEn_ADDRESS_LOWER/UPPER`: the semaphore's GPU VA.
     pub address: SplitAddress,
+    /// `RELEASEn_PAYLOAD_LOWER`.
     pub payload_lo: Field,
+    /// `RELEASEn_PAYLOAD_UPPER` (used with `payload64`).
     pub payload_hi: Field,
 }
 
 /// The fields of one dependent-QMD slot. QMD V03_00 has no pointer for slot 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DependentLayout {
+    /// `DEPENDENT_QMDn_ENABLE`: schedule the dependent QMD when this one completes.
     pub enable: Field,
+    /// `DEPENDENT_QMDn_ACTION`.
     pub action: Field,
+    /// `DEPENDENT_QMDn_PREFETCH`.
     pub prefetch: Field,
     /// `DEPENDENT_QMDn_POINTER`: the dependent QMD's address `>> 8`.
     pub pointer: Option<Field>,
@@ -348,13 +392,17 @@ pub struct DependentLayout {
 /// methods read it, so each version's setters compile to fixed word/shift/mask operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
+    /// The version this layout describes.
     pub version: QmdVersion,
     /// QMD size in 32-bit words.
     pub words: usize,
+    /// `QMD_MAJOR_VERSION`.
     pub major_version: Field,
+    /// `QMD_MINOR_VERSION`.
     pub minor_version: Field,
     /// `QMD_TYPE` (V04_00, V05_00); V03_00 has `IS_QUEUE` instead, left 0 (= grid).
     pub qmd_type: Option<Field>,
+    /// `QMD_GROUP_ID`.
     pub qmd_group_id: Field,
     /// `SM_GLOBAL_CACHING_ENABLE` (V03_00 only).
     pub sm_global_caching_enable: Option<Field>,
@@ -362,56 +410,81 @@ pub struct Layout {
     pub grid: [Field; 3],
     /// `CTA_THREAD_DIMENSION0/1/2`.
     pub block: [Field; 3],
+    /// `PROGRAM_ADDRESS_LOWER/UPPER` (V05_00: `_SHIFTED4`): the entry point GPU VA.
     pub program_address: SplitAddress,
     /// `PROGRAM_PREFETCH_ADDR_LOWER_SHIFTED/UPPER_SHIFTED` (address `>> 8`).
     pub program_prefetch_address: SplitAddress,
     /// `PROGRAM_PREFETCH_SIZE` (in 256-byte units).
     pub program_prefetch_size: Field,
+    /// `PROGRAM_PREFETCH_TYPE`.
     pub program_prefetch_type: Field,
     /// `REGISTER_COUNT_V` (V03_00) / `REGISTER_COUNT`.
     pub register_count: Field,
+    /// `BARRIER_COUNT`: named barriers the kernel uses.
     pub barrier_count: Field,
     /// `SHARED_MEMORY_SIZE` (bytes) or `SHARED_MEMORY_SIZE_SHIFTED7` (V05_00).
     pub shared_memory_size: ShiftedField,
+    /// `MIN_SM_CONFIG_SHARED_MEM_SIZE` (encoded shared-memory carve-out).
     pub min_sm_config_shared_mem_size: Field,
+    /// `MAX_SM_CONFIG_SHARED_MEM_SIZE`.
     pub max_sm_config_shared_mem_size: Field,
+    /// `TARGET_SM_CONFIG_SHARED_MEM_SIZE`.
     pub target_sm_config_shared_mem_size: Field,
     /// `SHADER_LOCAL_MEMORY_LOW_SIZE` (`_SHIFTED4` on V05_00).
     pub shader_local_memory_low: ShiftedField,
     /// `SHADER_LOCAL_MEMORY_HIGH_SIZE` (`_SHIFTED4` on V05_00).
     pub shader_local_memory_high: ShiftedField,
+    /// `SASS_VERSION` (the SM version the code was built for, e.g. 0x86).
     pub sass_version: Field,
+    /// `API_VISIBLE_CALL_LIMIT`.
     pub api_visible_call_limit: Field,
+    /// `SAMPLER_INDEX`.
     pub sampler_index: Field,
+    /// `CWD_MEMBAR_TYPE`: memory barrier at the end of the grid.
     pub cwd_membar_type: Field,
     /// `INVALIDATE_TEXTURE_HEADER_CACHE`, `_TEXTURE_SAMPLER_CACHE`, `_TEXTURE_DATA_CACHE`, `_SHADER_DATA_CACHE`,
     /// `_INSTRUCTION_CACHE`, `_SHADER_CONSTANT_CACHE`, in [`CacheInvalidate`] order.
     pub invalidate: [Field; 6],
+    /// `CONSTANT_BUFFER_VALID(i)`.
     pub cb_valid: IndexedField,
+    /// `CONSTANT_BUFFER_INVALIDATE(i)`.
     pub cb_invalidate: IndexedField,
     /// `CONSTANT_BUFFER_ADDR_LOWER/UPPER` (V03_00) or `..._SHIFTED6`: instance `i` pairs with `cb_addr_hi`.
     pub cb_addr_lo: IndexedField,
+    /// The high half matching `cb_addr_lo`.
     pub cb_addr_hi: IndexedField,
     /// Address shift of the constant buffer address fields (0 or 6).
     pub cb_addr_shift: u32,
     /// `CONSTANT_BUFFER_SIZE_SHIFTED4`.
     pub cb_size: IndexedField,
+    /// Release semaphores 0..=2 (`RELEASEn_*` / `RELEASE_SEMAPHOREn_*`).
     pub release: [ReleaseLayout; 3],
+    /// Dependent-QMD slots 0 and 1.
     pub dependent: [DependentLayout; 2],
+    /// `CWD_REFERENCE_COUNT_ID`.
     pub cwd_reference_count_id: Field,
+    /// `CWD_REFERENCE_COUNT_DELTA_MINUS_ONE`.
     pub cwd_reference_count_delta_minus_one: Field,
+    /// `CWD_REFERENCE_COUNT_INCR_ENABLE`.
     pub cwd_reference_count_incr_enable: Field,
+    /// `CWD_REFERENCE_COUNT_DECR_ENABLE`.
     pub cwd_reference_count_decr_enable: Field,
 }
 
 /// Cache invalidations performed at launch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CacheInvalidate {
+    /// `INVALIDATE_TEXTURE_HEADER_CACHE`.
     pub texture_header: bool,
+    /// `INVALIDATE_TEXTURE_SAMPLER_CACHE`.
     pub texture_sampler: bool,
+    /// `INVALIDATE_TEXTURE_DATA_CACHE`.
     pub texture_data: bool,
+    /// `INVALIDATE_SHADER_DATA_CACHE`.
     pub shader_data: bool,
+    /// `INVALIDATE_INSTRUCTION_CACHE`.
     pub instruction: bool,
+    /// `INVALIDATE_SHADER_CONSTANT_CACHE`.
     pub shader_constant: bool,
 }
 
@@ -445,7 +518,9 @@ macro_rules! raw_enum {
     ($(#[$m:meta])* $name:ident : $what:literal { $($(#[$vm:meta])* $variant:ident = $val:literal,)* }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vm])* $variant = $val,)* }
+        pub enum $name {
+            $($(#[$vm])* #[doc = ""] #[doc = concat!("Field value ", stringify!($val), ".")] $variant = $val,)*
+        }
 
         impl $name {
             /// Raw field value.
@@ -550,10 +625,13 @@ pub struct ReleaseSemaphore {
     pub payload: u64,
     /// Write the full 64-bit payload (`PAYLOAD64B`).
     pub payload64: bool,
+    /// One-word, two-word or four-word (with timestamp) report.
     pub structure: SemaphoreStructure,
     /// `Some((op, format))` performs a reduction instead of a plain write.
     pub reduction: Option<(ReductionOp, ReductionFormat)>,
+    /// Memory barrier before the write.
     pub membar: ReleaseMembar,
+    /// Interrupt / trap behaviour of the release.
     pub trap: TrapType,
 }
 
@@ -603,7 +681,9 @@ pub const MAX_CONSTANT_BUFFER_SIZE: u32 = 64 * 1024;
 pub struct DependentQmd {
     /// GPU VA of the dependent QMD (256-byte aligned).
     pub qmd_address: u64,
+    /// What to do with the dependent QMD.
     pub action: DependentAction,
+    /// Prefetch the dependent QMD (`DEPENDENT_QMDn_PREFETCH`).
     pub prefetch: bool,
 }
 
@@ -612,8 +692,11 @@ pub struct DependentQmd {
 /// tinygrad `ops_nv.py` use: 100 KiB -> 0x1a).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SmSharedConfig {
+    /// Smallest carve-out the launch accepts.
     pub min_bytes: u32,
+    /// Largest carve-out the launch accepts.
     pub max_bytes: u32,
+    /// Carve-out the launch asks for.
     pub target_bytes: u32,
 }
 
@@ -695,8 +778,8 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
                 got: bytes.len(),
             });
         }
-        for (w, c) in dst.iter_mut().zip(bytes.chunks_exact(4)) {
-            *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        for (w, v) in dst.iter_mut().zip(le_words(bytes)) {
+            *w = v;
         }
         Ok(q)
     }
@@ -808,27 +891,10 @@ pub trait Qmd: Sized + Clone + fmt::Debug {
     /// Write a split (lo/hi, optionally shifted) address.
     #[inline]
     fn set_address(&mut self, a: SplitAddress, what: &'static str, addr: u64) -> Result<()> {
-        let align = 1u64 << a.shift;
-        if addr % align != 0 {
-            return Err(Error::QmdMisaligned {
-                what,
-                value: addr,
-                align,
-            });
-        }
-        let bits = a.address_bits();
-        if bits < 64 && addr >> bits != 0 {
-            return Err(Error::QmdValueTooWide {
-                field: what,
-                index: a.lo.index,
-                value: addr,
-                bits,
-            });
-        }
-        let shifted = addr >> a.shift;
-        // Both halves fit: checked above.
-        self.set_unchecked(a.lo, (shifted & 0xffff_ffff) as u32);
-        self.set_unchecked(a.hi, (shifted >> 32) as u32);
+        let (lo, hi) = a.split(what, addr)?;
+        // Both halves fit: `split` checked the width.
+        self.set_unchecked(a.lo, lo);
+        self.set_unchecked(a.hi, hi);
         Ok(())
     }
 

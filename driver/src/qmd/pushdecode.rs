@@ -157,10 +157,7 @@ impl QmdDecoder for PushQmdDecoder<'_> {
             None => max,
         };
         let chunk = avail.get(..want.min(avail.len()))?;
-        let words: Vec<u32> = chunk
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let words: Vec<u32> = super::le_words(chunk).collect();
         if words.is_empty() {
             return None;
         }

@@ -388,27 +388,9 @@ fn shifted(f: ShiftedField, bytes: u32) -> Result<u32> {
 /// [`Qmd::set_address`] on raw words (same checks, same errors).
 #[inline(always)]
 fn put_address(w: &mut [u32], a: SplitAddress, what: &'static str, addr: u64) -> Result<()> {
-    let align = 1u64 << a.shift;
-    if addr % align != 0 {
-        return Err(Error::QmdMisaligned {
-            what,
-            value: addr,
-            align,
-        });
-    }
-    let bits = a.address_bits();
-    if bits < 64 && addr >> bits != 0 {
-        return Err(Error::QmdValueTooWide {
-            field: what,
-            index: a.lo.index,
-            value: addr,
-            bits,
-        });
-    }
-    let s = addr >> a.shift;
-    // Both halves fit (checked above).
-    put(w, a.lo, lo32(s))?;
-    put(w, a.hi, hi32(s))
+    let (lo, hi) = a.split(what, addr)?;
+    put(w, a.lo, lo)?;
+    put(w, a.hi, hi)
 }
 
 fn lo32(v: u64) -> u32 {
@@ -423,8 +405,11 @@ fn hi32(v: u64) -> u32 {
 /// returns).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnyQmdTemplate {
+    /// A V03_00 template (Ampere, Ada).
     V03_00(QmdTemplate<QmdV03_00>),
+    /// A V04_00 template (Hopper).
     V04_00(QmdTemplate<QmdV04_00>),
+    /// A V05_00 template (Blackwell).
     V05_00(QmdTemplate<QmdV05_00>),
 }
 

@@ -1,7 +1,8 @@
 //! Optional NVIDIA compilers, loaded at run time with `dlopen` (never linked): NVRTC (CUDA C++ -> PTX / CUBIN)
 //! and nvJitLink (PTX -> CUBIN, used to run PTX-only fatbins).
 //!
-//! Search order for each library (first hit wins; [`Error::CompilerNotFound`] lists every place tried):
+//! Search order for each library (first hit wins; [`Error::CompilerNotFound`] lists every place tried and keeps
+//! the system loader's error for the bare sonames as its source):
 //! 1. the environment variable `NVBARE_NVRTC` / `NVBARE_NVJITLINK`: a library file, or a directory holding it;
 //! 2. `$CUDA_HOME`, then `$CUDA_PATH`: `lib64/` and `lib/`;
 //! 3. pip-installed NVIDIA wheels in Python site-packages (`$VIRTUAL_ENV`, `$CONDA_PREFIX`, `~/.local`,
@@ -132,12 +133,15 @@ fn open_first(spec: &LibSpec) -> Result<(Library, PathBuf)> {
 
 fn open_in(spec: &LibSpec, candidates: Vec<PathBuf>) -> Result<(Library, PathBuf)> {
     let mut searched = Vec::new();
+    let mut loader = None;
     for path in candidates {
         let bare = path.components().count() == 1;
         if bare {
-            match open_path(spec, &path) {
+            // SAFETY: as in `open_path` (SAFETY.md "Run-time compiler bindings" (1)).
+            match unsafe { Library::new(&path) } {
                 Ok(lib) => return Ok((lib, path)),
-                Err(_) => {
+                Err(e) => {
+                    loader = Some(e);
                     searched.push(path);
                     continue;
                 }
@@ -149,7 +153,7 @@ fn open_in(spec: &LibSpec, candidates: Vec<PathBuf>) -> Result<(Library, PathBuf
         }
         return open_path(spec, &path).map(|lib| (lib, path));
     }
-    Err(Error::CompilerNotFound { library: spec.name, searched })
+    Err(Error::CompilerNotFound { library: spec.name, searched, loader })
 }
 
 /// Looks up `name` (NUL-terminated) in `lib` as a function pointer of type `T`.
@@ -366,10 +370,16 @@ impl Nvrtc {
         // SAFETY: SAFETY.md "Run-time compiler bindings" (7): `opt_ptrs` holds `n_opts` pointers to NUL-terminated
         // strings kept alive by `opts` for the whole call.
         let code = unsafe { (self.fns.compile_program)(prog.handle, n_opts, opt_ptrs.as_ptr()) };
-        let log = c_buffer_text(&self.fetch(&prog, ("nvrtcGetProgramLogSize", "nvrtcGetProgramLog"), self.fns.get_log_size, self.fns.get_log)?);
+        let log = self.fetch(&prog, ("nvrtcGetProgramLogSize", "nvrtcGetProgramLog"), self.fns.get_log_size, self.fns.get_log);
         if code != 0 {
+            // The compilation error is the one to report; a log that cannot be read is said in its place.
+            let log = match log {
+                Ok(bytes) => c_buffer_text(&bytes),
+                Err(e) => format!("(the compilation log could not be read: {e})"),
+            };
             return Err(self.error("nvrtcCompileProgram", code, log));
         }
+        let log = c_buffer_text(&log?);
         let mut ptx = self.fetch(&prog, ("nvrtcGetPTXSize", "nvrtcGetPTX"), self.fns.get_ptx_size, self.fns.get_ptx)?;
         if let Some(nul) = ptx.iter().position(|&c| c == 0) {
             ptx.truncate(nul);
@@ -595,6 +605,10 @@ impl NvJitLink {
         // SAFETY: SAFETY.md "Run-time compiler bindings" (5): live handle, `size` valid for one write.
         let code = unsafe { (self.fns.cubin_size)(link.handle, &mut size) };
         self.check(Some(&link), "nvJitLinkGetLinkedCubinSize", code)?;
+        if size == 0 {
+            // Nothing to copy, and no buffer to hand the library; an empty CUBIN cannot be loaded.
+            return Err(Error::CompilerNoOutput { library: NVJITLINK.name, call: "nvJitLinkGetLinkedCubinSize" });
+        }
         let mut cubin = vec![0u8; size];
         // SAFETY: SAFETY.md "Run-time compiler bindings" (6): the library writes the `size` bytes it reported into
         // `cubin`, which holds exactly `size` bytes.
@@ -626,9 +640,16 @@ mod tests {
     fn nothing_found_lists_every_place_searched() {
         let list = vec![PathBuf::from("/nonexistent/a/libnvrtc.so.13"), PathBuf::from("/nonexistent/b/libnvrtc.so")];
         let err = open_in(&NVRTC, list).unwrap_err();
-        assert!(matches!(err, Error::CompilerNotFound { library: "NVRTC", ref searched } if searched.len() == 2));
+        assert!(matches!(err, Error::CompilerNotFound { library: "NVRTC", ref searched, loader: None } if searched.len() == 2));
         let msg = err.to_string();
         assert!(msg.contains("/nonexistent/a/libnvrtc.so.13") && msg.contains("/nonexistent/b/libnvrtc.so"), "{msg}");
+    }
+
+    #[test]
+    fn failed_soname_keeps_the_loader_error() {
+        let err = open_in(&NVRTC, vec![PathBuf::from("libnvbare-no-such-library.so.0")]).unwrap_err();
+        assert!(matches!(err, Error::CompilerNotFound { loader: Some(_), ref searched, .. } if searched.len() == 1), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
     }
 
     #[test]

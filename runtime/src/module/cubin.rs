@@ -372,7 +372,9 @@ impl<'a> Cubin<'a> {
             }
             let name = elf.symbol_name(&sym)?.to_string();
             let first = by_symbol.partition_point(|&(sym, _)| sym < i);
-            let records: Vec<&Attribute<'a>> = by_symbol[first..]
+            let records: Vec<&Attribute<'a>> = by_symbol
+                .get(first..)
+                .unwrap_or_default()
                 .iter()
                 .take_while(|&&(sym, _)| sym == i)
                 .filter_map(|&(_, r)| module_info.get(r))

@@ -102,8 +102,9 @@ pub(crate) fn u8_at(data: &[u8], off: usize, what: &'static str) -> Result<u8> {
 }
 
 pub(crate) fn u16_at(data: &[u8], off: usize, what: &'static str) -> Result<u16> {
-    let b = bytes_at(data, off, 2, what)?;
-    Ok(u16::from_le_bytes([b[0], b[1]]))
+    let mut a = [0u8; 2];
+    a.copy_from_slice(bytes_at(data, off, 2, what)?);
+    Ok(u16::from_le_bytes(a))
 }
 
 pub(crate) fn u32_at(data: &[u8], off: usize, what: &'static str) -> Result<u32> {
@@ -234,7 +235,8 @@ pub struct Elf<'a> {
 impl<'a> Elf<'a> {
     /// Parses and validates the headers of `data` (32- or 64-bit, little-endian).
     pub fn parse(data: &'a [u8]) -> Result<Self> {
-        let ident = bytes_at(data, 0, 16, "file shorter than the ELF identification")?;
+        let mut ident = [0u8; 16];
+        ident.copy_from_slice(bytes_at(data, 0, 16, "file shorter than the ELF identification")?);
         if ident[0..4] != [0x7f, b'E', b'L', b'F'] {
             return Err(malformed("missing ELF magic", 0));
         }
@@ -338,7 +340,8 @@ impl<'a> Elf<'a> {
                 match class {
                     Class::Elf32 => u32_at(data, at + 4 * i, what).map(u64::from),
                     Class::Elf64 => {
-                        let off = [0, 4, 8, 16, 24, 32, 40, 44, 48, 56][i];
+                        const OFFSETS: [usize; 10] = [0, 4, 8, 16, 24, 32, 40, 44, 48, 56];
+                        let off = *OFFSETS.get(i).ok_or_else(|| malformed(what, at))?;
                         if i == 0 || i == 1 || i == 6 || i == 7 {
                             u32_at(data, at + off, what).map(u64::from)
                         } else {
@@ -388,8 +391,7 @@ impl<'a> Elf<'a> {
             shstrtab,
             symtab,
         };
-        if let Some(i) = symtab {
-            let s = elf.sections[i];
+        if let Some((i, &s)) = symtab.and_then(|i| Some((i, elf.sections.get(i)?))) {
             if usize::try_from(s.entsize).ok() != Some(l.sym) {
                 return Err(malformed(
                     "symbol table entry size is not the class's symbol size",
@@ -496,7 +498,7 @@ impl<'a> Elf<'a> {
                 usize::try_from(s.offset).unwrap_or(0),
             )
         })?;
-        Ok(&rest[..end])
+        Ok(rest.get(..end).unwrap_or(rest))
     }
 
     /// A section's name.
@@ -703,7 +705,7 @@ mod tests {
         assert_eq!(elf.section_data(data).unwrap(), b"payload!");
         assert_eq!(elf.extent(), f.len() as u64);
         // One byte short of the table is an error, never a panic.
-        assert!(Elf::parse(&f[..f.len() - 1]).is_err());
+        assert!(matches!(Elf::parse(&f[..f.len() - 1]), Err(Error::MalformedCubin { .. })));
     }
 
     #[test]

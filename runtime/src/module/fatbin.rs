@@ -342,6 +342,34 @@ fn strings<'a>(header: &'a [u8], at: u64, raw: &RawEntry) -> Result<Strings<'a>>
     Ok(Strings { identifier, options, used: end })
 }
 
+/// The entry described by `raw` at `offset` (top-level or group member): every field that comes from the raw
+/// header is read here, once.
+fn entry_of<'a>(
+    index: usize,
+    container: usize,
+    offset: u64,
+    raw: &RawEntry,
+    names: Strings<'a>,
+    header_extension: &'a [u8],
+    storage: Storage<'a>,
+) -> Result<Entry<'a>> {
+    Ok(Entry {
+        index,
+        container,
+        offset,
+        kind: kind_of(raw.kind),
+        format_version: raw.version,
+        code_version: (raw.major, raw.minor),
+        target: target_of(offset, raw)?,
+        flags: raw.flags,
+        pointer_size: pointer_size_of(raw.flags),
+        identifier: names.identifier,
+        options: names.options,
+        header_extension,
+        storage,
+    })
+}
+
 fn round8(v: u64) -> u64 {
     v.saturating_add(7) & !7
 }
@@ -497,22 +525,10 @@ impl<'a> Fatbin<'a> {
             self.parse_group(container, at, header, &raw, Group { offset: at, stored, compression, uncompressed_size })?;
             return Ok(next);
         }
-        let Strings { identifier, options, .. } = strings(header, at, &raw)?;
-        self.entries.push(Entry {
-            index,
-            container,
-            offset: at,
-            kind: kind_of(raw.kind),
-            format_version: raw.version,
-            code_version: (raw.major, raw.minor),
-            target: target_of(at, &raw)?,
-            flags: raw.flags,
-            pointer_size: pointer_size_of(raw.flags),
-            identifier,
-            options,
-            header_extension: header.get(64..).unwrap_or(&[]),
-            storage: Storage::Direct { stored, compression, uncompressed_size },
-        });
+        let names = strings(header, at, &raw)?;
+        let extension = header.get(64..).unwrap_or(&[]);
+        let storage = Storage::Direct { stored, compression, uncompressed_size };
+        self.entries.push(entry_of(index, container, at, &raw, names, extension, storage)?);
         Ok(next)
     }
 
@@ -542,7 +558,8 @@ impl<'a> Fatbin<'a> {
                 return Err(Error::FatbinBadField { what: "group member kind (nested group)", offset: member_at, value: u64::from(m.kind) });
             }
             let member_header = table.get(usize::try_from(cur).unwrap_or(usize::MAX)..).unwrap_or(&[]);
-            let Strings { identifier, options, used } = strings(member_header, member_at, &m)?;
+            let names = strings(member_header, member_at, &m)?;
+            let used = names.used;
             let image_off = u64::from(m.word04);
             let image_end = add("group member size", member_at, image_off, m.size)?;
             if image_end > group_size {
@@ -551,21 +568,9 @@ impl<'a> Fatbin<'a> {
             let member_len = round8(used);
             let ext_end = usize::try_from(member_len).unwrap_or(usize::MAX);
             let index = self.entries.len();
-            self.entries.push(Entry {
-                index,
-                container,
-                offset: member_at,
-                kind: kind_of(m.kind),
-                format_version: m.version,
-                code_version: (m.major, m.minor),
-                target: target_of(member_at, &m)?,
-                flags: m.flags,
-                pointer_size: pointer_size_of(m.flags),
-                identifier,
-                options,
-                header_extension: member_header.get(64..ext_end).unwrap_or(&[]),
-                storage: Storage::Grouped { group: group_index, offset: image_off, size: m.size },
-            });
+            let extension = member_header.get(64..ext_end).unwrap_or(&[]);
+            let storage = Storage::Grouped { group: group_index, offset: image_off, size: m.size };
+            self.entries.push(entry_of(index, container, member_at, &m, names, extension, storage)?);
             cur = add("group member table", member_at, cur, member_len)?;
             if cur > table_len {
                 return Err(Error::FatbinBadField { what: "group member table size", offset: at, value: u64::from(table_bytes) });

@@ -195,7 +195,7 @@ pub fn parse(section: &[u8]) -> Result<Vec<Attribute<'_>>> {
                 header_end + len,
             )
         } else {
-            (&section[header_end..header_end], header_end)
+            (&[][..], header_end)
         };
         out.push(Attribute {
             offset: at,
@@ -258,6 +258,7 @@ impl ParamInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
 
     #[test]
     fn parses_all_formats_and_keeps_unknown_ids() {
@@ -276,9 +277,9 @@ mod tests {
 
     #[test]
     fn truncated_records_are_errors() {
-        assert!(parse(&[0x04, 0x17, 12, 0, 0]).is_err());
-        assert!(parse(&[0x04, 0x17]).is_err());
-        assert!(parse(&[0x07, 0x17, 0, 0]).is_err());
+        assert!(matches!(parse(&[0x04, 0x17, 12, 0, 0]), Err(Error::MalformedCubin { what: "attribute payload outside its section", offset: 4 })));
+        assert!(matches!(parse(&[0x04, 0x17]), Err(Error::MalformedCubin { what: "attribute header truncated", offset: 2 })));
+        assert!(matches!(parse(&[0x07, 0x17, 0, 0]), Err(Error::MalformedCubin { what: "unknown attribute format", offset: 0 })));
         assert!(parse(&[]).unwrap().is_empty());
     }
 

@@ -234,16 +234,23 @@ impl RelocKind {
     }
 }
 
-fn start(offset: u64, len: usize, target_len: usize) -> Result<usize> {
-    usize::try_from(offset)
-        .ok()
-        .filter(|a| a.checked_add(len).is_some_and(|end| end <= target_len))
-        .ok_or_else(|| {
-            malformed(
-                "relocation offset outside its target section",
-                usize::try_from(offset).unwrap_or(usize::MAX),
-            )
-        })
+fn outside(offset: u64) -> Error {
+    malformed(
+        "relocation offset outside its target section",
+        usize::try_from(offset).unwrap_or(usize::MAX),
+    )
+}
+
+/// The `len` bytes of `target` at `offset`, or the "outside its target section" error.
+fn span(target: &[u8], offset: u64, len: usize) -> Result<&[u8]> {
+    let at = usize::try_from(offset).map_err(|_| outside(offset))?;
+    at.checked_add(len).and_then(|end| target.get(at..end)).ok_or_else(|| outside(offset))
+}
+
+/// [`span`], writable.
+fn span_mut(target: &mut [u8], offset: u64, len: usize) -> Result<&mut [u8]> {
+    let at = usize::try_from(offset).map_err(|_| outside(offset))?;
+    at.checked_add(len).and_then(|end| target.get_mut(at..end)).ok_or_else(|| outside(offset))
 }
 
 fn read_le(bytes: &[u8]) -> u128 {
@@ -267,8 +274,7 @@ pub fn implicit_addend(kind: RelocKind, target: &[u8], offset: u64) -> Result<i6
     match kind.field()? {
         Field::Nothing => Ok(0),
         Field::Data(len) => {
-            let at = start(offset, len, target.len())?;
-            let v = read_le(&target[at..at + len]);
+            let v = read_le(span(target, offset, len)?);
             Ok(if len == 4 {
                 i64::from(u32::try_from(v).unwrap_or(0))
             } else {
@@ -280,8 +286,7 @@ pub fn implicit_addend(kind: RelocKind, target: &[u8], offset: u64) -> Result<i6
                 return Ok(0);
             }
             let len = b.span();
-            let at = start(offset, len, target.len())?;
-            let word = read_le(&target[at..at + len]);
+            let word = read_le(span(target, offset, len)?);
             let mut v = 0u128;
             let mut got = 0u32;
             for &(pos, w) in b.pieces {
@@ -314,21 +319,21 @@ pub fn apply(
     match kind.field()? {
         Field::Nothing => Ok(()),
         Field::Data(len) => {
-            let at = start(offset, len, target.len())?;
+            let dst = span_mut(target, offset, len)?;
             if len == 4 {
                 let v = u32::try_from(value).map_err(|_| Error::UnsupportedCubin {
                     what: "32-bit relocation of an address above 4 GiB",
                     found: format!("{value:#x}"),
                 })?;
-                target[at..at + 4].copy_from_slice(&v.to_le_bytes());
+                dst.copy_from_slice(&v.to_le_bytes());
             } else {
-                target[at..at + 8].copy_from_slice(&value.to_le_bytes());
+                dst.copy_from_slice(&value.to_le_bytes());
             }
             Ok(())
         }
         Field::Bits(b) => {
             let len = b.span();
-            let at = start(offset, len, target.len())?;
+            span(target, offset, len)?; // the offset error comes before any value error
             let part = match b.part {
                 Part::Whole => value,
                 Part::Lo32 => value & 0xffff_ffff,
@@ -357,7 +362,7 @@ pub fn apply(
                 }
                 None => None,
             };
-            let bytes = &mut target[at..at + len];
+            let bytes = span_mut(target, offset, len)?;
             let mut word = read_le(bytes);
             let mut rest = v;
             for &(pos, w) in b.pieces {
@@ -367,7 +372,8 @@ pub fn apply(
             if let Some((pos, bank)) = bank {
                 word = (word & !(mask(BANK_BITS) << pos)) | (bank << pos);
             }
-            bytes.copy_from_slice(&word.to_le_bytes()[..len]);
+            let le = word.to_le_bytes();
+            bytes.copy_from_slice(le.get(..len).ok_or_else(|| outside(offset))?);
             Ok(())
         }
     }
@@ -386,7 +392,7 @@ mod tests {
         assert_eq!(&t[..8], &[0xee, 0xee, 0xee, 0xee, 4, 3, 2, 1]);
         apply(RelocKind::Abs32Hi32, &mut t, 0, 0xaabb_ccdd_0102_0304, None).unwrap();
         assert_eq!(&t[4..8], &[0xdd, 0xcc, 0xbb, 0xaa]);
-        assert!(apply(RelocKind::Abs32, &mut t, 0, 1 << 40, None).is_err());
+        assert!(matches!(apply(RelocKind::Abs32, &mut t, 0, 1 << 40, None), Err(Error::UnsupportedCubin { what: "32-bit relocation of an address above 4 GiB", .. })));
     }
 
     #[test]
@@ -404,8 +410,8 @@ mod tests {
             addr as i64
         );
         // Misaligned code addresses and values wider than the field are refused.
-        assert!(apply(RelocKind::Abs47At34, &mut t, 0, 0x2, None).is_err());
-        assert!(apply(RelocKind::Abs24At40, &mut t, 0, 1 << 24, None).is_err());
+        assert!(matches!(apply(RelocKind::Abs47At34, &mut t, 0, 0x2, None), Err(Error::UnsupportedCubin { what: "relocation value not aligned for its field", .. })));
+        assert!(matches!(apply(RelocKind::Abs24At40, &mut t, 0, 1 << 24, None), Err(Error::UnsupportedCubin { what: "relocation value does not fit its field", .. })));
         // CONST_FIELD19_40: word offset at 40, bank at 54; without a bank it is an error.
         let mut t = [0xffu8; 16];
         apply(RelocKind::ConstField19At40, &mut t, 0, 0x44, Some(3)).unwrap();
@@ -414,8 +420,8 @@ mod tests {
         assert_eq!((w >> 54) & 0x1f, 3);
         assert_eq!(w >> 59, u128::MAX >> 59);
         assert_eq!(w & ((1 << 40) - 1), (1 << 40) - 1);
-        assert!(apply(RelocKind::ConstField19At40, &mut t, 0, 0x44, None).is_err());
-        assert!(apply(RelocKind::ConstField21At38, &mut t, 0, 0x1_0000, Some(3)).is_err());
+        assert!(matches!(apply(RelocKind::ConstField19At40, &mut t, 0, 0x44, None), Err(Error::UnsupportedCubin { what: "constant-bank relocation against a symbol outside a constant bank", .. })));
+        assert!(matches!(apply(RelocKind::ConstField21At38, &mut t, 0, 0x1_0000, Some(3)), Err(Error::UnsupportedCubin { what: "relocation value does not fit its field", .. })));
     }
 
     #[test]
@@ -447,7 +453,7 @@ mod tests {
         let t = 0x10u64.to_le_bytes();
         assert_eq!(implicit_addend(RelocKind::Abs64, &t, 0).unwrap(), 0x10);
         assert_eq!(implicit_addend(RelocKind::Abs32, &t, 0).unwrap(), 0x10);
-        assert!(implicit_addend(RelocKind::Abs64, &t, 4).is_err());
+        assert!(matches!(implicit_addend(RelocKind::Abs64, &t, 4), Err(Error::MalformedCubin { what: "relocation offset outside its target section", offset: 4 })));
         let mut i = [0u8; 16];
         apply(RelocKind::Abs24At40, &mut i, 0, 0x104, None).unwrap();
         assert_eq!(implicit_addend(RelocKind::Abs24At40, &i, 0).unwrap(), 0x104);
