@@ -78,6 +78,25 @@ fn nvrtc_and_nvjitlink_via_dlopen() {
     let nvrtc = Nvrtc::load().unwrap();
     assert!(nvrtc.path().starts_with(&lib13), "{:?}", nvrtc.path());
     exercise_nvrtc(&nvrtc, 13);
+
+    // One loaded library shared by several threads (calls are serialised inside): every compile succeeds and
+    // yields the CUBIN for its own arch.
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = [75u32, 80, 86, 90]
+            .into_iter()
+            .map(|sm| {
+                let nvrtc = &nvrtc;
+                scope.spawn(move || {
+                    let arch = format!("-arch=sm_{sm}");
+                    let out = nvrtc.compile(KERNEL, "vec_add.cu", &[&arch]).unwrap();
+                    assert_cubin_for(out.cubin.as_deref().expect("CUBIN"), sm);
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+    });
     std::env::remove_var("NVBARE_NVRTC");
 
     // NVBARE_NVRTC naming the file itself.

@@ -15,6 +15,7 @@
 //!
 //! All `unsafe` here is FFI into these libraries; see the "Run-time compiler bindings" section of `SAFETY.md`.
 
+use std::sync::Mutex;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
 
@@ -184,6 +185,13 @@ fn c_buffer_text(buf: &[u8]) -> String {
 
 type NvrtcProgram = *mut c_void;
 
+/// Takes a library's call lock. NVIDIA does not document NVRTC's or nvJitLink's thread safety in terms this crate can
+/// rely on (and concurrent nvJitLink use has been reported to fail intermittently), so one thread at a time calls in;
+/// compilation takes milliseconds, the lock nothing. The lock guards no data, so a poisoned lock is taken as is.
+fn serialise(calls: &Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
+    calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Function pointers of NVRTC (signatures from `nvrtc.h`).
 #[derive(Clone, Copy)]
 struct NvrtcFns {
@@ -211,6 +219,8 @@ struct NvrtcFns {
 pub struct Nvrtc {
     fns: NvrtcFns,
     path: PathBuf,
+    // Serialises calls into the library (SAFETY.md "Run-time compiler bindings": thread safety).
+    calls: Mutex<()>,
     // Keeps the code behind `fns` mapped; dropped last.
     _lib: Library,
 }
@@ -284,7 +294,7 @@ impl Nvrtc {
                 get_log: sym(&lib, s, p, b"nvrtcGetProgramLog\0")?,
             }
         };
-        Ok(Nvrtc { fns, path, _lib: lib })
+        Ok(Nvrtc { fns, path, calls: Mutex::new(()), _lib: lib })
     }
 
     /// The file the library was loaded from.
@@ -316,6 +326,7 @@ impl Nvrtc {
 
     /// The NVRTC version `(major, minor)`.
     pub fn version(&self) -> Result<(i32, i32)> {
+        let _serial = serialise(&self.calls);
         let (mut major, mut minor) = (0, 0);
         // SAFETY: SAFETY.md "Run-time compiler bindings" (5): both pointers are valid for one `int` write.
         let code = unsafe { (self.fns.version)(&mut major, &mut minor) };
@@ -350,6 +361,7 @@ impl Nvrtc {
     /// Compiles CUDA C++ `source` (file name `name` in messages) with `options` (e.g. `-arch=sm_80` for a CUBIN,
     /// `-arch=compute_80` for PTX only). On failure the error carries the compilation log.
     pub fn compile(&self, source: &str, name: &str, options: &[&str]) -> Result<NvrtcOutput> {
+        let _serial = serialise(&self.calls);
         let bad = |reason| Error::CompilerInput { library: NVRTC.name, reason };
         let src = CString::new(source).map_err(|_| bad("source holds a NUL byte"))?;
         let cname = CString::new(name).map_err(|_| bad("name holds a NUL byte"))?;
@@ -415,6 +427,8 @@ struct JitFns {
 pub struct NvJitLink {
     fns: JitFns,
     path: PathBuf,
+    // Serialises calls into the library (SAFETY.md "Run-time compiler bindings": thread safety).
+    calls: Mutex<()>,
     _lib: Library,
 }
 
@@ -500,7 +514,7 @@ impl NvJitLink {
                 error_log: sym(&lib, s, p, b"nvJitLinkGetErrorLog\0")?,
             }
         };
-        Ok(NvJitLink { fns, path, _lib: lib })
+        Ok(NvJitLink { fns, path, calls: Mutex::new(()), _lib: lib })
     }
 
     /// The file the library was loaded from.
@@ -510,6 +524,7 @@ impl NvJitLink {
 
     /// The nvJitLink version `(major, minor)`.
     pub fn version(&self) -> Result<(u32, u32)> {
+        let _serial = serialise(&self.calls);
         let (mut major, mut minor): (c_uint, c_uint) = (0, 0);
         // SAFETY: SAFETY.md "Run-time compiler bindings" (5): both pointers are valid for one `unsigned` write.
         let code = unsafe { (self.fns.version)(&mut major, &mut minor) };
@@ -578,6 +593,7 @@ impl NvJitLink {
 
     /// One nvJitLink session: create with `-arch=sm_XY` and `options`, add every input, complete, fetch the CUBIN.
     fn link(&self, inputs: &[(c_int, &CStr, &[u8])], device: ComputeCapability, options: &[&str]) -> Result<Vec<u8>> {
+        let _serial = serialise(&self.calls);
         let bad = |reason| Error::CompilerInput { library: NVJITLINK.name, reason };
         let mut opts = vec![CString::new(format!("-arch=sm_{}", device.sm())).map_err(|_| bad("arch"))?];
         for o in options {
