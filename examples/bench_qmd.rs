@@ -46,7 +46,8 @@ fn thread_cpu_ns() -> Option<u64> {
     let ns = |t: nix::sys::time::TimeVal| -> Option<u64> {
         let s = u64::try_from(t.tv_sec()).ok()?;
         let us = u64::try_from(t.tv_usec()).ok()?;
-        s.checked_mul(1_000_000_000)?.checked_add(us.checked_mul(1000)?)
+        s.checked_mul(1_000_000_000)?
+            .checked_add(us.checked_mul(1000)?)
     };
     ns(u.user_time())?.checked_add(ns(u.system_time())?)
 }

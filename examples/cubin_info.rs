@@ -8,9 +8,9 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use nvbare::module::nvinfo::Format;
 use nvbare::module::compress::DEFAULT_MAX_UNCOMPRESSED;
 use nvbare::module::fatbin::{EntryKind, Fatbin};
+use nvbare::module::nvinfo::Format;
 use nvbare::module::select::{cubin_for, ComputeCapability};
 use nvbare::module::{Cubin, Kernel};
 use std::borrow::Cow;
@@ -24,10 +24,19 @@ fn parse_input(data: &[u8], sm: Option<u32>) -> nvbare::Result<Vec<Cow<'_, [u8]>
     };
     let Ok(fatbin) = Fatbin::parse(data) else {
         // Neither: report the CUBIN parser's reason for ELF input, the fatbin parser's otherwise.
-        return if data.starts_with(b"\x7fELF") { Err(cubin_err) } else { Fatbin::parse(data).map(|_| Vec::new()) };
+        return if data.starts_with(b"\x7fELF") {
+            Err(cubin_err)
+        } else {
+            Fatbin::parse(data).map(|_| Vec::new())
+        };
     };
     match sm {
-        Some(sm) => Ok(vec![cubin_for(&fatbin, ComputeCapability::from_sm(sm), None, DEFAULT_MAX_UNCOMPRESSED)?]),
+        Some(sm) => Ok(vec![cubin_for(
+            &fatbin,
+            ComputeCapability::from_sm(sm),
+            None,
+            DEFAULT_MAX_UNCOMPRESSED,
+        )?]),
         None => fatbin
             .entries
             .iter()
@@ -169,7 +178,10 @@ fn main() -> ExitCode {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--json" => json = true,
-            "--sm" => match it.next().map(|v| v.trim_start_matches("sm_").parse::<u32>()) {
+            "--sm" => match it
+                .next()
+                .map(|v| v.trim_start_matches("sm_").parse::<u32>())
+            {
                 Some(Ok(v)) => sm = Some(v),
                 _ => {
                     eprintln!("{USAGE}");

@@ -37,15 +37,23 @@ fn parse_hex(s: &str) -> Result<u32, String> {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a =
-        Args { binds: Vec::new(), host: None, file: None, words: Vec::new(), qmd: true, qmd_mem: Vec::new() };
+    let mut a = Args {
+        binds: Vec::new(),
+        host: None,
+        file: None,
+        words: Vec::new(),
+        qmd: true,
+        qmd_mem: Vec::new(),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--subc" => {
                 let v = it.next().ok_or("--subc needs N=CLASS")?;
                 let (n, c) = v.split_once('=').ok_or("--subc needs N=CLASS")?;
-                let n: u8 = n.parse().map_err(|e| format!("bad subchannel {n:?}: {e}"))?;
+                let n: u8 = n
+                    .parse()
+                    .map_err(|e| format!("bad subchannel {n:?}: {e}"))?;
                 if n > 7 {
                     return Err(format!("subchannel {n} out of range 0..=7"));
                 }
@@ -58,7 +66,8 @@ fn parse_args() -> Result<Args, String> {
                 let v = it.next().ok_or("--qmd-mem needs ADDR=PATH")?;
                 let (addr, path) = v.split_once('=').ok_or("--qmd-mem needs ADDR=PATH")?;
                 let t = addr.trim_start_matches("0x").trim_start_matches("0X");
-                let addr = u64::from_str_radix(t, 16).map_err(|e| format!("bad address {addr:?}: {e}"))?;
+                let addr =
+                    u64::from_str_radix(t, 16).map_err(|e| format!("bad address {addr:?}: {e}"))?;
                 a.qmd_mem.push((addr, path.to_owned()));
             }
             "-h" | "--help" => return Err(String::new()),
@@ -72,7 +81,10 @@ fn words_from_bytes(b: &[u8]) -> Result<Vec<u32>, String> {
     if b.len() % 4 != 0 {
         return Err(format!("input is {} bytes, not a multiple of 4", b.len()));
     }
-    Ok(b.chunks_exact(4).filter_map(|c| <[u8; 4]>::try_from(c).ok()).map(u32::from_le_bytes).collect())
+    Ok(b.chunks_exact(4)
+        .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+        .map(u32::from_le_bytes)
+        .collect())
 }
 
 fn run() -> Result<(), String> {
@@ -80,22 +92,32 @@ fn run() -> Result<(), String> {
     let words = if let Some(path) = &a.file {
         let mut bytes = Vec::new();
         if path == "-" {
-            std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("reading stdin: {e}"))?;
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("reading stdin: {e}"))?;
         } else {
             bytes = std::fs::read(path).map_err(|e| format!("reading {path}: {e}"))?;
         }
         words_from_bytes(&bytes)?
     } else if a.words.is_empty() {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("reading stdin: {e}"))?;
-        s.split_whitespace().map(parse_hex).collect::<Result<_, _>>()?
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        s.split_whitespace()
+            .map(parse_hex)
+            .collect::<Result<_, _>>()?
     } else {
         a.words
     };
     let mems: Vec<(u64, Vec<u8>)> = a
         .qmd_mem
         .iter()
-        .map(|(addr, path)| std::fs::read(path).map(|b| (*addr, b)).map_err(|e| format!("reading {path}: {e}")))
+        .map(|(addr, path)| {
+            std::fs::read(path)
+                .map(|b| (*addr, b))
+                .map_err(|e| format!("reading {path}: {e}"))
+        })
         .collect::<Result<_, _>>()?;
     let mut hook = PushQmdDecoder::new();
     for (addr, bytes) in &mems {
@@ -114,7 +136,9 @@ fn run() -> Result<(), String> {
     if let Some(h) = a.host {
         let desc = class::class_by_id(h)
             .filter(|d| d.kind == class::ClassKind::Host)
-            .ok_or(format!("{h:#06x} is not a known host class (C56F, C86F, C96F, CA6F)"))?;
+            .ok_or(format!(
+                "{h:#06x} is not a known host class (C56F, C86F, C96F, CA6F)"
+            ))?;
         dec = dec.host_class(desc);
     }
     print!("{}", Listing(dec.decode(&words)));

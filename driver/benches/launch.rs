@@ -197,26 +197,32 @@ macro_rules! chip {
 }
 
 // Ampere GA102: C7C0 + C56F, QMD V03_00 (256 bytes; C7C0 has no INLINE_SIZE field).
-chip!(Ga102, Chipset::Ga102, c56f, c7c0, |u, _n| c7c0::SetInlineQmdAddressA {
-    qmd_address_shifted8_upper: u
+chip!(Ga102, Chipset::Ga102, c56f, c7c0, |u, _n| {
+    c7c0::SetInlineQmdAddressA {
+        qmd_address_shifted8_upper: u,
+    }
 });
 // Hopper GH100: CBC0 + C86F, QMD V04_00 (384 bytes).
-chip!(Gh100, Chipset::Gh100, c86f, cbc0, |u, n| cbc0::SetInlineQmdAddressA {
-    qmd_address_shifted8_upper: u,
-    inline_size: if n > 64 {
-        cbc0::SetInlineQmdAddressAInlineSize::Inline384
-    } else {
-        cbc0::SetInlineQmdAddressAInlineSize::Inline256
-    },
+chip!(Gh100, Chipset::Gh100, c86f, cbc0, |u, n| {
+    cbc0::SetInlineQmdAddressA {
+        qmd_address_shifted8_upper: u,
+        inline_size: if n > 64 {
+            cbc0::SetInlineQmdAddressAInlineSize::Inline384
+        } else {
+            cbc0::SetInlineQmdAddressAInlineSize::Inline256
+        },
+    }
 });
 // Blackwell GB202: CEC0 + CA6F, QMD V05_00 (384 bytes).
-chip!(Gb202, Chipset::Gb202, ca6f, cec0, |u, n| cec0::SetInlineQmdAddressA {
-    qmd_address_shifted8_upper: u,
-    inline_size: if n > 64 {
-        cec0::SetInlineQmdAddressAInlineSize::Inline384
-    } else {
-        cec0::SetInlineQmdAddressAInlineSize::Inline256
-    },
+chip!(Gb202, Chipset::Gb202, ca6f, cec0, |u, n| {
+    cec0::SetInlineQmdAddressA {
+        qmd_address_shifted8_upper: u,
+        inline_size: if n > 64 {
+            cec0::SetInlineQmdAddressAInlineSize::Inline384
+        } else {
+            cec0::SetInlineQmdAddressAInlineSize::Inline256
+        },
+    }
 });
 
 /// `prealloc`: one launch into slot `i` of `ring`; returns the words used.
@@ -307,7 +313,10 @@ fn launch_naive<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, 
         Ok(())
     };
     let o = &C::OFFSETS;
-    let sem = |m: &mut dyn FnMut(u8, u32, u32) -> Result<(), Error>, payload: u64, exec: u32| -> Result<(), Error> {
+    let sem = |m: &mut dyn FnMut(u8, u32, u32) -> Result<(), Error>,
+               payload: u64,
+               exec: u32|
+     -> Result<(), Error> {
         m(0, o.sem_addr_lo, lo32(SEM_VA) & !3)?;
         m(0, o.sem_addr_hi, hi32(SEM_VA))?;
         m(0, o.sem_payload_lo, lo32(payload))?;
@@ -328,7 +337,9 @@ fn launch_naive<C: Chip>(h: &dyn Hal, ring: &mut Ring, i: u64) -> Result<usize, 
     sem(&mut m, i + 1, 0x0110_0001)?;
     let (va, slot, gp) = ring.slot(i);
     let mut entries: Vec<u32> = Vec::new();
-    entries.extend_from_slice(&GpEntry::segment(va, u32::try_from(v.len()).unwrap_or(u32::MAX))?.encode()?);
+    entries.extend_from_slice(
+        &GpEntry::segment(va, u32::try_from(v.len()).unwrap_or(u32::MAX))?.encode()?,
+    );
     let dst = slot.get_mut(..v.len()).ok_or(Error::PushBufferFull {
         needed: v.len(),
         available: SLOT_WORDS,
@@ -383,14 +394,19 @@ fn check_same<C: Chip>(h: &dyn Hal, i: u64) -> Result<(), String> {
         return Err(format!("{}: fresh_vec and prealloc differ", C::CHIPSET));
     }
     // The template variant writes the very same words (template + patch == full build).
-    let t = h.build_launch_template(&launch_desc(h, 0).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let t = h
+        .build_launch_template(&launch_desc(h, 0).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
     for j in [i, i + 1, i + 1000] {
         let mut a = Ring::new();
         let mut d = Ring::new();
         let na = launch_prealloc::<C>(h, &mut a, j).map_err(|e| e.to_string())?;
         let nd = launch_template::<C>(&t, &mut d, j).map_err(|e| e.to_string())?;
         if d.pb != a.pb || d.gpfifo != a.gpfifo || nd != na {
-            return Err(format!("{}: template and prealloc differ (launch {j})", C::CHIPSET));
+            return Err(format!(
+                "{}: template and prealloc differ (launch {j})",
+                C::CHIPSET
+            ));
         }
     }
     // SET_OBJECT is done once per channel, not per launch: bind for the decoder.
@@ -413,8 +429,12 @@ fn check_same<C: Chip>(h: &dyn Hal, i: u64) -> Result<(), String> {
     }
     let ea = GpEntry::decode([a.slot(i).2[0], a.slot(i).2[1]]);
     let eb = GpEntry::decode([b.slot(i).2[0], b.slot(i).2[1]]);
-    if ea != GpEntry::segment(a.slot(i).0, u32::try_from(na).unwrap_or(0)).map_err(|e| e.to_string())?
-        || eb != GpEntry::segment(b.slot(i).0, u32::try_from(nb).unwrap_or(0)).map_err(|e| e.to_string())?
+    if ea
+        != GpEntry::segment(a.slot(i).0, u32::try_from(na).unwrap_or(0))
+            .map_err(|e| e.to_string())?
+        || eb
+            != GpEntry::segment(b.slot(i).0, u32::try_from(nb).unwrap_or(0))
+                .map_err(|e| e.to_string())?
     {
         return Err(format!("{}: GPFIFO entries wrong", C::CHIPSET));
     }
@@ -473,10 +493,22 @@ fn bench_chip<C: Chip>(iters: u64, rounds: u32) -> Result<Row, Box<dyn std::erro
     let mut fresh = fast;
     let mut tmpl = fast;
     for _ in 0..rounds {
-        fast = best(fast, time(iters, |i| launch_prealloc::<C>(&*h, &mut ring, i))?);
-        tmpl = best(tmpl, time(iters, |i| launch_template::<C>(&tpl, &mut ring, i))?);
-        fresh = best(fresh, time(iters, |i| launch_fresh::<C>(&*h, &mut ring, i))?);
-        naive = best(naive, time(iters, |i| launch_naive::<C>(&*h, &mut ring, i))?);
+        fast = best(
+            fast,
+            time(iters, |i| launch_prealloc::<C>(&*h, &mut ring, i))?,
+        );
+        tmpl = best(
+            tmpl,
+            time(iters, |i| launch_template::<C>(&tpl, &mut ring, i))?,
+        );
+        fresh = best(
+            fresh,
+            time(iters, |i| launch_fresh::<C>(&*h, &mut ring, i))?,
+        );
+        naive = best(
+            naive,
+            time(iters, |i| launch_naive::<C>(&*h, &mut ring, i))?,
+        );
     }
     Ok(Row {
         chip: C::CHIPSET,
@@ -492,7 +524,11 @@ fn bench_chip<C: Chip>(iters: u64, rounds: u32) -> Result<Row, Box<dyn std::erro
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let full = std::env::args().any(|a| a == "--bench");
-    let (iters, rounds) = if full { (1_000_000u64, 3u32) } else { (2_000, 1) };
+    let (iters, rounds) = if full {
+        (1_000_000u64, 3u32)
+    } else {
+        (2_000, 1)
+    };
     println!("launch-encode bench: QMD + methods + GPFIFO entry per launch (CPU only, no GPU)");
     println!(
         "{} rounds x {iters} launches per variant and chip{}",

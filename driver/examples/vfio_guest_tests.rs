@@ -14,8 +14,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::time::{Duration, Instant};
 
 use nvbare_driver::pci::{
-    kernel_group_viable, Bar, Bdf, DeviceFilter, IrqKind, OpenOptions, PciTransport, Sysfs, Unusable, VfioDevice,
-    VfioMode,
+    kernel_group_viable, Bar, Bdf, DeviceFilter, IrqKind, OpenOptions, PciTransport, Sysfs,
+    Unusable, VfioDevice, VfioMode,
 };
 use nvbare_driver::poll::poll_timeout;
 use nvbare_driver::Error;
@@ -95,7 +95,8 @@ impl Kmsg {
             .custom_flags(nix::libc::O_NONBLOCK)
             .open("/dev/kmsg")
             .map_err(|x| format!("open /dev/kmsg: {x}"))?;
-        f.seek(SeekFrom::End(0)).map_err(|x| format!("seek /dev/kmsg: {x}"))?;
+        f.seek(SeekFrom::End(0))
+            .map_err(|x| format!("seek /dev/kmsg: {x}"))?;
         Ok(Self(f))
     }
 
@@ -106,17 +107,25 @@ impl Kmsg {
         loop {
             // Bounded even while other records keep arriving.
             if start.elapsed() > timeout {
-                return Err(format!("no kernel message containing {needles:?} within {timeout:?}"));
+                return Err(format!(
+                    "no kernel message containing {needles:?} within {timeout:?}"
+                ));
             }
             match self.0.read(&mut buf) {
                 Ok(n) => {
                     let rec = String::from_utf8_lossy(buf.get(..n).unwrap_or(&[])).into_owned();
-                    let msg = rec.split_once(';').map_or(rec.as_str(), |(_, m)| m).trim().to_owned();
+                    let msg = rec
+                        .split_once(';')
+                        .map_or(rec.as_str(), |(_, m)| m)
+                        .trim()
+                        .to_owned();
                     if needles.iter().all(|s| msg.contains(s)) {
                         return Ok(msg);
                     }
                 }
-                Err(x) if x.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(20)),
+                Err(x) if x.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
                 Err(x) if x.raw_os_error() == Some(nix::libc::EPIPE) => {} // overwritten records
                 Err(x) => return Err(format!("read /dev/kmsg: {x}")),
             }
@@ -139,16 +148,28 @@ fn edu_dma(bar: &Bar, src: u64, dst: u64, len: u64, cmd: u64) -> Result<(), Stri
 /// The outcome expected when opening a device whose IOMMU group another driver holds.
 fn check_not_viable(r: Result<VfioDevice, Error>, other: Bdf) -> TestResult {
     match r {
-        Err(Error::DeviceUnusable { reason: Unusable::GroupNotViable { group, other: blocker, driver }, .. }) => {
+        Err(Error::DeviceUnusable {
+            reason:
+                Unusable::GroupNotViable {
+                    group,
+                    other: blocker,
+                    driver,
+                },
+            ..
+        }) => {
             if driver != "virtio-pci" {
-                return Err(format!("blocked by {blocker} bound to {driver:?}, expected virtio-pci"));
+                return Err(format!(
+                    "blocked by {blocker} bound to {driver:?}, expected virtio-pci"
+                ));
             }
             // The kernel's own verdict on the group agrees with the sysfs reasoning.
             let path = std::path::PathBuf::from(format!("/dev/vfio/{group}"));
             if kernel_group_viable(&path).map_err(e)? {
                 return Err(format!("kernel says group {group} is viable"));
             }
-            Ok(format!("{other}: group {group} blocked by {blocker} ({driver}); kernel agrees"))
+            Ok(format!(
+                "{other}: group {group} blocked by {blocker} ({driver}); kernel agrees"
+            ))
         }
         Err(x) => Err(format!("wrong error: {}", e(x))),
         Ok(_) => Err(format!("opened {other} although its group is not viable")),
@@ -156,7 +177,11 @@ fn check_not_viable(r: Result<VfioDevice, Error>, other: Bdf) -> TestResult {
 }
 
 fn main() {
-    let bdf: Bdf = match std::env::args().nth(1).unwrap_or_else(|| "0000:00:04.0".into()).parse() {
+    let bdf: Bdf = match std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "0000:00:04.0".into())
+        .parse()
+    {
         Ok(b) => b,
         Err(x) => {
             println!("bad PCI address: {}", e(x));
@@ -165,24 +190,45 @@ fn main() {
         }
     };
     let sysfs = Sysfs::default();
-    let mut t = Runner { passed: 0, failed: 0 };
-    let opts = OpenOptions { iova_window: 0x10_0000..edu::DMA_WINDOW_END, ..OpenOptions::default() };
+    let mut t = Runner {
+        passed: 0,
+        failed: 0,
+    };
+    let opts = OpenOptions {
+        iova_window: 0x10_0000..edu::DMA_WINDOW_END,
+        ..OpenOptions::default()
+    };
 
     t.run("discover_edu_by_id", || {
-        let found = sysfs.list(DeviceFilter::id(edu::VENDOR, edu::DEVICE)).map_err(e)?;
-        let d = found.iter().find(|d| d.bdf == bdf).ok_or(format!("{bdf} not among {found:?}"))?;
-        let group = d.iommu_group.ok_or("edu has no IOMMU group (is intel_iommu=on?)")?;
+        let found = sysfs
+            .list(DeviceFilter::id(edu::VENDOR, edu::DEVICE))
+            .map_err(e)?;
+        let d = found
+            .iter()
+            .find(|d| d.bdf == bdf)
+            .ok_or(format!("{bdf} not among {found:?}"))?;
+        let group = d
+            .iommu_group
+            .ok_or("edu has no IOMMU group (is intel_iommu=on?)")?;
         let nv = sysfs.list(DeviceFilter::NVIDIA_DISPLAY).map_err(e)?;
         if !nv.is_empty() {
-            return Err(format!("NVIDIA filter matched {nv:?} in a guest without NVIDIA devices"));
+            return Err(format!(
+                "NVIDIA filter matched {nv:?} in a guest without NVIDIA devices"
+            ));
         }
-        Ok(format!("class {:06x}, IOMMU group {group}, driver {:?}", d.class, d.driver))
+        Ok(format!(
+            "class {:06x}, IOMMU group {group}, driver {:?}",
+            d.class, d.driver
+        ))
     });
 
     t.run("unbound_device_is_typed_error", || {
         sysfs.unbind(bdf).map_err(e)?;
         match VfioDevice::open(bdf, &opts) {
-            Err(Error::DeviceUnusable { reason: Unusable::NotBound, .. }) => Ok("NotBound".into()),
+            Err(Error::DeviceUnusable {
+                reason: Unusable::NotBound,
+                ..
+            }) => Ok("NotBound".into()),
             Err(other) => Err(format!("wrong error: {}", e(other))),
             Ok(_) => Err("opened a device that is not bound to vfio-pci".into()),
         }
@@ -191,8 +237,14 @@ fn main() {
     t.run("group_not_viable_is_typed_error", || {
         // The second edu sits behind a conventional PCI bridge, so it shares an IOMMU group with a
         // virtio-rng device that virtio-pci owns: VFIO must refuse that group.
-        let edus = sysfs.list(DeviceFilter::id(edu::VENDOR, edu::DEVICE)).map_err(e)?;
-        let other = edus.iter().find(|d| d.bdf != bdf).ok_or("no second edu device")?.bdf;
+        let edus = sysfs
+            .list(DeviceFilter::id(edu::VENDOR, edu::DEVICE))
+            .map_err(e)?;
+        let other = edus
+            .iter()
+            .find(|d| d.bdf != bdf)
+            .ok_or("no second edu device")?
+            .bdf;
         sysfs.bind_vfio_pci(other).map_err(e)?;
         let r = check_not_viable(VfioDevice::open(other, &opts), other);
         let _ = sysfs.unbind(other);
@@ -206,8 +258,11 @@ fn main() {
             return Err(format!("driver is {:?}", d.driver));
         }
         let group = d.iommu_group.ok_or("no IOMMU group")?;
-        let viable = kernel_group_viable(std::path::Path::new(&format!("/dev/vfio/{group}"))).map_err(e)?;
-        viable.then(|| format!("kernel: group {group} viable")).ok_or(format!("kernel: group {group} not viable"))
+        let viable =
+            kernel_group_viable(std::path::Path::new(&format!("/dev/vfio/{group}"))).map_err(e)?;
+        viable
+            .then(|| format!("kernel: group {group} viable"))
+            .ok_or(format!("kernel: group {group} not viable"))
     });
 
     let dev = match VfioDevice::open(bdf, &opts) {
@@ -246,7 +301,9 @@ fn main() {
             other => return Err(format!("BAR 6: {other:?}")),
         }
         match dev.map_bar(1) {
-            Err(Error::BarUnavailable { index: 1, .. }) => Ok("BAR6 -> BarIndex, BAR1 -> BarUnavailable".into()),
+            Err(Error::BarUnavailable { index: 1, .. }) => {
+                Ok("BAR6 -> BarIndex, BAR1 -> BarUnavailable".into())
+            }
             other => Err(format!("BAR 1: {other:?}")),
         }
     });
@@ -265,7 +322,12 @@ fn main() {
         if id & 0xffff != 0x00ed {
             return Err(format!("id register {id:#010x}"));
         }
-        Ok(format!("edu version {}.{} (id {id:#010x}), BAR0 {} bytes", id >> 24, (id >> 16) & 0xff, bar.len()))
+        Ok(format!(
+            "edu version {}.{} (id {id:#010x}), BAR0 {} bytes",
+            id >> 24,
+            (id >> 16) & 0xff,
+            bar.len()
+        ))
     });
 
     t.run("bar0_liveness_inverts", || {
@@ -282,9 +344,11 @@ fn main() {
     t.run("mmio_bounds_are_typed_errors", || {
         let len = u64::try_from(bar.len()).map_err(|x| x.to_string())?;
         match (bar.read32(len), bar.read32(2), bar.write64(len - 4, 0)) {
-            (Err(Error::OutOfBounds { .. }), Err(Error::Misaligned { .. }), Err(Error::OutOfBounds { .. })) => {
-                Ok(String::new())
-            }
+            (
+                Err(Error::OutOfBounds { .. }),
+                Err(Error::Misaligned { .. }),
+                Err(Error::OutOfBounds { .. }),
+            ) => Ok(String::new()),
             other => Err(format!("{other:?}")),
         }
     });
@@ -297,14 +361,18 @@ fn main() {
         })
         .map_err(e)?;
         let r = bar.read32(edu::FACTORIAL).map_err(e)?;
-        (r == 3_628_800).then(|| "10! = 3628800".to_owned()).ok_or(format!("10! read as {r}"))
+        (r == 3_628_800)
+            .then(|| "10! = 3628800".to_owned())
+            .ok_or(format!("10! read as {r}"))
     });
 
     // MSIs are memory writes by the device: like DMA they need bus mastering.
     t.run("bus_master_enable", || {
         dev.enable_bus_master().map_err(e)?;
         let cmd = dev.config_read_u16(4).map_err(e)?;
-        (cmd & 0x4 != 0).then(|| format!("command {cmd:#06x}")).ok_or(format!("command {cmd:#06x}"))
+        (cmd & 0x4 != 0)
+            .then(|| format!("command {cmd:#06x}"))
+            .ok_or(format!("command {cmd:#06x}"))
     });
 
     let irqs = match dev.enable_interrupts(IrqKind::Msi, 1) {
@@ -319,12 +387,15 @@ fn main() {
         t.run("msi_wait_times_out_when_idle", || {
             let s = Instant::now();
             match irqs.wait(0, Duration::from_millis(50)) {
-                Err(Error::Timeout { .. }) if s.elapsed() >= Duration::from_millis(50) => Ok(String::new()),
+                Err(Error::Timeout { .. }) if s.elapsed() >= Duration::from_millis(50) => {
+                    Ok(String::new())
+                }
                 other => Err(format!("{other:?}")),
             }
         });
         t.run("factorial_with_msi", || {
-            bar.write32(edu::STATUS, edu::STATUS_IRQ_ON_FACTORIAL).map_err(e)?;
+            bar.write32(edu::STATUS, edu::STATUS_IRQ_ON_FACTORIAL)
+                .map_err(e)?;
             bar.write32(edu::FACTORIAL, 5).map_err(e)?;
             let n = irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;
@@ -342,16 +413,30 @@ fn main() {
     t.run("dma_host_to_device_to_host_with_msi", || {
         let src = dev.alloc_dma(LEN).map_err(e)?;
         let dst = dev.alloc_dma(LEN).map_err(e)?;
-        for (buf, end) in [(&src, src.iova() + src.mapped_len()), (&dst, dst.iova() + dst.mapped_len())] {
+        for (buf, end) in [
+            (&src, src.iova() + src.mapped_len()),
+            (&dst, dst.iova() + dst.mapped_len()),
+        ] {
             if end > edu::DMA_WINDOW_END {
-                return Err(format!("IOVA {:#x} outside edu's 28-bit window", buf.iova()));
+                return Err(format!(
+                    "IOVA {:#x} outside edu's 28-bit window",
+                    buf.iova()
+                ));
             }
         }
-        let pattern: Vec<u8> = (0..LEN).map(|i| u8::try_from((i * 7 + 3) % 256).unwrap_or(0)).collect();
+        let pattern: Vec<u8> = (0..LEN)
+            .map(|i| u8::try_from((i * 7 + 3) % 256).unwrap_or(0))
+            .collect();
         src.write_bytes(0, &pattern).map_err(e)?;
         dst.fill(0).map_err(e)?;
         let mut msis = 0;
-        edu_dma(&bar, src.iova(), edu::BUFFER, u64::try_from(LEN).map_err(|x| x.to_string())?, edu::DMA_IRQ)?;
+        edu_dma(
+            &bar,
+            src.iova(),
+            edu::BUFFER,
+            u64::try_from(LEN).map_err(|x| x.to_string())?,
+            edu::DMA_IRQ,
+        )?;
         if let Some(irqs) = &irqs {
             msis += irqs.wait(0, Duration::from_secs(10)).map_err(e)?;
             let st = bar.read32(edu::IRQ_STATUS).map_err(e)?;
@@ -375,10 +460,18 @@ fn main() {
         let mut back = vec![0u8; LEN];
         dst.read_bytes(0, &mut back).map_err(e)?;
         if back != pattern {
-            let first = back.iter().zip(&pattern).position(|(a, b)| a != b).unwrap_or(0);
+            let first = back
+                .iter()
+                .zip(&pattern)
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
             return Err(format!("data differs from byte {first}"));
         }
-        Ok(format!("{LEN} bytes via IOVAs {:#x} -> edu -> {:#x}, {msis} MSIs", src.iova(), dst.iova()))
+        Ok(format!(
+            "{LEN} bytes via IOVAs {:#x} -> edu -> {:#x}, {msis} MSIs",
+            src.iova(),
+            dst.iova()
+        ))
     });
 
     t.run("dma_in_multi_page_buffer", || {
@@ -386,10 +479,18 @@ fn main() {
         // requested. The device reads from its last page and writes into its first.
         let big = dev.alloc_dma((2 << 20) + 4096).map_err(e)?;
         let tail = big.len() - 256;
-        let pattern: Vec<u8> = (0..256u32).map(|i| u8::try_from((i * 13 + 1) % 256).unwrap_or(0)).collect();
+        let pattern: Vec<u8> = (0..256u32)
+            .map(|i| u8::try_from((i * 13 + 1) % 256).unwrap_or(0))
+            .collect();
         big.fill(0).map_err(e)?;
         big.write_bytes(tail, &pattern).map_err(e)?;
-        edu_dma(&bar, big.iova() + u64::try_from(tail).map_err(|x| x.to_string())?, edu::BUFFER, 256, 0)?;
+        edu_dma(
+            &bar,
+            big.iova() + u64::try_from(tail).map_err(|x| x.to_string())?,
+            edu::BUFFER,
+            256,
+            0,
+        )?;
         edu_dma(&bar, edu::BUFFER, big.iova(), 256, edu::DMA_TO_RAM)?;
         let mut got = vec![0u8; 256];
         big.read_bytes(0, &mut got).map_err(e)?;
@@ -399,7 +500,9 @@ fn main() {
         let reserved = std::fs::read_to_string("/proc/sys/vm/nr_hugepages").unwrap_or_default();
         let reserved: u32 = reserved.trim().parse().unwrap_or(0);
         if reserved >= 2 && (!big.huge_pages() || big.iova() % (2 << 20) != 0) {
-            return Err(format!("{reserved} huge pages reserved but the buffer is {big:?}"));
+            return Err(format!(
+                "{reserved} huge pages reserved but the buffer is {big:?}"
+            ));
         }
         Ok(format!(
             "{} bytes at IOVA {:#x}, mapped {:#x}, huge pages: {}",
@@ -414,7 +517,10 @@ fn main() {
         let mut kmsg = Kmsg::open()?;
         let iova = 0x0ff0_0000u64; // inside edu's window, never handed out by the allocator here
         edu_dma(&bar, iova, edu::BUFFER, 64, 0)?;
-        let line = kmsg.wait_for(&["DMAR", "fault addr", &format!("{iova:#x}")], Duration::from_secs(10))?;
+        let line = kmsg.wait_for(
+            &["DMAR", "fault addr", &format!("{iova:#x}")],
+            Duration::from_secs(10),
+        )?;
         Ok(format!("kernel: {line}"))
     });
 
@@ -436,7 +542,10 @@ fn main() {
         drop(buf);
         let mut kmsg = Kmsg::open()?;
         edu_dma(&bar, edu::BUFFER, iova, 64, edu::DMA_TO_RAM)?;
-        let line = kmsg.wait_for(&["DMAR", "fault addr", &format!("{iova:#x}")], Duration::from_secs(10))?;
+        let line = kmsg.wait_for(
+            &["DMAR", "fault addr", &format!("{iova:#x}")],
+            Duration::from_secs(10),
+        )?;
         Ok(format!("after drop: {line}"))
     });
 
@@ -447,9 +556,13 @@ fn main() {
         let r = dev.alloc_dma(1 << 20);
         setrlimit(Resource::RLIMIT_MEMLOCK, soft, hard).map_err(|x| x.to_string())?;
         match r {
-            Err(Error::MemlockLimit { requested, limit, locked }) => {
-                Ok(format!("requested {requested}, locked {locked}, limit {limit}"))
-            }
+            Err(Error::MemlockLimit {
+                requested,
+                limit,
+                locked,
+            }) => Ok(format!(
+                "requested {requested}, locked {locked}, limit {limit}"
+            )),
             other => Err(format!("{other:?}")),
         }
     });
@@ -462,9 +575,11 @@ fn main() {
         let r = dev.alloc_dma((2 << 20) + 4096);
         setrlimit(Resource::RLIMIT_MEMLOCK, soft, hard).map_err(|x| x.to_string())?;
         match r {
-            Err(Error::MemlockLimit { requested, limit, .. }) if requested == 4 << 20 => {
-                Ok(format!("huge-page mapping of {requested} bytes refused under limit {limit}"))
-            }
+            Err(Error::MemlockLimit {
+                requested, limit, ..
+            }) if requested == 4 << 20 => Ok(format!(
+                "huge-page mapping of {requested} bytes refused under limit {limit}"
+            )),
             Ok(buf) if !buf.huge_pages() => Ok(format!("no huge pages: {buf:?} fits the limit")),
             other => Err(format!("{other:?}")),
         }
@@ -473,9 +588,13 @@ fn main() {
     t.run("reset_matches_device_flags", || match dev.reset() {
         Ok(()) if dev.can_reset() => {
             let id = bar.read32(edu::ID).map_err(e)?;
-            (id & 0xff == 0xed).then(|| "reset done".to_owned()).ok_or(format!("id {id:#x} after reset"))
+            (id & 0xff == 0xed)
+                .then(|| "reset done".to_owned())
+                .ok_or(format!("id {id:#x} after reset"))
         }
-        Err(Error::ResetUnsupported { .. }) if !dev.can_reset() => Ok("device offers no reset: typed error".into()),
+        Err(Error::ResetUnsupported { .. }) if !dev.can_reset() => {
+            Ok("device offers no reset: typed error".into())
+        }
         other => Err(format!("can_reset {} but {other:?}", dev.can_reset())),
     });
 

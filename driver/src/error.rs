@@ -14,7 +14,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// A bounded wait ran out of time (see [`crate::poll::poll_timeout`]).
     #[error("timed out after {waited:?} waiting for {what}")]
-    Timeout { what: &'static str, waited: Duration },
+    Timeout {
+        what: &'static str,
+        waited: Duration,
+    },
 
     /// A sysfs or devfs file of the PCI layer could not be read or written.
     #[error("PCI sysfs access to {path} failed")]
@@ -68,7 +71,12 @@ pub enum Error {
     },
     /// An MMIO/DMA access outside the mapped range.
     #[error("{width}-byte access at offset {offset:#x} is outside the {len:#x}-byte {what}")]
-    OutOfBounds { what: &'static str, offset: u64, width: usize, len: usize },
+    OutOfBounds {
+        what: &'static str,
+        offset: u64,
+        width: usize,
+        len: usize,
+    },
     /// An MMIO access at an offset not aligned to its width.
     #[error("{width}-byte MMIO access at unaligned offset {offset:#x}")]
     Misaligned { offset: u64, width: usize },
@@ -85,7 +93,11 @@ pub enum Error {
     DmaSize { size: usize },
     /// Pinning the buffer would exceed RLIMIT_MEMLOCK.
     #[error("DMA mapping of {requested} bytes would exceed RLIMIT_MEMLOCK ({limit} bytes, {locked} already locked); raise it with `ulimit -l` or limits.conf")]
-    MemlockLimit { requested: u64, locked: u64, limit: u64 },
+    MemlockLimit {
+        requested: u64,
+        locked: u64,
+        limit: u64,
+    },
     /// No free IOVA range of the requested size.
     #[error("no free IOVA range of {size:#x} bytes; drop unused DMA buffers or widen OpenOptions::iova_window")]
     IovaExhausted { size: u64 },
@@ -94,7 +106,11 @@ pub enum Error {
     NoIommuDma,
     /// The device has no interrupt of the requested kind or not that many vectors.
     #[error("interrupt {kind} with {count} vector(s) not supported (device offers {available})")]
-    IrqUnsupported { kind: &'static str, count: u32, available: u32 },
+    IrqUnsupported {
+        kind: &'static str,
+        count: u32,
+        available: u32,
+    },
     /// Waiting on an interrupt eventfd failed.
     #[error("waiting for interrupt vector {vector} failed")]
     IrqWait {
@@ -174,13 +190,26 @@ pub enum Error {
     PushBufferFull { needed: usize, available: usize },
     /// A method field value does not fit its bit range.
     #[error("value {value:#x} does not fit field {method}.{field} ({bits} bits)")]
-    FieldOverflow { method: &'static str, field: &'static str, value: u64, bits: u32 },
+    FieldOverflow {
+        method: &'static str,
+        field: &'static str,
+        value: u64,
+        bits: u32,
+    },
     /// A method data word has bits set outside every field the class header defines.
     #[error("method {method}: word {word:#010x} sets reserved bits {mask:#010x}")]
-    ReservedBits { method: &'static str, word: u32, mask: u32 },
+    ReservedBits {
+        method: &'static str,
+        word: u32,
+        mask: u32,
+    },
     /// A method data word holds a value the class header does not name for an enum field.
     #[error("method {method}: field {field} has unnamed value {value:#x}")]
-    UnknownEnumValue { method: &'static str, field: &'static str, value: u32 },
+    UnknownEnumValue {
+        method: &'static str,
+        field: &'static str,
+        value: u32,
+    },
     /// A subchannel number outside 0..=7.
     #[error("subchannel {0} out of range 0..=7")]
     InvalidSubchannel(u8),
@@ -192,10 +221,16 @@ pub enum Error {
     NotADataSecOp(crate::push::SecOp),
     /// An array method index beyond the array.
     #[error("method {method}: index {index} beyond array of {count}")]
-    MethodIndexOutOfRange { method: &'static str, index: u32, count: u32 },
+    MethodIndexOutOfRange {
+        method: &'static str,
+        index: u32,
+        count: u32,
+    },
     /// An inline QMD whose length the compute class cannot load (it takes 256-byte QMDs, and 384-byte ones on
     /// classes with SET_INLINE_QMD_ADDRESS_A.INLINE_SIZE).
-    #[error("inline QMD of {words} words cannot be loaded: this compute class takes {allowed} words")]
+    #[error(
+        "inline QMD of {words} words cannot be loaded: this compute class takes {allowed} words"
+    )]
     InlineQmdSize { words: usize, allowed: &'static str },
     /// An immediate-data method whose value does not fit 13 bits.
     #[error("immediate value {0:#x} does not fit 13 bits")]
@@ -208,15 +243,25 @@ pub enum Error {
     SemaphoreUnsupported { what: &'static str },
     /// An address that must be aligned is not.
     #[error("{what} address {address:#x} is not {align}-byte aligned")]
-    UnalignedAddress { what: &'static str, address: u64, align: u64 },
+    UnalignedAddress {
+        what: &'static str,
+        address: u64,
+        align: u64,
+    },
 
     /// An RM call reached RM, which answered with a failure status.
     #[error("RM {op} failed: {status}")]
-    Rm { op: &'static str, status: crate::rm::NvStatus },
+    Rm {
+        op: &'static str,
+        status: crate::rm::NvStatus,
+    },
 
     /// A `/dev/nvidia-uvm` call reached UVM, which answered with a failure status.
     #[error("UVM {op} failed: {status}")]
-    Uvm { op: &'static str, status: crate::rm::NvStatus },
+    Uvm {
+        op: &'static str,
+        status: crate::rm::NvStatus,
+    },
 
     /// The `ioctl` system call itself failed (the kernel did not run the request).
     #[error("ioctl {op} on {node} failed")]
@@ -237,7 +282,10 @@ pub enum Error {
 
     /// The loaded `nvidia.ko` has a version for which this build carries no ABI module.
     #[error("nvidia.ko version {version:?} is not supported: this build knows the ABI of {known}")]
-    UnsupportedDriverVersion { version: String, known: &'static str },
+    UnsupportedDriverVersion {
+        version: String,
+        known: &'static str,
+    },
 
     /// `nvidia.ko` refused the RM API version string sent by the version check.
     #[error("nvidia.ko rejected RM API version {sent:?} (the module reports {module:?})")]
@@ -245,7 +293,11 @@ pub enum Error {
 
     /// A numeric argument is outside what the operation accepts.
     #[error("{what} = {value} is out of range (limit {limit})")]
-    OutOfRange { what: &'static str, value: u64, limit: u64 },
+    OutOfRange {
+        what: &'static str,
+        value: u64,
+        limit: u64,
+    },
 
     /// An argument is malformed in a way a number range does not describe.
     #[error("invalid {what}: {detail}")]
@@ -257,7 +309,10 @@ pub enum Error {
 
     /// The GPU's class list lacks every class this driver can use for a role.
     #[error("the GPU offers no {role} class this driver supports (wanted one of {wanted:#x?})")]
-    NoSupportedClass { role: &'static str, wanted: &'static [u32] },
+    NoSupportedClass {
+        role: &'static str,
+        wanted: &'static [u32],
+    },
 
     /// No GPU with this index is visible through `nvidia.ko`.
     #[error("no GPU with index {index}: nvidia.ko reports {count} GPU(s)")]

@@ -284,7 +284,15 @@ pub(crate) fn check_launch_shape(
     regs_per_warp: u64,
     shared_mem_bytes: Option<u32>,
 ) -> Result<()> {
-    check_launch_parts(l, grid, block, register_count, regs_per_warp, shared_mem_bytes, None)
+    check_launch_parts(
+        l,
+        grid,
+        block,
+        register_count,
+        regs_per_warp,
+        shared_mem_bytes,
+        None,
+    )
 }
 
 #[inline]
@@ -304,7 +312,11 @@ fn check_launch_parts(
             Ok(())
         }
     };
-    for ((g, max_g), (b, max_b)) in grid.into_iter().zip(l.max_grid_dims).zip(block.into_iter().zip(l.max_block_dims)) {
+    for ((g, max_g), (b, max_b)) in grid
+        .into_iter()
+        .zip(l.max_grid_dims)
+        .zip(block.into_iter().zip(l.max_block_dims))
+    {
         check("grid dimension", g.into(), max_g.into())?;
         check("block dimension", b.into(), max_b.into())?;
     }
@@ -368,7 +380,10 @@ pub fn qmd_version_for_compute_class(compute_class: u32) -> Option<QmdVersion> {
 /// order of first use. Build it once where many lookups follow (the pushbuffer decoder's QMD hook does).
 pub fn compute_class_qmd_versions() -> Vec<(u32, QmdVersion)> {
     let mut out: Vec<(u32, QmdVersion)> = Vec::new();
-    for h in Chipset::ALL.iter().filter_map(|&chip| for_chipset(chip).ok()) {
+    for h in Chipset::ALL
+        .iter()
+        .filter_map(|&chip| for_chipset(chip).ok())
+    {
         let c = h.classes().compute;
         if !out.iter().any(|&(id, _)| id == c) {
             out.push((c, h.qmd_version()));
@@ -384,32 +399,58 @@ mod tests {
 
     #[test]
     fn chips_sharing_a_compute_class_agree_on_its_qmd_version() {
-        for h in Chipset::ALL.iter().filter_map(|&chip| for_chipset(chip).ok()) {
+        for h in Chipset::ALL
+            .iter()
+            .filter_map(|&chip| for_chipset(chip).ok())
+        {
             let c = h.classes().compute;
-            assert_eq!(qmd_version_for_compute_class(c), Some(h.qmd_version()), "{} class {c:#x}", h.chipset());
+            assert_eq!(
+                qmd_version_for_compute_class(c),
+                Some(h.qmd_version()),
+                "{} class {c:#x}",
+                h.chipset()
+            );
         }
     }
 
     #[test]
     fn every_compute_class_table_has_a_qmd_version() {
         let map = compute_class_qmd_versions();
-        let tables: Vec<u32> =
-            class::gen::ALL.iter().filter(|d| d.kind == ClassKind::Compute).map(|d| d.id).collect();
+        let tables: Vec<u32> = class::gen::ALL
+            .iter()
+            .filter(|d| d.kind == ClassKind::Compute)
+            .map(|d| d.id)
+            .collect();
         let mut mapped: Vec<u32> = map.iter().map(|&(c, _)| c).collect();
         let mut t = tables.clone();
         mapped.sort_unstable();
         t.sort_unstable();
         assert_eq!(mapped, t, "HAL compute classes vs class tables");
-        assert_eq!(qmd_version_for_compute_class(HOPPER_COMPUTE_A), Some(QmdVersion::V04_00));
-        assert_eq!(qmd_version_for_compute_class(AMPERE_COMPUTE_B), Some(QmdVersion::V03_00));
-        assert_eq!(qmd_version_for_compute_class(ADA_COMPUTE_A), Some(QmdVersion::V03_00));
-        assert_eq!(qmd_version_for_compute_class(BLACKWELL_COMPUTE_B), Some(QmdVersion::V05_00));
+        assert_eq!(
+            qmd_version_for_compute_class(HOPPER_COMPUTE_A),
+            Some(QmdVersion::V04_00)
+        );
+        assert_eq!(
+            qmd_version_for_compute_class(AMPERE_COMPUTE_B),
+            Some(QmdVersion::V03_00)
+        );
+        assert_eq!(
+            qmd_version_for_compute_class(ADA_COMPUTE_A),
+            Some(QmdVersion::V03_00)
+        );
+        assert_eq!(
+            qmd_version_for_compute_class(BLACKWELL_COMPUTE_B),
+            Some(QmdVersion::V05_00)
+        );
         assert_eq!(qmd_version_for_compute_class(HOPPER_CHANNEL_GPFIFO_A), None);
     }
 
     #[test]
     fn hal_classes_have_tables_and_the_decoder_pairs_them_with_the_hal_host_class() {
-        for h in Chipset::ALL.iter().filter_map(|&chip| for_chipset(chip).ok()) {
+        for h in Chipset::ALL
+            .iter()
+            .filter_map(|&chip| for_chipset(chip).ok())
+        {
             let ids = h.classes();
             let kinds = [
                 (ids.channel_gpfifo, ClassKind::Host),
@@ -418,7 +459,12 @@ mod tests {
             ];
             for (id, kind) in kinds {
                 let desc = class::class_by_id(id);
-                assert_eq!(desc.map(|d| d.kind), Some(kind), "{} class {id:#x}", h.chipset());
+                assert_eq!(
+                    desc.map(|d| d.kind),
+                    Some(kind),
+                    "{} class {id:#x}",
+                    h.chipset()
+                );
                 // The decoder's engine -> host pairing matches the chip's channel class.
                 assert_eq!(
                     class::host_class_for(id).map(|d| d.id),

@@ -34,7 +34,10 @@ pub fn poll_timeout_with<T>(
             return Ok(v);
         }
         if expired {
-            return Err(Error::Timeout { what, waited: start.elapsed() });
+            return Err(Error::Timeout {
+                what,
+                waited: start.elapsed(),
+            });
         }
         if spins < 64 {
             spins += 1;
@@ -82,13 +85,21 @@ mod tests {
     }
 
     fn err_to_string_contains(s: &str) -> bool {
-        Error::Timeout { what: "never", waited: Duration::ZERO }.to_string().contains(s)
+        Error::Timeout {
+            what: "never",
+            waited: Duration::ZERO,
+        }
+        .to_string()
+        .contains(s)
     }
 
     #[test]
     fn propagates_errors() {
         let err = poll_timeout::<()>("x", Duration::from_secs(5), || {
-            Err(Error::Timeout { what: "inner", waited: Duration::ZERO })
+            Err(Error::Timeout {
+                what: "inner",
+                waited: Duration::ZERO,
+            })
         })
         .unwrap_err();
         assert!(err.to_string().contains("inner"));

@@ -27,7 +27,9 @@ fn typed(class_id: u32, offset: u32, word: u32) -> Typed {
             }
         };
     }
-    dispatch!(c56f, c86f, c96f, ca6f, c6c0, c7c0, c9c0, cbc0, cdc0, cec0, c6b5, c7b5, c8b5, c9b5, cab5)
+    dispatch!(
+        c56f, c86f, c96f, ca6f, c6c0, c7c0, c9c0, cbc0, cdc0, cec0, c6b5, c7b5, c8b5, c9b5, cab5
+    )
 }
 
 /// A valid value for a field: named values cycle through the list, numbers are masked.
@@ -41,7 +43,10 @@ fn field_value(f: &FieldDesc, pick: u32) -> u32 {
 }
 
 fn build_word(m: &MethodDesc, vals: &[u32]) -> u32 {
-    m.fields.iter().zip(vals).fold(0, |w, (f, &v)| w | f.put(v).unwrap())
+    m.fields
+        .iter()
+        .zip(vals)
+        .fold(0, |w, (f, &v)| w | f.put(v).unwrap())
 }
 
 /// Checks one (class, method, element, field values) case both ways.
@@ -66,7 +71,14 @@ fn check_case(c: &'static ClassDesc, m: &'static MethodDesc, index: u32, vals: &
     let mut pb = PushBuffer::new(&mut buf);
     let subc = Subchannel::new(2).unwrap();
     pb.method_raw(subc, offset, word).unwrap();
-    let mut dec = Decoder::new().bind(2, if c.kind == class::ClassKind::Host { 0xCBC0 } else { c.id });
+    let mut dec = Decoder::new().bind(
+        2,
+        if c.kind == class::ClassKind::Host {
+            0xCBC0
+        } else {
+            c.id
+        },
+    );
     if c.kind == class::ClassKind::Host {
         dec = dec.host_class(c);
     }
@@ -78,9 +90,17 @@ fn check_case(c: &'static ClassDesc, m: &'static MethodDesc, index: u32, vals: &
             _ => None,
         })
         .unwrap();
-    let (md, idx) = dm.method.unwrap_or_else(|| panic!("{}.{} not decoded", c.short, m.name));
+    let (md, idx) = dm
+        .method
+        .unwrap_or_else(|| panic!("{}.{} not decoded", c.short, m.name));
     assert_eq!((md.name, idx, dm.value), (m.name, index, word));
-    assert_eq!(dm.class.unwrap().id, c.id, "{}.{} decoded with the wrong class", c.short, m.name);
+    assert_eq!(
+        dm.class.unwrap().id,
+        c.id,
+        "{}.{} decoded with the wrong class",
+        c.short,
+        m.name
+    );
     let dvals: Vec<u32> = dm.fields.iter().map(|f| f.value).collect();
     assert_eq!(dvals, vals, "{}.{} decoded fields", c.short, m.name);
     for (df, f) in dm.fields.iter().zip(m.fields) {
@@ -131,15 +151,28 @@ fn reserved_bits_and_unnamed_values_are_errors() {
             if reserved != 0 {
                 let bit = reserved & reserved.wrapping_neg();
                 let r = typed(c.id, m.offset, bit).unwrap();
-                assert!(matches!(r, Err(Error::ReservedBits { .. })), "{}.{}", c.short, m.name);
+                assert!(
+                    matches!(r, Err(Error::ReservedBits { .. })),
+                    "{}.{}",
+                    c.short,
+                    m.name
+                );
             }
             for f in m.fields {
                 if f.values.is_empty() || f.values.len() as u64 == 1u64 << f.width() {
                     continue;
                 }
-                let unnamed = (0..=f.value_mask()).find(|v| f.value_name(*v).is_none()).unwrap();
+                let unnamed = (0..=f.value_mask())
+                    .find(|v| f.value_name(*v).is_none())
+                    .unwrap();
                 let r = typed(c.id, m.offset, f.put(unnamed).unwrap()).unwrap();
-                assert!(matches!(r, Err(Error::UnknownEnumValue { .. })), "{}.{}.{}", c.short, m.name, f.name);
+                assert!(
+                    matches!(r, Err(Error::UnknownEnumValue { .. })),
+                    "{}.{}.{}",
+                    c.short,
+                    m.name,
+                    f.name
+                );
             }
         }
     }
@@ -151,16 +184,37 @@ fn compute_qmd_offsets_agree_with_tables() {
     for &c in ALL.iter().filter(|c| c.kind == class::ClassKind::Compute) {
         let at = |off| class::lookup(c, off).map(|(m, i)| (m.name, i));
         assert_eq!(at(o::SEND_PCAS_A), Some(("SEND_PCAS_A", 0)), "{}", c.short);
-        assert_eq!(at(o::SET_INLINE_QMD_ADDRESS_A), Some(("SET_INLINE_QMD_ADDRESS_A", 0)), "{}", c.short);
-        assert_eq!(at(o::SET_INLINE_QMD_ADDRESS_B), Some(("SET_INLINE_QMD_ADDRESS_B", 0)), "{}", c.short);
-        assert_eq!(at(o::LOAD_INLINE_QMD_DATA), Some(("LOAD_INLINE_QMD_DATA", 0)), "{}", c.short);
+        assert_eq!(
+            at(o::SET_INLINE_QMD_ADDRESS_A),
+            Some(("SET_INLINE_QMD_ADDRESS_A", 0)),
+            "{}",
+            c.short
+        );
+        assert_eq!(
+            at(o::SET_INLINE_QMD_ADDRESS_B),
+            Some(("SET_INLINE_QMD_ADDRESS_B", 0)),
+            "{}",
+            c.short
+        );
+        assert_eq!(
+            at(o::LOAD_INLINE_QMD_DATA),
+            Some(("LOAD_INLINE_QMD_DATA", 0)),
+            "{}",
+            c.short
+        );
     }
 }
 
 #[test]
 fn tables_are_sorted_and_fields_disjoint() {
     for &c in ALL.iter() {
-        assert!(c.methods.windows(2).all(|w| w[0].offset + w[0].count * w[0].stride <= w[1].offset), "{}", c.short);
+        assert!(
+            c.methods
+                .windows(2)
+                .all(|w| w[0].offset + w[0].count * w[0].stride <= w[1].offset),
+            "{}",
+            c.short
+        );
         for m in c.methods {
             let mut seen = 0u32;
             for f in m.fields {
@@ -175,7 +229,12 @@ fn tables_are_sorted_and_fields_disjoint() {
 }
 
 fn any_case() -> impl Strategy<Value = (usize, usize, u32, Vec<u32>)> {
-    (0..ALL.len(), any::<usize>(), any::<u32>(), proptest::collection::vec(any::<u32>(), 32))
+    (
+        0..ALL.len(),
+        any::<usize>(),
+        any::<u32>(),
+        proptest::collection::vec(any::<u32>(), 32),
+    )
         .prop_map(|(ci, mi, idx, raw)| {
             let c = ALL[ci];
             let mi = mi % c.methods.len();

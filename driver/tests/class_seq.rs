@@ -1,6 +1,8 @@
 //! Shared method sequences (class::seq): words checked against hand-computed values and decoded names.
 
-use nvbare_driver::class::seq::{ComputeSequences, CopySequences, HostSequences, Semaphore, SemaphoreOp};
+use nvbare_driver::class::seq::{
+    ComputeSequences, CopySequences, HostSequences, Semaphore, SemaphoreOp,
+};
 use nvbare_driver::class::{c56f, c6b5, c86f, c8b5, ca6f, cbc0, cdc0};
 use nvbare_driver::push::decode::{Decoder, Item};
 use nvbare_driver::push::{Bound, PushBuffer, Subchannel};
@@ -15,7 +17,11 @@ fn names(words: &[u32], dec: Decoder<'_>) -> Vec<(String, u32)> {
     d.decode(words)
         .into_iter()
         .filter_map(|i| match i {
-            Item::Method(m) => Some((m.method.map_or("?".to_string(), |(d, _)| d.name.to_string()), m.value)),
+            Item::Method(m) => Some((
+                m.method
+                    .map_or("?".to_string(), |(d, _)| d.name.to_string()),
+                m.value,
+            )),
             _ => None,
         })
         .collect()
@@ -26,16 +32,51 @@ fn host_release_matches_hand_written_hopper_words() {
     let mut buf = [0u32; 16];
     let mut pb = PushBuffer::new(&mut buf);
     let h = Bound::<c86f::Class>::assume(sc(0));
-    let sem = Semaphore { address: 0x1_2345_6780, payload: 0x5_0000_0007, wide: true };
-    c86f::Class::semaphore(&mut pb, h, sem, SemaphoreOp::Release { wfi: true, timestamp: true }).unwrap();
+    let sem = Semaphore {
+        address: 0x1_2345_6780,
+        payload: 0x5_0000_0007,
+        wide: true,
+    };
+    c86f::Class::semaphore(
+        &mut pb,
+        h,
+        sem,
+        SemaphoreOp::Release {
+            wfi: true,
+            timestamp: true,
+        },
+    )
+    .unwrap();
     // same words as in push_decode_hopper.rs (INC count 5 from SEM_ADDR_LO; SEM_EXECUTE 0x03100001)
-    assert_eq!(pb.words(), &[0x2005_0017, 0x2345_6780, 1, 7, 5, 0x0310_0001]);
+    assert_eq!(
+        pb.words(),
+        &[0x2005_0017, 0x2345_6780, 1, 7, 5, 0x0310_0001]
+    );
     // acquire: "NVC86F_SEM_EXECUTE_OPERATION_ACQ_CIRC_GEQ 3", "_ACQUIRE_SWITCH_TSG 12:12" EN, 32-bit
     pb.clear();
-    let sem = Semaphore { address: 0x1000, payload: 9, wide: false };
-    c86f::Class::semaphore(&mut pb, h, sem, SemaphoreOp::AcquireCircGeq { switch_tsg: true }).unwrap();
+    let sem = Semaphore {
+        address: 0x1000,
+        payload: 9,
+        wide: false,
+    };
+    c86f::Class::semaphore(
+        &mut pb,
+        h,
+        sem,
+        SemaphoreOp::AcquireCircGeq { switch_tsg: true },
+    )
+    .unwrap();
     // 0x1000 and 0, 9, 0 fit immediates only one at a time; 0x1000 < 0x2000 -> IMMD (4<<29|0x1000<<16|0x17)
-    assert_eq!(pb.words(), &[0x9000_0017, 0x8000_0018, 0x8009_0019, 0x8000_001a, 0x9003_001b]);
+    assert_eq!(
+        pb.words(),
+        &[
+            0x9000_0017,
+            0x8000_0018,
+            0x8009_0019,
+            0x8000_001a,
+            0x9003_001b
+        ]
+    );
     c86f::Class::non_stall_interrupt(&mut pb, h).unwrap();
     c86f::Class::wait_for_idle(&mut pb, h).unwrap();
     // NON_STALL_INTERRUPT 0x20 (dword 8) data 0; WFI 0x78 (dword 0x1e) SCOPE_ALL 1
@@ -46,18 +87,46 @@ fn host_release_matches_hand_written_hopper_words() {
 fn host_address_limits_differ_per_class() {
     let mut buf = [0u32; 16];
     let mut pb = PushBuffer::new(&mut buf);
-    let sem = Semaphore { address: 0x100_0000_0000, payload: 1, wide: false };
+    let sem = Semaphore {
+        address: 0x100_0000_0000,
+        payload: 1,
+        wide: false,
+    };
     // C56F SEM_ADDR_HI OFFSET 7:0 -> 40-bit addresses only
-    let e = c56f::Class::semaphore(&mut pb, Bound::assume(sc(0)), sem, SemaphoreOp::AcquireEq).unwrap_err();
-    assert!(matches!(e, Error::FieldOverflow { method: "SEM_ADDR_HI", bits: 8, .. }), "{e}");
+    let e = c56f::Class::semaphore(&mut pb, Bound::assume(sc(0)), sem, SemaphoreOp::AcquireEq)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::FieldOverflow {
+                method: "SEM_ADDR_HI",
+                bits: 8,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // CA6F SEM_ADDR_HI OFFSET 24:0
     pb.clear();
     ca6f::Class::semaphore(&mut pb, Bound::assume(sc(0)), sem, SemaphoreOp::AcquireEq).unwrap();
-    let e = ca6f::Class::semaphore(&mut pb, Bound::assume(sc(0)), Semaphore { address: 2, ..sem }, SemaphoreOp::AcquireEq)
-        .unwrap_err();
+    let e = ca6f::Class::semaphore(
+        &mut pb,
+        Bound::assume(sc(0)),
+        Semaphore { address: 2, ..sem },
+        SemaphoreOp::AcquireEq,
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::UnalignedAddress { .. }));
-    let e = ca6f::Class::semaphore(&mut pb, Bound::assume(sc(0)), Semaphore { payload: 1 << 32, ..sem }, SemaphoreOp::AcquireEq)
-        .unwrap_err();
+    let e = ca6f::Class::semaphore(
+        &mut pb,
+        Bound::assume(sc(0)),
+        Semaphore {
+            payload: 1 << 32,
+            ..sem
+        },
+        SemaphoreOp::AcquireEq,
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::FieldOverflow { .. }));
 }
 
@@ -89,13 +158,29 @@ fn compute_sequences() {
     .iter()
     .map(|(n, v)| (n.to_string(), *v))
     .chain((0..64).map(|_| ("LOAD_INLINE_QMD_DATA".to_string(), 0xaaaa_aaaa)))
-    .chain([("SEND_PCAS_A".to_string(), 0x1234_5678), ("SEND_SIGNALING_PCAS2_B".to_string(), 3)])
+    .chain([
+        ("SEND_PCAS_A".to_string(), 0x1234_5678),
+        ("SEND_SIGNALING_PCAS2_B".to_string(), 3),
+    ])
     .collect();
     assert_eq!(got, want);
     // misaligned QMD and too-large local memory window on a class whose field is 16:0
-    assert!(matches!(cdc0::Class::launch_qmd(&mut pb, Bound::assume(sc(1)), 0x1080), Err(Error::UnalignedAddress { .. })));
+    assert!(matches!(
+        cdc0::Class::launch_qmd(&mut pb, Bound::assume(sc(1)), 0x1080),
+        Err(Error::UnalignedAddress { .. })
+    ));
     let e = cdc0::Class::set_windows(&mut pb, Bound::assume(sc(1)), 1 << 49, 0).unwrap_err();
-    assert!(matches!(e, Error::FieldOverflow { value: 0x2_0000, bits: 17, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::FieldOverflow {
+                value: 0x2_0000,
+                bits: 17,
+                ..
+            }
+        ),
+        "{e}"
+    );
 }
 
 #[test]
@@ -103,7 +188,11 @@ fn copy_sequences() {
     let mut buf = [0u32; 64];
     let mut pb = PushBuffer::new(&mut buf);
     let ce = pb.bind::<c8b5::Class>(sc(4)).unwrap();
-    let sem = Semaphore { address: 0x9000, payload: 42, wide: false };
+    let sem = Semaphore {
+        address: 0x9000,
+        payload: 42,
+        wide: false,
+    };
     c8b5::Class::copy(&mut pb, ce, 0x1_0000_0000, 0x2_0000_0000, 4096, Some(sem)).unwrap();
     let got = names(pb.words(), Decoder::new());
     // LAUNCH_DMA: DATA_TRANSFER_TYPE NON_PIPELINED 2 (1:0) | FLUSH_ENABLE (2:2) | SEMAPHORE_TYPE 1 (4:3) |
@@ -147,9 +236,24 @@ fn copy_sequences() {
     assert_eq!(got, want);
     // C6B5 OFFSET_OUT_UPPER is 16:0: a 50-bit address does not fit
     let e = c6b5::Class::fill_u32(&mut pb, ce, 1 << 49, 0, 1, None).unwrap_err();
-    assert!(matches!(e, Error::FieldOverflow { field: "UPPER", value: 0x2_0000, bits: 17, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::FieldOverflow {
+                field: "UPPER",
+                value: 0x2_0000,
+                bits: 17,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // copy-engine semaphores take 32-bit payloads here
-    let wide = Semaphore { address: 0x9000, payload: 1, wide: true };
+    let wide = Semaphore {
+        address: 0x9000,
+        payload: 1,
+        wide: true,
+    };
     let e = c6b5::Class::copy(&mut pb, ce, 0, 0, 1, Some(wide)).unwrap_err();
     assert!(matches!(e, Error::SemaphoreUnsupported { .. }), "{e}");
 }
@@ -162,9 +266,24 @@ fn failed_sequences_leave_the_buffer_unchanged() {
     let h = Bound::<c56f::Class>::assume(sc(0));
     pb.method_raw(sc(0), 0x50, 0x10_0000).unwrap(); // open INC header at 0x50 (next 0x54)
     let before = pb.words().to_vec();
-    let sem = Semaphore { address: 0x100_0000_0000, payload: 1, wide: false };
+    let sem = Semaphore {
+        address: 0x100_0000_0000,
+        payload: 1,
+        wide: false,
+    };
     let e = c56f::Class::semaphore(&mut pb, h, sem, SemaphoreOp::AcquireEq).unwrap_err();
-    assert!(matches!(e, Error::FieldOverflow { field: "OFFSET", value: 0x100, bits: 8, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::FieldOverflow {
+                field: "OFFSET",
+                value: 0x100,
+                bits: 8,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(pb.words(), &before[..]);
     // The open header is intact: the next method still extends it.
     pb.method_raw(sc(0), 0x54, 0x10_0000).unwrap();
@@ -193,7 +312,12 @@ fn inline_qmd_size_follows_the_qmd_length() {
     // The method after the header: address A = (0x1_0000_0000 >> 8) >> 32 = 0, with bit 30 set for 384 bytes.
     let a = names(&pb.words()[start..], Decoder::new().bind(1, 0xcbc0));
     assert_eq!(a[0], ("SET_INLINE_QMD_ADDRESS_A".to_string(), 1 << 30));
-    assert_eq!(a.iter().filter(|(n, _)| n == "LOAD_INLINE_QMD_DATA").count(), 96);
+    assert_eq!(
+        a.iter()
+            .filter(|(n, _)| n == "LOAD_INLINE_QMD_DATA")
+            .count(),
+        96
+    );
     let len = pb.words().len();
     let e = cbc0::Class::load_inline_qmd(&mut pb, c, 0x1_0000_0000, &[1; 80]).unwrap_err();
     assert!(matches!(e, Error::InlineQmdSize { words: 80, .. }), "{e:?}");

@@ -1,7 +1,9 @@
 //! The pushbuffer decoder with the QMD module's hook: inline QMDs and QMDs launched by address come out as
 //! named QMD fields of the version the bound compute class takes.
 
-use nvbare_driver::class::{c56f, c7c0, ca6f, cbc0, cec0, seq::ComputeSequences, seq::HostSequences};
+use nvbare_driver::class::{
+    c56f, c7c0, ca6f, cbc0, cec0, seq::ComputeSequences, seq::HostSequences,
+};
 use nvbare_driver::hal;
 use nvbare_driver::push::decode::{Decoder, Item, Listing, QmdDecoded};
 use nvbare_driver::push::{Bound, PushBuffer, Subchannel};
@@ -94,7 +96,10 @@ fn hopper_inline_qmd_prints_named_fields() {
     println!("{text}");
 
     // The method lines around the QMD still decode as before.
-    assert!(text.contains("0001: 0000cbc0   CBC0.SET_OBJECT = 0x0000cbc0"), "{text}");
+    assert!(
+        text.contains("0001: 0000cbc0   CBC0.SET_OBJECT = 0x0000cbc0"),
+        "{text}"
+    );
     assert!(
         text.contains("C86F.SEM_EXECUTE = 0x03100001 { OPERATION=RELEASE"),
         "{text}"
@@ -138,8 +143,14 @@ fn hopper_inline_qmd_prints_named_fields() {
     }
     // Zero fields are left out.
     assert!(!text.contains("GRID_NULL"), "{text}");
-    assert!(!text.contains("PROGRAM_PREFETCH_ADDR_UPPER_SHIFTED ="), "{text}");
-    assert!(text.contains("0109: CBC0 launches QMD at 0x200001000\n"), "{text}");
+    assert!(
+        !text.contains("PROGRAM_PREFETCH_ADDR_UPPER_SHIFTED ="),
+        "{text}"
+    );
+    assert!(
+        text.contains("0109: CBC0 launches QMD at 0x200001000\n"),
+        "{text}"
+    );
 
     // Structured form: one inline QMD, with exactly the QMD module's own non-zero fields.
     let q = inline_qmds(&items);
@@ -150,13 +161,20 @@ fn hopper_inline_qmd_prints_named_fields() {
     assert_eq!(decoded.version, "V04_00");
     let own: Vec<(String, u64)> = nvbare_driver::qmd::decode(
         QmdVersion::V04_00,
-        &qmd.words().iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<_>>(),
+        &qmd.words()
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect::<Vec<_>>(),
     )
     .unwrap()
     .nonzero()
     .map(|f| (f.field.to_string(), u64::from(f.value)))
     .collect();
-    let got: Vec<(String, u64)> = decoded.fields.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+    let got: Vec<(String, u64)> = decoded
+        .fields
+        .iter()
+        .map(|(n, v)| (n.to_string(), *v))
+        .collect();
     assert_eq!(got, own);
     assert_eq!(field(&decoded, "GRID_WIDTH"), Some(40));
     assert_eq!(field(&decoded, "REGISTER_COUNT"), Some(42));
@@ -238,7 +256,10 @@ fn stored_version_overrides_the_class_default() {
     let hook = PushQmdDecoder::new();
     let items = Decoder::new().with_qmd_fields(&hook).decode(pb.words());
     let d = inline_qmds(&items)[0].3.clone().unwrap();
-    assert_eq!(d.version, "V03_00 (stored version; class CBC0 takes V04_00)");
+    assert_eq!(
+        d.version,
+        "V03_00 (stored version; class CBC0 takes V04_00)"
+    );
     assert_eq!(field(&d, "CTA_RASTER_WIDTH"), Some(40));
 }
 
@@ -250,13 +271,20 @@ fn partial_inline_qmd_is_labelled() {
     let hook = PushQmdDecoder::new();
     let items = Decoder::new().with_qmd_fields(&hook).decode(&words);
     let d = inline_qmds(&items)[0].3.clone().unwrap();
-    assert_eq!(d.version, "V04_00 (partial: 10 of 96 words, rest taken as 0)");
+    assert_eq!(
+        d.version,
+        "V04_00 (partial: 10 of 96 words, rest taken as 0)"
+    );
     // Only fields inside the first ten words can be non-zero, with the full QMD's values.
     let bytes: Vec<u8> = qmd.words().iter().flat_map(|w| w.to_le_bytes()).collect();
     let full = nvbare_driver::qmd::decode(QmdVersion::V04_00, &bytes).unwrap();
     assert!(!d.fields.is_empty());
     for (name, v) in &d.fields {
-        let f = full.fields.iter().find(|f| f.field.to_string() == *name).unwrap();
+        let f = full
+            .fields
+            .iter()
+            .find(|f| f.field.to_string() == *name)
+            .unwrap();
         assert!(f.field.word() < 10, "{name}");
         assert_eq!(u64::from(f.value), *v, "{name}");
     }
@@ -274,7 +302,9 @@ fn qmd_launched_by_address_is_read_from_given_memory() {
     let at: Vec<_> = items
         .iter()
         .filter_map(|i| match i {
-            Item::QmdAt { address, decoded, .. } => Some((*address, decoded.clone())),
+            Item::QmdAt {
+                address, decoded, ..
+            } => Some((*address, decoded.clone())),
             _ => None,
         })
         .collect();
@@ -284,10 +314,15 @@ fn qmd_launched_by_address_is_read_from_given_memory() {
     assert_eq!(d.version, "V04_00");
     assert_eq!(field(&d, "PROGRAM_ADDRESS_LOWER"), Some(0x3456_7800));
     // Outside the given memory: nothing decoded.
-    let items = Decoder::new()
-        .with_qmd_fields(&hook)
-        .decode(&[0x2001_2000, 0x0000_cbc0, 0x2001_20ad, 0x0300_0000]);
-    assert!(items.iter().any(|i| matches!(i, Item::QmdAt { decoded: None, .. })));
+    let items = Decoder::new().with_qmd_fields(&hook).decode(&[
+        0x2001_2000,
+        0x0000_cbc0,
+        0x2001_20ad,
+        0x0300_0000,
+    ]);
+    assert!(items
+        .iter()
+        .any(|i| matches!(i, Item::QmdAt { decoded: None, .. })));
     // The QMD crosses the end of the region: partial.
     let hook = PushQmdDecoder::new().with_memory(0x2_0000_0000, &pool[..0x1000 + 100]);
     let items = Decoder::new().with_qmd_fields(&hook).decode(&words);
@@ -298,7 +333,10 @@ fn qmd_launched_by_address_is_read_from_given_memory() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(d.version, "V04_00 (partial: 25 of 96 words, rest taken as 0)");
+    assert_eq!(
+        d.version,
+        "V04_00 (partial: 25 of 96 words, rest taken as 0)"
+    );
 }
 
 /// `INLINE_SIZE` is followed: 96 words under INLINE_384 pass quietly; under INLINE_256 the listing says so.
@@ -308,7 +346,14 @@ fn inline_size_is_checked_against_the_words_loaded() {
     let hook = PushQmdDecoder::new();
     let words = hopper_pushbuffer(qmd.words());
     let items = Decoder::new().with_qmd_fields(&hook).decode(&words);
-    assert!(items.iter().any(|i| matches!(i, Item::InlineQmd { inline_size: Some(384), words: 96, .. })));
+    assert!(items.iter().any(|i| matches!(
+        i,
+        Item::InlineQmd {
+            inline_size: Some(384),
+            words: 96,
+            ..
+        }
+    )));
     assert!(!Listing(items).to_string().contains("INLINE_SIZE announces"));
     let mut words = words;
     words[9] = 0; // SET_INLINE_QMD_ADDRESS_A: INLINE_SIZE_INLINE_256
@@ -324,5 +369,12 @@ fn inline_size_is_checked_against_the_words_loaded() {
     let v3: QmdV03_00 = build_launch(&desc(Chipset::Ga102)).unwrap();
     c7c0::Class::load_inline_qmd(&mut pb, c, 0x4000, v3.words()).unwrap();
     let items = Decoder::new().decode(pb.words());
-    assert!(items.iter().any(|i| matches!(i, Item::InlineQmd { inline_size: None, words: 64, .. })));
+    assert!(items.iter().any(|i| matches!(
+        i,
+        Item::InlineQmd {
+            inline_size: None,
+            words: 64,
+            ..
+        }
+    )));
 }

@@ -58,7 +58,16 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     // push_decode: [mask, host, base(4), class bytes..., words...]
     // SET_OBJECT CBC0 on subc 1, host semaphore release, inline V04_00 QMD at 0x2_0000_1000, SEND_PCAS_A.
     let qmd = launch_qmd(Chipset::Gh100);
-    let mut w = vec![0x2001_2000, 0x0000_cbc0, 0x2005_0017, 0x2345_6780, 1, 7, 5, 0x0310_0001];
+    let mut w = vec![
+        0x2001_2000,
+        0x0000_cbc0,
+        0x2005_0017,
+        0x2345_6780,
+        1,
+        7,
+        5,
+        0x0310_0001,
+    ];
     w.extend_from_slice(&[0x2002_20c6, 0x4000_0000, 0x0200_0010, 0x2060_20c8]);
     w.extend_from_slice(&qmd);
     w.extend_from_slice(&[0x2001_20ad, 0x0200_0010, 0x8003_20b0]);
@@ -90,9 +99,21 @@ fn seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     v.push(("push_decode", "header_forms.bin", s));
     v.push(("push_decode", "empty.bin", Vec::new()));
     // qmd_decode: one launch QMD per version, a short input and a V03_00-sized zero block.
-    v.push(("qmd_decode", "v03_00_launch.bin", le(&launch_qmd(Chipset::Ga102))));
-    v.push(("qmd_decode", "v04_00_launch.bin", le(&launch_qmd(Chipset::Gh100))));
-    v.push(("qmd_decode", "v05_00_launch.bin", le(&launch_qmd(Chipset::Gb202))));
+    v.push((
+        "qmd_decode",
+        "v03_00_launch.bin",
+        le(&launch_qmd(Chipset::Ga102)),
+    ));
+    v.push((
+        "qmd_decode",
+        "v04_00_launch.bin",
+        le(&launch_qmd(Chipset::Gh100)),
+    ));
+    v.push((
+        "qmd_decode",
+        "v05_00_launch.bin",
+        le(&launch_qmd(Chipset::Gb202)),
+    ));
     v.push(("qmd_decode", "short.bin", vec![1, 2, 3, 4, 5]));
     v.push(("qmd_decode", "zero_256.bin", vec![0; 256]));
     // pci_addr: addresses, status texts, raw bytes.
@@ -124,8 +145,9 @@ fn every_seed_runs_through_its_target() {
     // Generated seeds are committed, byte for byte.
     for (t, name, bytes) in seeds() {
         let path = dir.join(t).join(name);
-        let got = std::fs::read(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (regenerate: NVBARE_WRITE_SEEDS=1)", path.display()));
+        let got = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("{}: {e} (regenerate: NVBARE_WRITE_SEEDS=1)", path.display())
+        });
         assert_eq!(got, bytes, "{} differs from its generator", path.display());
     }
     // Every file in each seed directory (including minimized fuzz findings added later) runs through its
@@ -152,7 +174,11 @@ fn seeds_reach_the_qmd_hook() {
     use nvbare_driver::push::decode::{Decoder, Item};
     use nvbare_driver::qmd::PushQmdDecoder;
     let all = seeds();
-    let hopper = &all.iter().find(|s| s.1 == "hopper_inline_qmd.bin").unwrap().2;
+    let hopper = &all
+        .iter()
+        .find(|s| s.1 == "hopper_inline_qmd.bin")
+        .unwrap()
+        .2;
     let words: Vec<u32> = hopper[6..]
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -163,7 +189,11 @@ fn seeds_reach_the_qmd_hook() {
         .iter()
         .any(|i| matches!(i, Item::InlineQmd { decoded: Some(d), .. } if d.version == "V04_00")));
 
-    let amp = &all.iter().find(|s| s.1 == "ampere_pcas_memory.bin").unwrap().2;
+    let amp = &all
+        .iter()
+        .find(|s| s.1 == "ampere_pcas_memory.bin")
+        .unwrap()
+        .2;
     // The QMD starts at byte 15 of the input (7 prefix bytes + 2 words): SEND_PCAS_A address 0 is not it, so
     // decoding at base 0 reads the input from its start (partial garbage) - it must still not panic and give
     // a labelled result.
@@ -172,7 +202,10 @@ fn seeds_reach_the_qmd_hook() {
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     let hook = PushQmdDecoder::new().with_memory(0, amp);
-    let items = Decoder::new().bind(1, 0xC7C0).with_qmd_fields(&hook).decode(&words);
+    let items = Decoder::new()
+        .bind(1, 0xC7C0)
+        .with_qmd_fields(&hook)
+        .decode(&words);
     assert!(items.iter().any(|i| matches!(
         i,
         Item::QmdAt {

@@ -259,27 +259,63 @@ fn launch_checks_and_builds_the_chip_version() {
                 ..d
             })
             .unwrap_err();
-        assert!(matches!(e, Error::LaunchLimit { what: "threads per block", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::LaunchLimit {
+                    what: "threads per block",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = h
             .build_launch_qmd(&LaunchDesc {
                 block: [1, 1, 65],
                 ..d
             })
             .unwrap_err();
-        assert!(matches!(e, Error::LaunchLimit { what: "block dimension", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::LaunchLimit {
+                    what: "block dimension",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = h
             .build_launch_qmd(&LaunchDesc {
                 grid: [1, 65536, 1],
                 ..d
             })
             .unwrap_err();
-        assert!(matches!(e, Error::LaunchLimit { what: "grid dimension", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::LaunchLimit {
+                    what: "grid dimension",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = h
             .build_launch_qmd(&LaunchDesc {
                 barrier_count: 17,
                 ..d
             })
             .unwrap_err();
-        assert!(matches!(e, Error::LaunchLimit { what: "barrier count", .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::LaunchLimit {
+                    what: "barrier count",
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }

@@ -16,9 +16,16 @@ use nvbare_driver::push::{Bound, PushBuffer, Subchannel};
 /// - SEND_SIGNALING_PCAS2_B (0x2c0, dword 0xb0) PCAS_ACTION 3:0 = INVALIDATE_COPY_SCHEDULE (3), as an
 ///   immediate: IMMD (4<<29) | data 3 (3<<16) | subc 1 | 0xb0 = 0x800320b0
 const HOPPER: [u32; 11] = [
-    0x2001_2000, 0x0000_cbc0, //
-    0x2005_0017, 0x2345_6780, 0x0000_0001, 0x0000_0007, 0x0000_0005, 0x0310_0001, //
-    0x2001_20ad, 0x0200_0010, //
+    0x2001_2000,
+    0x0000_cbc0, //
+    0x2005_0017,
+    0x2345_6780,
+    0x0000_0001,
+    0x0000_0007,
+    0x0000_0005,
+    0x0310_0001, //
+    0x2001_20ad,
+    0x0200_0010, //
     0x8003_20b0,
 ];
 
@@ -30,10 +37,34 @@ fn builder_produces_the_hand_written_words() {
     let host = Bound::<c86f::Class>::assume(Subchannel::new(0).unwrap());
     let addr: u64 = 0x1_2345_6780;
     let payload: u64 = 0x5_0000_0007;
-    pb.push(host, c86f::SemAddrLo { offset: u32::try_from((addr & 0xffff_ffff) >> 2).unwrap() }).unwrap();
-    pb.push(host, c86f::SemAddrHi { offset: u32::try_from(addr >> 32).unwrap() }).unwrap();
-    pb.push(host, c86f::SemPayloadLo { payload: u32::try_from(payload & 0xffff_ffff).unwrap() }).unwrap();
-    pb.push(host, c86f::SemPayloadHi { payload: u32::try_from(payload >> 32).unwrap() }).unwrap();
+    pb.push(
+        host,
+        c86f::SemAddrLo {
+            offset: u32::try_from((addr & 0xffff_ffff) >> 2).unwrap(),
+        },
+    )
+    .unwrap();
+    pb.push(
+        host,
+        c86f::SemAddrHi {
+            offset: u32::try_from(addr >> 32).unwrap(),
+        },
+    )
+    .unwrap();
+    pb.push(
+        host,
+        c86f::SemPayloadLo {
+            payload: u32::try_from(payload & 0xffff_ffff).unwrap(),
+        },
+    )
+    .unwrap();
+    pb.push(
+        host,
+        c86f::SemPayloadHi {
+            payload: u32::try_from(payload >> 32).unwrap(),
+        },
+    )
+    .unwrap();
     pb.push(
         host,
         c86f::SemExecute {
@@ -45,7 +76,13 @@ fn builder_produces_the_hand_written_words() {
         },
     )
     .unwrap();
-    pb.push(compute, cbc0::SendPcasA { qmd_address_shifted8: u32::try_from(0x2_0000_1000u64 >> 8).unwrap() }).unwrap();
+    pb.push(
+        compute,
+        cbc0::SendPcasA {
+            qmd_address_shifted8: u32::try_from(0x2_0000_1000u64 >> 8).unwrap(),
+        },
+    )
+    .unwrap();
     pb.push(
         compute,
         cbc0::SendSignalingPcas2B {
@@ -83,7 +120,9 @@ fn decode_prints_names_and_fields() {
     let methods: Vec<_> = items
         .iter()
         .filter_map(|i| match i {
-            Item::Method(m) => m.method.map(|(d, _)| (m.class.map(|c| c.short), d.name, m.value)),
+            Item::Method(m) => m
+                .method
+                .map(|(d, _)| (m.class.map(|c| c.short), d.name, m.value)),
             _ => None,
         })
         .collect();
@@ -113,7 +152,10 @@ impl nvbare_driver::push::decode::QmdDecoder for Recorder {
     ) -> Option<nvbare_driver::push::decode::QmdDecoded> {
         Some(nvbare_driver::push::decode::QmdDecoded {
             version: format!("inline-{}", class.short).into(),
-            fields: vec![("WORDS".into(), words.len() as u64), ("SUM".into(), words.iter().map(|&w| u64::from(w)).sum())],
+            fields: vec![
+                ("WORDS".into(), words.len() as u64),
+                ("SUM".into(), words.iter().map(|&w| u64::from(w)).sum()),
+            ],
         })
     }
     fn decode_at(
@@ -133,11 +175,31 @@ fn inline_qmd_and_pcas_reach_the_hook() {
     let mut buf = [0u32; 128];
     let mut pb = PushBuffer::new(&mut buf);
     let c = pb.bind::<cbc0::Class>(Subchannel::new(1).unwrap()).unwrap();
-    pb.push(c, cbc0::SetInlineQmdAddressA { qmd_address_shifted8_upper: 0x2, ..Default::default() }).unwrap();
-    pb.push(c, cbc0::SetInlineQmdAddressB { qmd_address_shifted8_lower: 0x10 }).unwrap();
+    pb.push(
+        c,
+        cbc0::SetInlineQmdAddressA {
+            qmd_address_shifted8_upper: 0x2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    pb.push(
+        c,
+        cbc0::SetInlineQmdAddressB {
+            qmd_address_shifted8_lower: 0x10,
+        },
+    )
+    .unwrap();
     let qmd: Vec<u32> = (1..=64).collect();
-    pb.push_array::<cbc0::LoadInlineQmdData>(c, 0, &qmd).unwrap();
-    pb.push(c, cbc0::SendPcasA { qmd_address_shifted8: 0x0200_0010 }).unwrap();
+    pb.push_array::<cbc0::LoadInlineQmdData>(c, 0, &qmd)
+        .unwrap();
+    pb.push(
+        c,
+        cbc0::SendPcasA {
+            qmd_address_shifted8: 0x0200_0010,
+        },
+    )
+    .unwrap();
     // words: 0-1 SET_OBJECT, 2 IMMD ADDRESS_A, 3 IMMD ADDRESS_B, 4 INC header + 5..=68 QMD, 69-70 SEND_PCAS_A.
     // Inline address: ((0x2 << 32) | 0x10) << 8 = 0x200_0000_1000; PCAS: 0x0200_0010 << 8 = 0x2_0000_1000.
     let items = Decoder::new().qmd_decoder(&Recorder).decode(pb.words());

@@ -2,7 +2,10 @@
 //! line each number comes from is quoted next to it). A few per class, plus header forms, GPFIFO
 //! entries and the USERD layout.
 
-use nvbare_driver::class::{self, c56f, c6b5, c6c0, c7b5, c7c0, c86f, c8b5, c96f, c9b5, c9c0, ca6f, cab5, cbc0, cdc0, cec0, Method};
+use nvbare_driver::class::{
+    self, c56f, c6b5, c6c0, c7b5, c7c0, c86f, c8b5, c96f, c9b5, c9c0, ca6f, cab5, cbc0, cdc0, cec0,
+    Method,
+};
 use nvbare_driver::push::gpfifo::{Fetch, GpEntry, Level, Opcode, Sync};
 use nvbare_driver::push::userd::{self, ChannelControl};
 use nvbare_driver::push::{Bound, MethodHeader, PushBuffer, SecOp, Subchannel};
@@ -20,23 +23,46 @@ fn header_forms() {
     let mut buf = [0u32; 16];
     let mut pb = PushBuffer::new(&mut buf);
     // INC subc 3, method 0x400 (dword 0x100), 2 words: 1<<29 | 2<<16 | 3<<13 | 0x100 = 0x20026100
-    pb.methods(SecOp::IncMethod, sc(3), 0x400, &[0xdead_beef, 0x1234_5678]).unwrap();
+    pb.methods(SecOp::IncMethod, sc(3), 0x400, &[0xdead_beef, 0x1234_5678])
+        .unwrap();
     // NON_INC subc 0, method 0x10 (dword 4), 1 word: 3<<29 | 1<<16 | 4 = 0x60010004
-    pb.methods(SecOp::NonIncMethod, sc(0), 0x10, &[0xffff_ffff]).unwrap();
+    pb.methods(SecOp::NonIncMethod, sc(0), 0x10, &[0xffff_ffff])
+        .unwrap();
     // ONE_INC subc 7, method 0x3ffc (dword 0xfff), 1 word: 5<<29 | 1<<16 | 7<<13 | 0xfff = 0xa001efff
     pb.methods(SecOp::OneInc, sc(7), 0x3ffc, &[0]).unwrap();
     // IMMD subc 5, method 0x200 (dword 0x80), data 0x1fff: 4<<29 | 0x1fff<<16 | 5<<13 | 0x80 = 0x9fffa080
     pb.immediate(sc(5), 0x200, 0x1fff).unwrap();
     assert_eq!(
         pb.words(),
-        &[0x2002_6100, 0xdead_beef, 0x1234_5678, 0x6001_0004, 0xffff_ffff, 0xa001_efff, 0, 0x9fff_a080]
+        &[
+            0x2002_6100,
+            0xdead_beef,
+            0x1234_5678,
+            0x6001_0004,
+            0xffff_ffff,
+            0xa001_efff,
+            0,
+            0x9fff_a080
+        ]
     );
     assert_eq!(
         MethodHeader::decode(0x9fff_a080),
-        MethodHeader { op: SecOp::ImmdDataMethod, subchannel: 5, offset: 0x200, count_or_data: 0x1fff }
+        MethodHeader {
+            op: SecOp::ImmdDataMethod,
+            subchannel: 5,
+            offset: 0x200,
+            count_or_data: 0x1fff
+        }
     );
     assert_eq!(
-        MethodHeader { op: SecOp::OneInc, subchannel: 7, offset: 0x3ffc, count_or_data: 1 }.encode().unwrap(),
+        MethodHeader {
+            op: SecOp::OneInc,
+            subchannel: 7,
+            offset: 0x3ffc,
+            count_or_data: 1
+        }
+        .encode()
+        .unwrap(),
         0xa001_efff
     );
 }
@@ -63,9 +89,12 @@ fn automatic_form_choice_saves_words() {
         &[
             0x9fff_2040, // IMMD 4<<29 | 0x1fff<<16 | 1<<13 | 0x40
             0xa003_2080, // ONE_INC 5<<29 | 3<<16 | 1<<13 | 0x80 (was INC count 1, then 2)
-            0x2000, 5, 6,
+            0x2000,
+            5,
+            6,
             0x6002_40c0, // NON_INC 3<<29 | 2<<16 | 2<<13 | 0xc0
-            0x10000, 0x20000,
+            0x10000,
+            0x20000,
         ]
     );
 }
@@ -76,43 +105,114 @@ fn buffer_full_is_a_typed_error_and_writes_nothing() {
     let mut pb = PushBuffer::new(&mut buf);
     pb.method_raw(sc(0), 0x100, 0x10000).unwrap(); // 2 words
     let e = pb.method_raw(sc(0), 0x200, 0x10000).unwrap_err(); // needs 2, 1 left
-    assert!(matches!(e, Error::PushBufferFull { needed: 2, available: 1 }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::PushBufferFull {
+                needed: 2,
+                available: 1
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(pb.len(), 2);
     pb.method_raw(sc(0), 0x104, 0x10000).unwrap(); // continues the open header: 1 word
     assert_eq!(pb.words(), &[0x2002_0040, 0x10000, 0x10000]);
-    assert!(matches!(pb.immediate(sc(0), 0, 1), Err(Error::PushBufferFull { needed: 1, available: 0 })));
-    assert!(matches!(pb.methods(SecOp::IncMethod, sc(0), 0, &[1, 2]), Err(Error::PushBufferFull { .. })));
+    assert!(matches!(
+        pb.immediate(sc(0), 0, 1),
+        Err(Error::PushBufferFull {
+            needed: 1,
+            available: 0
+        })
+    ));
+    assert!(matches!(
+        pb.methods(SecOp::IncMethod, sc(0), 0, &[1, 2]),
+        Err(Error::PushBufferFull { .. })
+    ));
     assert_eq!(pb.len(), 3);
 }
 
 #[test]
 fn bad_arguments_are_typed_errors() {
-    assert!(matches!(Subchannel::new(8), Err(Error::InvalidSubchannel(8))));
+    assert!(matches!(
+        Subchannel::new(8),
+        Err(Error::InvalidSubchannel(8))
+    ));
     let mut buf = [0u32; 8];
     let mut pb = PushBuffer::new(&mut buf);
-    assert!(matches!(pb.method_raw(sc(0), 0x4000, 1), Err(Error::InvalidMethodOffset(0x4000))));
-    assert!(matches!(pb.method_raw(sc(0), 0x102, 1), Err(Error::InvalidMethodOffset(0x102))));
-    assert!(matches!(pb.immediate(sc(0), 0x100, 0x2000), Err(Error::ImmediateTooLarge(0x2000))));
+    assert!(matches!(
+        pb.method_raw(sc(0), 0x4000, 1),
+        Err(Error::InvalidMethodOffset(0x4000))
+    ));
+    assert!(matches!(
+        pb.method_raw(sc(0), 0x102, 1),
+        Err(Error::InvalidMethodOffset(0x102))
+    ));
+    assert!(matches!(
+        pb.immediate(sc(0), 0x100, 0x2000),
+        Err(Error::ImmediateTooLarge(0x2000))
+    ));
     // INC run that would run past method 0x3ffc
-    assert!(matches!(pb.methods(SecOp::IncMethod, sc(0), 0x3ffc, &[1, 2]), Err(Error::InvalidMethodOffset(_))));
-    assert!(matches!(pb.methods(SecOp::ImmdDataMethod, sc(0), 0x100, &[1]), Err(Error::NotADataSecOp(SecOp::ImmdDataMethod))));
+    assert!(matches!(
+        pb.methods(SecOp::IncMethod, sc(0), 0x3ffc, &[1, 2]),
+        Err(Error::InvalidMethodOffset(_))
+    ));
+    assert!(matches!(
+        pb.methods(SecOp::ImmdDataMethod, sc(0), 0x100, &[1]),
+        Err(Error::NotADataSecOp(SecOp::ImmdDataMethod))
+    ));
     // checked push: C56F SEM_ADDR_HI OFFSET is 7:0 ("#define NVC56F_SEM_ADDR_HI_OFFSET 7:0")
     let host = Bound::<c56f::Class>::assume(sc(0));
-    let e = pb.push_checked(host, c56f::SemAddrHi { offset: 0x100 }).unwrap_err();
-    assert!(matches!(e, Error::FieldOverflow { field: "OFFSET", bits: 8, .. }), "{e}");
+    let e = pb
+        .push_checked(host, c56f::SemAddrHi { offset: 0x100 })
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::FieldOverflow {
+                field: "OFFSET",
+                bits: 8,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // ... while C86F's is 24:0 ("#define NVC86F_SEM_ADDR_HI_OFFSET 24:0")
     let host86 = Bound::<c86f::Class>::assume(sc(0));
-    pb.push_checked(host86, c86f::SemAddrHi { offset: 0x1ff_ffff }).unwrap();
-    let e = pb.push_checked(host86, c86f::SemAddrHi { offset: 0x200_0000 }).unwrap_err();
-    assert!(matches!(e, Error::FieldOverflow { field: "OFFSET", value: 0x200_0000, bits: 25, .. }), "{e}");
+    pb.push_checked(host86, c86f::SemAddrHi { offset: 0x1ff_ffff })
+        .unwrap();
+    let e = pb
+        .push_checked(host86, c86f::SemAddrHi { offset: 0x200_0000 })
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::FieldOverflow {
+                field: "OFFSET",
+                value: 0x200_0000,
+                bits: 25,
+                ..
+            }
+        ),
+        "{e}"
+    );
     // array index beyond LOAD_INLINE_QMD_DATA
     let cmp = Bound::<cbc0::Class>::assume(sc(1));
     assert!(matches!(
         pb.push_element(cmp, 120, cbc0::LoadInlineQmdData { v: 0 }),
-        Err(Error::MethodIndexOutOfRange { index: 120, count: 120, .. })
+        Err(Error::MethodIndexOutOfRange {
+            index: 120,
+            count: 120,
+            ..
+        })
     ));
-    let e = pb.push_array::<cbc0::LoadInlineQmdData>(cmp, 100, &[0; 21]).unwrap_err();
-    assert!(matches!(e, Error::MethodIndexOutOfRange { count: 120, .. }), "{e}");
+    let e = pb
+        .push_array::<cbc0::LoadInlineQmdData>(cmp, 100, &[0; 21])
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::MethodIndexOutOfRange { count: 120, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -128,10 +228,14 @@ fn debug_builds_assert_field_ranges() {
 #[test]
 fn host_golden() {
     // "#define NVC56F_SET_OBJECT_NVCLASS 15:0", "#define NVC56F_SET_OBJECT_ENGINE 20:16", "..._ENGINE_SW 0x0000001f"
-    let w = c56f::SetObject { nvclass: 0x906f, engine: c56f::SetObjectEngine::Sw }.to_word();
+    let w = c56f::SetObject {
+        nvclass: 0x906f,
+        engine: c56f::SetObjectEngine::Sw,
+    }
+    .to_word();
     assert_eq!(w, 0x001f_906f);
     assert_eq!(c56f::SetObject::DESC.offset, 0x0); // "#define NVC56F_SET_OBJECT (0x00000000)"
-    // "#define NVC56F_NON_STALL_INTERRUPT (0x00000020)", "_HANDLE 31:0"
+                                                   // "#define NVC56F_NON_STALL_INTERRUPT (0x00000020)", "_HANDLE 31:0"
     assert_eq!(c56f::NonStallInterrupt::DESC.offset, 0x20);
     // "#define NVC56F_SEM_EXECUTE_OPERATION_ACQ_CIRC_GEQ 0x00000003", "_ACQUIRE_SWITCH_TSG 12:12" EN 1
     let w = c56f::SemExecute {
@@ -152,7 +256,13 @@ fn host_golden() {
     assert_eq!(w, (5 << 27) | (1 << 31) | 6);
     // "#define NVC56F_WFI (0x00000078)", "_SCOPE 0:0" ALL 1
     assert_eq!(c56f::Wfi::DESC.offset, 0x78);
-    assert_eq!(c56f::Wfi { scope: c56f::WfiScope::All }.to_word(), 1);
+    assert_eq!(
+        c56f::Wfi {
+            scope: c56f::WfiScope::All
+        }
+        .to_word(),
+        1
+    );
 
     // C86F: "#define NVC86F_SEM_EXECUTE_RELEASE_TIMESTAMP 25:25" EN 1, RELEASE 1, "_PAYLOAD_SIZE 24:24"
     let w = c86f::SemExecute {
@@ -163,12 +273,25 @@ fn host_golden() {
     .to_word();
     assert_eq!(w, 0x0200_0001);
     // "#define NVC86F_SEM_ADDR_LO_OFFSET 31:2": address 0xfedc_ba98 -> field 0x3fb7_2ea6 -> word unchanged
-    assert_eq!(c86f::SemAddrLo { offset: 0xfedc_ba98 >> 2 }.to_word(), 0xfedc_ba98);
+    assert_eq!(
+        c86f::SemAddrLo {
+            offset: 0xfedc_ba98 >> 2
+        }
+        .to_word(),
+        0xfedc_ba98
+    );
 
     // C96F: "#define NVC96F_SEM_ADDR_HI (0x00000060)", "_OFFSET 24:0"; "#define NVC96F_SEM_EXECUTE_PAYLOAD_SIZE 24:24"
     assert_eq!(c96f::SemAddrHi::DESC.offset, 0x60);
-    assert_eq!(c96f::SemAddrHi { offset: 0x1ff_ffff }.to_word(), 0x01ff_ffff);
-    let w = c96f::SemExecute { payload_size: c96f::SemExecutePayloadSize::V64bit, ..Default::default() }.to_word();
+    assert_eq!(
+        c96f::SemAddrHi { offset: 0x1ff_ffff }.to_word(),
+        0x01ff_ffff
+    );
+    let w = c96f::SemExecute {
+        payload_size: c96f::SemExecutePayloadSize::V64bit,
+        ..Default::default()
+    }
+    .to_word();
     assert_eq!(w, 1 << 24);
     // NON_STALL_INTERRUPT/WFI are not in the published clc96f.h: inherited and marked so.
     assert_eq!(c96f::NonStallInterrupt::DESC.inherited, Some("clc56f.h"));
@@ -176,7 +299,14 @@ fn host_golden() {
 
     // CA6F: "#define NVCA6F_SEM_PAYLOAD_LO (0x00000064)", "#define NVCA6F_SEM_EXECUTE_RELEASE_WFI 20:20"
     assert_eq!(ca6f::SemPayloadLo::DESC.offset, 0x64);
-    assert_eq!(ca6f::SemExecute { release_wfi: ca6f::SemExecuteReleaseWfi::En, ..Default::default() }.to_word(), 1 << 20);
+    assert_eq!(
+        ca6f::SemExecute {
+            release_wfi: ca6f::SemExecuteReleaseWfi::En,
+            ..Default::default()
+        }
+        .to_word(),
+        1 << 20
+    );
 }
 
 // ---- compute classes
@@ -198,7 +328,13 @@ fn compute_golden() {
     assert_eq!(c6c0::SetShaderSharedMemoryWindowA::DESC.offset, 0x2a0);
 
     // "#define NVC7C0_SET_SHADER_LOCAL_MEMORY_NON_THROTTLED_C 0x02ec": "_MAX_SM_COUNT 8:0" (its only field)
-    assert_eq!(c7c0::SetShaderLocalMemoryNonThrottledC { max_sm_count: 0x1ff }.to_word(), 0x1ff);
+    assert_eq!(
+        c7c0::SetShaderLocalMemoryNonThrottledC {
+            max_sm_count: 0x1ff
+        }
+        .to_word(),
+        0x1ff
+    );
     assert_eq!(c7c0::SetShaderLocalMemoryNonThrottledC::DESC.offset, 0x2ec);
     // "#define NVCBC0_SET_SHADER_LOCAL_MEMORY_NON_THROTTLED_C 0x02ec": "_MAX_SM_COUNT 8:0",
     // "_MAX_PLURAL_TPC_GPC_COUNT 23:16", "_MAX_SINGLETON_TPC_GPC_COUNT 31:24"
@@ -212,8 +348,14 @@ fn compute_golden() {
 
     // "#define NVC9C0_INVALIDATE_SHADER_CACHES 0x021c": "_INSTRUCTION 0:0", "_LOCKS 1:1", "_FLUSH_DATA 2:2",
     // "_DATA 4:4", "_CONSTANT 12:12"
-    let w = c9c0::InvalidateShaderCaches { instruction: true, data: true, constant: true, locks: false, flush_data: true }
-        .to_word();
+    let w = c9c0::InvalidateShaderCaches {
+        instruction: true,
+        data: true,
+        constant: true,
+        locks: false,
+        flush_data: true,
+    }
+    .to_word();
     assert_eq!(w, 0x1015);
 
     // "#define NVCBC0_SEND_SIGNALING_PCAS2_B 0x02c0": "_PCAS_ACTION 3:0" INVALIDATE_COPY_SCHEDULE 3,
@@ -242,7 +384,12 @@ fn compute_golden() {
     // "#define NVCDC0_INVALIDATE_SHADER_CACHES_NO_WFI 0x1698": INSTRUCTION 0:0, GLOBAL_DATA 4:4, CONSTANT 12:12
     assert_eq!(cdc0::InvalidateShaderCachesNoWfi::DESC.offset, 0x1698);
     assert_eq!(
-        cdc0::InvalidateShaderCachesNoWfi { instruction: true, global_data: true, constant: false }.to_word(),
+        cdc0::InvalidateShaderCachesNoWfi {
+            instruction: true,
+            global_data: true,
+            constant: false
+        }
+        .to_word(),
         0x11
     );
     // "#define NVCEC0_SEND_SIGNALING_PCAS2_B_PCAS_ACTION_INVALIDATE_COPY_SCHEDULE 0x00000003" (3:0),
@@ -279,7 +426,10 @@ fn copy_golden() {
         ..Default::default()
     }
     .to_word();
-    assert_eq!(w, 2 | 4 | (2 << 3) | (2 << 5) | (1 << 7) | (1 << 8) | (1 << 9));
+    assert_eq!(
+        w,
+        2 | 4 | (2 << 3) | (2 << 5) | (1 << 7) | (1 << 8) | (1 << 9)
+    );
     assert_eq!(w, 0x3d6);
     // "#define NVC6B5_SET_REMAP_COMPONENTS (0x00000708)": DST_X 2:0 CONST_A 4, DST_Y 6:4 CONST_B 5,
     // DST_Z 10:8 NO_WRITE 6, DST_W 14:12 SRC_X 0, COMPONENT_SIZE 17:16 FOUR 3, NUM_SRC 21:20 ONE 0, NUM_DST 25:24 FOUR 3
@@ -296,7 +446,18 @@ fn copy_golden() {
     assert_eq!(w, 0x0303_0654);
     // C6B5 "#define NVC6B5_SET_SEMAPHORE_A_UPPER 16:0"
     let e = c6b5::SetSemaphoreA { upper: 0x2_0000 }.check().unwrap_err();
-    assert!(matches!(e, Error::FieldOverflow { field: "UPPER", value: 0x2_0000, bits: 17, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::FieldOverflow {
+                field: "UPPER",
+                value: 0x2_0000,
+                bits: 17,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     // C7B5 "#define NVC7B5_LAUNCH_DMA_REMAP_ENABLE 10:10", "_SEMAPHORE_PAYLOAD_SIZE 27:27" TWO_WORD 1
     let w = c7b5::LaunchDma {
@@ -324,17 +485,26 @@ fn copy_golden() {
     assert_eq!(w, (2 << 20) | (1 << 23) | (1 << 26) | (1 << 25));
     // "#define NVC8B5_OFFSET_IN_UPPER (0x00000400)", "_UPPER 24:0"; LINE_COUNT 0x41C
     assert_eq!(c8b5::OffsetInUpper::DESC.offset, 0x400);
-    assert_eq!(c8b5::OffsetInUpper { upper: 0x1ff_ffff }.to_word(), 0x1ff_ffff);
+    assert_eq!(
+        c8b5::OffsetInUpper { upper: 0x1ff_ffff }.to_word(),
+        0x1ff_ffff
+    );
     assert_eq!(c8b5::LineCount::DESC.offset, 0x41c);
 
     // C9B5 "#define NVC9B5_SET_SEMAPHORE_A_UPPER 24:0"; PITCH_OUT 0x414
-    assert_eq!(c9b5::SetSemaphoreA { upper: 0x1ff_ffff }.to_word(), 0x1ff_ffff);
+    assert_eq!(
+        c9b5::SetSemaphoreA { upper: 0x1ff_ffff }.to_word(),
+        0x1ff_ffff
+    );
     assert_eq!(c9b5::PitchOut::DESC.offset, 0x414);
 
     // CAB5 "#define NVCAB5_SET_REMAP_CONST_A (0x00000700)", "_V 31:0"; LINE_LENGTH_IN 0x418
     assert_eq!(cab5::SetRemapConstA::DESC.offset, 0x700);
     assert_eq!(cab5::LineLengthIn::DESC.offset, 0x418);
-    assert_eq!(cab5::SetRemapConstA { v: 0xcafe_f00d }.to_word(), 0xcafe_f00d);
+    assert_eq!(
+        cab5::SetRemapConstA { v: 0xcafe_f00d }.to_word(),
+        0xcafe_f00d
+    );
 }
 
 // ---- GPFIFO entries ("#define NVC86F_GP_ENTRY0_GET 31:2", "_ENTRY1_GET_HI 7:0", "_ENTRY1_LEVEL 9:9",
@@ -354,13 +524,35 @@ fn gpfifo_golden() {
     };
     assert_eq!(e.encode().unwrap(), [0xffff_fffd, 0xffff_feff]);
     assert_eq!(GpEntry::decode(e.encode().unwrap()), e);
-    let c = GpEntry::Control { opcode: Opcode::SetPbSegmentExtendedBase, operand: 0x0012_3400, sync: Sync::Proceed };
+    let c = GpEntry::Control {
+        opcode: Opcode::SetPbSegmentExtendedBase,
+        operand: 0x0012_3400,
+        sync: Sync::Proceed,
+    };
     assert_eq!(c.encode().unwrap(), [0x0012_3400, 4]);
     assert_eq!(GpEntry::decode([0x0012_3400, 4]), c);
-    assert!(matches!(GpEntry::segment(0x100_0000_0000, 1), Err(Error::GpEntryOutOfRange { what: "address", .. })));
-    assert!(matches!(GpEntry::segment(0x1002, 1), Err(Error::GpEntryOutOfRange { what: "address", .. })));
-    assert!(matches!(GpEntry::segment(0x1000, 0), Err(Error::GpEntryOutOfRange { what: "length", .. })));
-    assert!(matches!(GpEntry::segment(0x1000, 1 << 21), Err(Error::GpEntryOutOfRange { what: "length", .. })));
+    assert!(matches!(
+        GpEntry::segment(0x100_0000_0000, 1),
+        Err(Error::GpEntryOutOfRange {
+            what: "address",
+            ..
+        })
+    ));
+    assert!(matches!(
+        GpEntry::segment(0x1002, 1),
+        Err(Error::GpEntryOutOfRange {
+            what: "address",
+            ..
+        })
+    ));
+    assert!(matches!(
+        GpEntry::segment(0x1000, 0),
+        Err(Error::GpEntryOutOfRange { what: "length", .. })
+    ));
+    assert!(matches!(
+        GpEntry::segment(0x1000, 1 << 21),
+        Err(Error::GpEntryOutOfRange { what: "length", .. })
+    ));
 }
 
 // ---- USERD ("NvU32 GPGet; /* ... 0088-008b */", "NvU32 GPPut; /* ... 008c-008f */" in Nvc86fControl)

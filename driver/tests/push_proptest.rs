@@ -9,7 +9,10 @@ use proptest::prelude::*;
 fn writes() -> impl Strategy<Value = Vec<(u8, u32, u32)>> {
     // Small offset/subchannel ranges make consecutive and repeated methods (header extension) common.
     let value = prop_oneof![0u32..0x2000, any::<u32>()];
-    proptest::collection::vec((0u8..3, (0u32..24).prop_map(|d| 0x100 + d * 4), value), 0..200)
+    proptest::collection::vec(
+        (0u8..3, (0u32..24).prop_map(|d| 0x100 + d * 4), value),
+        0..200,
+    )
 }
 
 proptest! {
@@ -80,8 +83,18 @@ fn long_runs_split_into_several_headers() {
     let data: Vec<u32> = (0..10_000).collect();
     let mut buf = vec![0u32; 10_010];
     let mut pb = PushBuffer::new(&mut buf);
-    pb.methods(SecOp::NonIncMethod, Subchannel::new(1).unwrap(), 0x200, &data).unwrap();
+    pb.methods(
+        SecOp::NonIncMethod,
+        Subchannel::new(1).unwrap(),
+        0x200,
+        &data,
+    )
+    .unwrap();
     assert_eq!(pb.len(), 10_002); // 8191 + 1809 words, two headers
-    let n = Decoder::new().decode(pb.words()).iter().filter(|i| matches!(i, Item::Method(_))).count();
+    let n = Decoder::new()
+        .decode(pb.words())
+        .iter()
+        .filter(|i| matches!(i, Item::Method(_)))
+        .count();
     assert_eq!(n, 10_000);
 }

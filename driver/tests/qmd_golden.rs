@@ -122,7 +122,14 @@ fn v03_field_limits() {
     ));
     // PROGRAM_ADDRESS_UPPER MW(1584:1568) holds 17 bits: 49-bit VAs.
     assert!(q.set_program_address((1 << 49) - 16).is_ok());
-    assert!(matches!(q.set_program_address(1 << 49), Err(Error::QmdValueTooWide { field: "PROGRAM_ADDRESS", bits: 49, .. })));
+    assert!(matches!(
+        q.set_program_address(1 << 49),
+        Err(Error::QmdValueTooWide {
+            field: "PROGRAM_ADDRESS",
+            bits: 49,
+            ..
+        })
+    ));
     // No DEPENDENT_QMD1_POINTER in V03_00.
     let dep = DependentQmd {
         qmd_address: 0x1000,

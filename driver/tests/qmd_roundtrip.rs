@@ -101,7 +101,14 @@ fn decode_rejects_wrong_length_and_detects_version() {
             ..
         })
     ));
-    assert!(matches!(QmdV05_00::from_bytes(&[0; 256]), Err(Error::QmdBadLength { expected: 384, got: 256, .. })));
+    assert!(matches!(
+        QmdV05_00::from_bytes(&[0; 256]),
+        Err(Error::QmdBadLength {
+            expected: 384,
+            got: 256,
+            ..
+        })
+    ));
     assert_eq!(
         detect_version(&QmdV03_00::new().to_bytes()),
         Some(QmdVersion::V03_00)
@@ -353,7 +360,14 @@ fn check_launch<Q: Qmd>() {
     ] {
         let e = build_launch::<Q>(&bad).unwrap_err();
         assert!(
-            matches!(e, Error::QmdInvalidLaunch { .. } | Error::QmdValueTooWide { field: "CONSTANT_BUFFER_SIZE" | "BARRIER_COUNT", .. }),
+            matches!(
+                e,
+                Error::QmdInvalidLaunch { .. }
+                    | Error::QmdValueTooWide {
+                        field: "CONSTANT_BUFFER_SIZE" | "BARRIER_COUNT",
+                        ..
+                    }
+            ),
             "{bad:?}: {e:?}"
         );
     }
@@ -389,7 +403,14 @@ fn launch_v05() {
     let mut out = vec![0u8; 384];
     any.write_bytes(&mut out).unwrap();
     assert_eq!(out, q.to_bytes());
-    assert!(matches!(any.write_bytes(&mut [0u8; 256]), Err(Error::QmdBadLength { expected: 384, got: 256, .. })));
+    assert!(matches!(
+        any.write_bytes(&mut [0u8; 256]),
+        Err(Error::QmdBadLength {
+            expected: 384,
+            got: 256,
+            ..
+        })
+    ));
 }
 
 fn random_fields_round_trip(v: QmdVersion, seeds: &[u32]) -> Result<(), TestCaseError> {

@@ -103,22 +103,37 @@ prop_compose! {
 }
 
 /// Same words, or the same error.
-fn same(got: Result<AnyQmd, nvbare_driver::Error>, want: Result<AnyQmd, nvbare_driver::Error>) -> Result<(), TestCaseError> {
+fn same(
+    got: Result<AnyQmd, nvbare_driver::Error>,
+    want: Result<AnyQmd, nvbare_driver::Error>,
+) -> Result<(), TestCaseError> {
     match (got, want) {
         (Ok(g), Ok(w)) => prop_assert_eq!(g.words(), w.words()),
         (Err(g), Err(w)) => prop_assert_eq!(g.to_string(), w.to_string()),
-        (g, w) => prop_assert!(false, "template {:?} vs build_launch {:?}", g.map(|q| q.version()), w.map(|q| q.version())),
+        (g, w) => prop_assert!(
+            false,
+            "template {:?} vs build_launch {:?}",
+            g.map(|q| q.version()),
+            w.map(|q| q.version())
+        ),
     }
     Ok(())
 }
 
-fn check_version(v: QmdVersion, base: &LaunchDesc, patches: &[LaunchPatch]) -> Result<(), TestCaseError> {
+fn check_version(
+    v: QmdVersion,
+    base: &LaunchDesc,
+    patches: &[LaunchPatch],
+) -> Result<(), TestCaseError> {
     let t = match AnyQmdTemplate::new(v, base, None) {
         Ok(t) => t,
         Err(e) => {
             // A template is refused exactly when the base itself does not build, with the same error.
             let b = AnyQmd::build(v, base);
-            prop_assert!(b.is_err(), "{v}: template refused ({e}) but the base builds");
+            prop_assert!(
+                b.is_err(),
+                "{v}: template refused ({e}) but the base builds"
+            );
             prop_assert_eq!(b.err().map(|e| e.to_string()), Some(e.to_string()));
             return Ok(());
         }
@@ -135,7 +150,11 @@ fn check_hal(h: &dyn Hal, base: &LaunchDesc, patches: &[LaunchPatch]) -> Result<
         Ok(t) => t,
         Err(e) => {
             let b = h.build_launch_qmd(base);
-            prop_assert!(b.is_err(), "{}: template refused ({e}) but the base builds", h.chipset());
+            prop_assert!(
+                b.is_err(),
+                "{}: template refused ({e}) but the base builds",
+                h.chipset()
+            );
             prop_assert_eq!(b.err().map(|e| e.to_string()), Some(e.to_string()));
             return Ok(());
         }
@@ -188,7 +207,10 @@ fn valid_patches_build_and_match() {
             cbank0_size: 0x180,
             barrier_count: 1,
             sass_version: h.sass_version(),
-            release: Some(LaunchRelease { address: 0x1_0000_1000, payload: 1 }),
+            release: Some(LaunchRelease {
+                address: 0x1_0000_1000,
+                payload: 1,
+            }),
         };
         let t = h.build_launch_template(&base).unwrap();
         for i in 0..200u32 {
@@ -213,7 +235,14 @@ fn valid_patches_build_and_match() {
         // Per-launch limits are still checked, at their edges.
         let mut p = base.patch();
         p.shared = None;
-        for (block, ok) in [([1024, 1, 1], true), ([512, 2, 1], true), ([1024, 2, 1], false), ([513, 2, 1], false), ([1, 1, 64], true), ([1, 1, 65], false)] {
+        for (block, ok) in [
+            ([1024, 1, 1], true),
+            ([512, 2, 1], true),
+            ([1024, 2, 1], false),
+            ([513, 2, 1], false),
+            ([1, 1, 64], true),
+            ([1, 1, 65], false),
+        ] {
             p.block = block;
             let got = t.patch(&p);
             let want = h.build_launch_qmd(&base.with_patch(&p));
@@ -225,18 +254,37 @@ fn valid_patches_build_and_match() {
             }
         }
         // Registers per block: 255 registers/thread is 8192 per warp; 8 warps fit 64K registers, 9 do not.
-        let heavy = LaunchDesc { register_count: 255, block: [256, 1, 1], ..base };
+        let heavy = LaunchDesc {
+            register_count: 255,
+            block: [256, 1, 1],
+            ..base
+        };
         let th = h.build_launch_template(&heavy).unwrap();
         let mut hp = heavy.patch();
         hp.shared = None;
         hp.block = [288, 1, 1]; // 9 warps x 8192 registers > 65536
-        assert!(matches!(th.patch(&hp), Err(nvbare_driver::Error::LaunchLimit { what: "registers per block", .. })));
+        assert!(matches!(
+            th.patch(&hp),
+            Err(nvbare_driver::Error::LaunchLimit {
+                what: "registers per block",
+                ..
+            })
+        ));
         hp.block = [256, 1, 1];
-        assert_eq!(th.patch(&hp).unwrap().words(), h.build_launch_qmd(&heavy.with_patch(&hp)).unwrap().words());
+        assert_eq!(
+            th.patch(&hp).unwrap().words(),
+            h.build_launch_qmd(&heavy.with_patch(&hp)).unwrap().words()
+        );
         p.block = [2048, 1, 1];
-        assert!(matches!(t.patch(&p), Err(nvbare_driver::Error::LaunchLimit { .. })));
+        assert!(matches!(
+            t.patch(&p),
+            Err(nvbare_driver::Error::LaunchLimit { .. })
+        ));
         p.block = [128, 1, 1];
         p.grid = [0, 1, 1];
-        assert!(matches!(t.patch(&p), Err(nvbare_driver::Error::QmdInvalidLaunch { .. })));
+        assert!(matches!(
+            t.patch(&p),
+            Err(nvbare_driver::Error::QmdInvalidLaunch { .. })
+        ));
     }
 }

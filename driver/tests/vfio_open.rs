@@ -27,8 +27,17 @@ fn fake(driver: &str) -> (tempfile::TempDir, OpenOptions) {
     // Regular files standing in for the character devices.
     fs::write(root.join("dev/vfio/vfio"), "").unwrap();
     fs::write(root.join("dev/vfio/7"), "").unwrap();
-    let sysfs = Sysfs::with_root(root).as_identity(Identity { uid: 0, gids: vec![] }).with_memlock_limit(u64::MAX);
-    let opts = OpenOptions { sysfs, requirements: Requirements::default(), ..OpenOptions::default() };
+    let sysfs = Sysfs::with_root(root)
+        .as_identity(Identity {
+            uid: 0,
+            gids: vec![],
+        })
+        .with_memlock_limit(u64::MAX);
+    let opts = OpenOptions {
+        sysfs,
+        requirements: Requirements::default(),
+        ..OpenOptions::default()
+    };
     (dir, opts)
 }
 
@@ -40,7 +49,10 @@ fn gpu() -> Bdf {
 fn refuses_a_device_bound_to_nvidia_before_touching_vfio() {
     let (_dir, opts) = fake("nvidia");
     match VfioDevice::open(gpu(), &opts) {
-        Err(Error::DeviceUnusable { reason: Unusable::BoundToNvidia, bdf }) => assert_eq!(bdf, gpu()),
+        Err(Error::DeviceUnusable {
+            reason: Unusable::BoundToNvidia,
+            bdf,
+        }) => assert_eq!(bdf, gpu()),
         other => panic!("{other:?}"),
     }
 }
@@ -49,7 +61,10 @@ fn refuses_a_device_bound_to_nvidia_before_touching_vfio() {
 fn ioctl_on_a_non_vfio_node_is_a_typed_error() {
     let (_dir, opts) = fake("vfio-pci");
     match VfioDevice::open(gpu(), &opts) {
-        Err(Error::VfioIoctl { op: "VFIO_GET_API_VERSION", source }) => {
+        Err(Error::VfioIoctl {
+            op: "VFIO_GET_API_VERSION",
+            source,
+        }) => {
             assert_eq!(source, nix::errno::Errno::ENOTTY)
         }
         other => panic!("{other:?}"),
@@ -83,15 +98,25 @@ fn container_that_cannot_be_opened_is_a_typed_error() {
 #[test]
 fn noiommu_group_is_opened_only_with_the_opt_in() {
     let (dir, mut opts) = fake("vfio-pci");
-    fs::rename(dir.path().join("dev/vfio/7"), dir.path().join("dev/vfio/noiommu-7")).unwrap();
+    fs::rename(
+        dir.path().join("dev/vfio/7"),
+        dir.path().join("dev/vfio/noiommu-7"),
+    )
+    .unwrap();
     match VfioDevice::open(gpu(), &opts) {
-        Err(Error::DeviceUnusable { reason: Unusable::NoIommuNotRequested { group: 7 }, .. }) => {}
+        Err(Error::DeviceUnusable {
+            reason: Unusable::NoIommuNotRequested { group: 7 },
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
     // With the opt-in the container is opened and asked for its API version (a regular file here).
     opts.requirements.allow_noiommu = true;
     match VfioDevice::open(gpu(), &opts) {
-        Err(Error::VfioIoctl { op: "VFIO_GET_API_VERSION", source }) => assert_eq!(source, nix::errno::Errno::ENOTTY),
+        Err(Error::VfioIoctl {
+            op: "VFIO_GET_API_VERSION",
+            source,
+        }) => assert_eq!(source, nix::errno::Errno::ENOTTY),
         other => panic!("{other:?}"),
     }
 }

@@ -15,8 +15,15 @@ struct Tree {
 
 impl Tree {
     fn new() -> Self {
-        let t = Self { dir: tempfile::tempdir().unwrap() };
-        for d in ["sys/bus/pci/devices", "sys/bus/pci/drivers", "sys/kernel/iommu_groups", "dev/vfio"] {
+        let t = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        for d in [
+            "sys/bus/pci/devices",
+            "sys/bus/pci/drivers",
+            "sys/kernel/iommu_groups",
+            "dev/vfio",
+        ] {
             fs::create_dir_all(t.root().join(d)).unwrap();
         }
         fs::write(t.root().join("dev/vfio/vfio"), "").unwrap();
@@ -26,16 +33,29 @@ impl Tree {
         self.dir.path()
     }
     fn sysfs(&self) -> Sysfs {
-        self.sysfs_as(Identity { uid: 0, gids: vec![0] })
+        self.sysfs_as(Identity {
+            uid: 0,
+            gids: vec![0],
+        })
     }
     fn sysfs_as(&self, id: Identity) -> Sysfs {
-        Sysfs::with_root(self.root()).as_identity(id).with_memlock_limit(u64::MAX)
+        Sysfs::with_root(self.root())
+            .as_identity(id)
+            .with_memlock_limit(u64::MAX)
     }
     fn dev_dir(&self, bdf: &str) -> PathBuf {
         self.root().join("sys/bus/pci/devices").join(bdf)
     }
     /// A PCI function with ids, class, optional driver and IOMMU group (and its /dev/vfio node).
-    fn device(&self, bdf: &str, vendor: u16, device: u16, class: u32, driver: Option<&str>, group: Option<u32>) {
+    fn device(
+        &self,
+        bdf: &str,
+        vendor: u16,
+        device: u16,
+        class: u32,
+        driver: Option<&str>,
+        group: Option<u32>,
+    ) {
         let d = self.dev_dir(bdf);
         fs::create_dir_all(&d).unwrap();
         fs::write(d.join("vendor"), format!("0x{vendor:04x}\n")).unwrap();
@@ -43,7 +63,9 @@ impl Tree {
         fs::write(d.join("class"), format!("0x{class:06x}\n")).unwrap();
         self.bind(bdf, driver);
         if let Some(g) = group {
-            let gdir = self.root().join(format!("sys/kernel/iommu_groups/{g}/devices"));
+            let gdir = self
+                .root()
+                .join(format!("sys/kernel/iommu_groups/{g}/devices"));
             fs::create_dir_all(&gdir).unwrap();
             symlink(&d, gdir.join(bdf)).unwrap();
             symlink(gdir.parent().unwrap(), d.join("iommu_group")).unwrap();
@@ -80,7 +102,14 @@ fn gpu_tree(gpu_driver: Option<&str>, audio_driver: Option<&str>) -> Tree {
     t.device(GPU, 0x10de, 0x2684, 0x03_0000, gpu_driver, Some(12));
     t.device(AUDIO, 0x10de, 0x22ba, 0x04_0300, audio_driver, Some(12));
     t.device("0000:00:04.0", 0x1234, 0x11e8, 0x00_ff00, None, Some(3));
-    t.device("0000:00:02.0", 0x8086, 0x1234, 0x03_0000, Some("i915"), Some(1));
+    t.device(
+        "0000:00:02.0",
+        0x8086,
+        0x1234,
+        0x03_0000,
+        Some("i915"),
+        Some(1),
+    );
     t
 }
 
@@ -91,14 +120,22 @@ fn lists_nvidia_display_devices_and_edu_by_id() {
     let nv = s.list(DeviceFilter::NVIDIA_DISPLAY).unwrap();
     assert_eq!(nv.len(), 1, "{nv:?}");
     let g = &nv[0];
-    assert_eq!((g.bdf, g.vendor, g.device, g.class), (bdf(GPU), 0x10de, 0x2684, 0x03_0000));
+    assert_eq!(
+        (g.bdf, g.vendor, g.device, g.class),
+        (bdf(GPU), 0x10de, 0x2684, 0x03_0000)
+    );
     assert_eq!(g.driver.as_deref(), Some("vfio-pci"));
     assert_eq!(g.iommu_group, Some(12));
     assert_eq!(g.vfio_cdev, None);
     let edu = s.list(DeviceFilter::id(0x1234, 0x11e8)).unwrap();
     assert_eq!(edu.len(), 1);
     assert_eq!(edu[0].driver, None);
-    let all: Vec<Bdf> = s.list(DeviceFilter::ANY).unwrap().iter().map(|d| d.bdf).collect();
+    let all: Vec<Bdf> = s
+        .list(DeviceFilter::ANY)
+        .unwrap()
+        .iter()
+        .map(|d| d.bdf)
+        .collect();
     assert_eq!(all.len(), 4);
     let mut sorted = all.clone();
     sorted.sort();
@@ -111,7 +148,11 @@ fn usable_device_gets_group_access() {
     let s = t.sysfs();
     let info = s.device(bdf(GPU)).unwrap();
     match s.check_usable(&info, Requirements::default()).unwrap() {
-        VfioAccess::Group { group: 12, path, container } => {
+        VfioAccess::Group {
+            group: 12,
+            path,
+            container,
+        } => {
             assert!(path.ends_with("dev/vfio/12"));
             assert!(container.ends_with("dev/vfio/vfio"));
         }
@@ -129,7 +170,12 @@ fn driver_reasons() {
 
     t.bind(GPU, Some("nouveau"));
     let r = reason(s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default()));
-    assert_eq!(r, Unusable::BoundToOtherDriver { driver: "nouveau".into() });
+    assert_eq!(
+        r,
+        Unusable::BoundToOtherDriver {
+            driver: "nouveau".into()
+        }
+    );
 
     t.bind(GPU, None);
     let r = reason(s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default()));
@@ -141,25 +187,44 @@ fn driver_reasons() {
 fn group_not_viable_names_the_other_device() {
     let t = gpu_tree(Some("vfio-pci"), Some("snd_hda_intel"));
     let s = t.sysfs();
-    let err = s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default()).unwrap_err();
+    let err = s
+        .check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default())
+        .unwrap_err();
     let text = err.to_string();
     match err {
-        Error::DeviceUnusable { reason: Unusable::GroupNotViable { group: 12, other, driver }, .. } => {
+        Error::DeviceUnusable {
+            reason:
+                Unusable::GroupNotViable {
+                    group: 12,
+                    other,
+                    driver,
+                },
+            ..
+        } => {
             assert_eq!(other, bdf(AUDIO));
             assert_eq!(driver, "snd_hda_intel");
         }
         other => panic!("{other:?}"),
     }
-    assert!(text.contains("0000:01:00.1") && text.contains("snd_hda_intel"), "{text}");
+    assert!(
+        text.contains("0000:01:00.1") && text.contains("snd_hda_intel"),
+        "{text}"
+    );
     // Unbound, pci-stub and vfio members do not break viability.
     for ok in [None, Some("pci-stub"), Some("vfio-pci")] {
         t.bind(AUDIO, ok);
-        assert!(s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default()).is_ok(), "{ok:?}");
+        assert!(
+            s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default())
+                .is_ok(),
+            "{ok:?}"
+        );
     }
     // Nor does a bridge bound to its port driver.
     fs::write(t.dev_dir(AUDIO).join("class"), "0x060400\n").unwrap();
     t.bind(AUDIO, Some("pcieport"));
-    assert!(s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default()).is_ok());
+    assert!(s
+        .check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default())
+        .is_ok());
 }
 
 #[test]
@@ -167,7 +232,10 @@ fn no_iommu_group_and_missing_node() {
     let t = Tree::new();
     t.device(GPU, 0x10de, 0x2684, 0x03_0000, Some("vfio-pci"), None);
     let s = t.sysfs();
-    assert_eq!(reason(s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default())), Unusable::NoIommuGroup);
+    assert_eq!(
+        reason(s.check_usable(&s.device(bdf(GPU)).unwrap(), Requirements::default())),
+        Unusable::NoIommuGroup
+    );
 
     let t = gpu_tree(Some("vfio-pci"), Some("vfio-pci"));
     fs::remove_file(t.root().join("dev/vfio/12")).unwrap();
@@ -181,12 +249,25 @@ fn no_iommu_group_and_missing_node() {
 #[test]
 fn noiommu_group_needs_opt_in() {
     let t = gpu_tree(Some("vfio-pci"), Some("vfio-pci"));
-    fs::rename(t.root().join("dev/vfio/12"), t.root().join("dev/vfio/noiommu-12")).unwrap();
+    fs::rename(
+        t.root().join("dev/vfio/12"),
+        t.root().join("dev/vfio/noiommu-12"),
+    )
+    .unwrap();
     let s = t.sysfs();
     let info = s.device(bdf(GPU)).unwrap();
-    assert_eq!(reason(s.check_usable(&info, Requirements::default())), Unusable::NoIommuNotRequested { group: 12 });
-    let req = Requirements { allow_noiommu: true, ..Requirements::default() };
-    assert!(matches!(s.check_usable(&info, req), Ok(VfioAccess::NoIommuGroup { group: 12, .. })));
+    assert_eq!(
+        reason(s.check_usable(&info, Requirements::default())),
+        Unusable::NoIommuNotRequested { group: 12 }
+    );
+    let req = Requirements {
+        allow_noiommu: true,
+        ..Requirements::default()
+    };
+    assert!(matches!(
+        s.check_usable(&info, req),
+        Ok(VfioAccess::NoIommuGroup { group: 12, .. })
+    ));
 }
 
 #[test]
@@ -194,9 +275,16 @@ fn permission_on_group_node() {
     let t = gpu_tree(Some("vfio-pci"), Some("vfio-pci"));
     let node = t.root().join("dev/vfio/12");
     let me = fs::metadata(&node).unwrap();
-    let stranger = Identity { uid: me.uid().wrapping_add(4242), gids: vec![me.gid().wrapping_add(4242)] };
+    let stranger = Identity {
+        uid: me.uid().wrapping_add(4242),
+        gids: vec![me.gid().wrapping_add(4242)],
+    };
     fs::set_permissions(&node, fs::Permissions::from_mode(0o600)).unwrap();
-    fs::set_permissions(t.root().join("dev/vfio/vfio"), fs::Permissions::from_mode(0o666)).unwrap();
+    fs::set_permissions(
+        t.root().join("dev/vfio/vfio"),
+        fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
     let s = t.sysfs_as(stranger.clone());
     let info = s.device(bdf(GPU)).unwrap();
     match reason(s.check_usable(&info, Requirements::default())) {
@@ -205,8 +293,14 @@ fn permission_on_group_node() {
     }
     // Group membership grants access through the group bits.
     fs::set_permissions(&node, fs::Permissions::from_mode(0o660)).unwrap();
-    let member = Identity { uid: stranger.uid, gids: vec![me.gid()] };
-    assert!(t.sysfs_as(member).check_usable(&info, Requirements::default()).is_ok());
+    let member = Identity {
+        uid: stranger.uid,
+        gids: vec![me.gid()],
+    };
+    assert!(t
+        .sysfs_as(member)
+        .check_usable(&info, Requirements::default())
+        .is_ok());
     assert!(s.check_usable(&info, Requirements::default()).is_err());
     fs::set_permissions(&node, fs::Permissions::from_mode(0o666)).unwrap();
     assert!(s.check_usable(&info, Requirements::default()).is_ok());
@@ -214,23 +308,50 @@ fn permission_on_group_node() {
 
 #[test]
 fn identity_permission_rule() {
-    let user = Identity { uid: 1000, gids: vec![100] };
+    let user = Identity {
+        uid: 1000,
+        gids: vec![100],
+    };
     assert!(user.may_read_write(0o600, 1000, 0));
     assert!(!user.may_read_write(0o400, 1000, 0));
     assert!(user.may_read_write(0o060, 0, 100));
-    assert!(!user.may_read_write(0o606, 0, 100), "group bits apply to members, not other bits");
+    assert!(
+        !user.may_read_write(0o606, 0, 100),
+        "group bits apply to members, not other bits"
+    );
     assert!(user.may_read_write(0o006, 0, 0));
-    assert!(Identity { uid: 0, gids: vec![] }.may_read_write(0, 1, 1));
+    assert!(Identity {
+        uid: 0,
+        gids: vec![]
+    }
+    .may_read_write(0, 1, 1));
 }
 
 #[test]
 fn memlock_too_low_is_reported() {
     let t = gpu_tree(Some("vfio-pci"), Some("vfio-pci"));
-    let s = Sysfs::with_root(t.root()).as_identity(Identity { uid: 0, gids: vec![] }).with_memlock_limit(64 << 10);
+    let s = Sysfs::with_root(t.root())
+        .as_identity(Identity {
+            uid: 0,
+            gids: vec![],
+        })
+        .with_memlock_limit(64 << 10);
     let info = s.device(bdf(GPU)).unwrap();
-    let req = Requirements { memlock_bytes: 1 << 30, ..Requirements::default() };
-    assert_eq!(reason(s.check_usable(&info, req)), Unusable::MemlockTooLow { limit: 64 << 10, needed: 1 << 30 });
-    let req = Requirements { memlock_bytes: 4096, ..Requirements::default() };
+    let req = Requirements {
+        memlock_bytes: 1 << 30,
+        ..Requirements::default()
+    };
+    assert_eq!(
+        reason(s.check_usable(&info, req)),
+        Unusable::MemlockTooLow {
+            limit: 64 << 10,
+            needed: 1 << 30
+        }
+    );
+    let req = Requirements {
+        memlock_bytes: 4096,
+        ..Requirements::default()
+    };
     assert!(s.check_usable(&info, req).is_ok());
 }
 
@@ -241,9 +362,15 @@ fn cdev_is_preferred_when_the_kernel_offers_it() {
     let s = t.sysfs();
     let info = s.device(bdf(GPU)).unwrap();
     assert_eq!(info.vfio_cdev.as_deref(), Some("vfio3"));
-    let prefer = Requirements { prefer_cdev: true, ..Requirements::default() };
+    let prefer = Requirements {
+        prefer_cdev: true,
+        ..Requirements::default()
+    };
     // Without the device nodes the group path is used.
-    assert!(matches!(s.check_usable(&info, prefer), Ok(VfioAccess::Group { .. })));
+    assert!(matches!(
+        s.check_usable(&info, prefer),
+        Ok(VfioAccess::Group { .. })
+    ));
     fs::create_dir_all(t.root().join("dev/vfio/devices")).unwrap();
     fs::write(t.root().join("dev/vfio/devices/vfio3"), "").unwrap();
     fs::write(t.root().join("dev/iommu"), "").unwrap();
@@ -254,7 +381,10 @@ fn cdev_is_preferred_when_the_kernel_offers_it() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(s.check_usable(&info, Requirements::default()), Ok(VfioAccess::Group { .. })));
+    assert!(matches!(
+        s.check_usable(&info, Requirements::default()),
+        Ok(VfioAccess::Group { .. })
+    ));
 }
 
 #[test]
@@ -267,12 +397,18 @@ fn malformed_sysfs_is_a_typed_error() {
     assert!(matches!(s.device(bdf(GPU)), Err(Error::SysfsParse { .. })));
     fs::remove_file(t.dev_dir(GPU).join("vendor")).unwrap();
     assert!(matches!(s.device(bdf(GPU)), Err(Error::Sysfs { .. })));
-    assert!(matches!(s.device(bdf("0000:07:00.0")), Err(Error::PciDeviceNotFound { .. })));
+    assert!(matches!(
+        s.device(bdf("0000:07:00.0")),
+        Err(Error::PciDeviceNotFound { .. })
+    ));
     // Entries that are not PCI addresses are ignored by listings.
     fs::create_dir_all(t.root().join("sys/bus/pci/devices/not-a-device")).unwrap();
     fs::write(t.dev_dir(GPU).join("vendor"), "0x10de\n").unwrap();
     assert_eq!(s.list(DeviceFilter::ANY).unwrap().len(), 4);
-    assert!(matches!(Sysfs::with_root(t.root().join("nope")).list(DeviceFilter::ANY), Err(Error::Sysfs { .. })));
+    assert!(matches!(
+        Sysfs::with_root(t.root().join("nope")).list(DeviceFilter::ANY),
+        Err(Error::Sysfs { .. })
+    ));
 }
 
 #[test]
@@ -291,7 +427,10 @@ fn pci_addresses_parse_and_print() {
         ":00.0",
         "0:0:0:0.0",
     ] {
-        assert!(matches!(bad.parse::<Bdf>(), Err(Error::PciAddress { .. })), "{bad:?}");
+        assert!(
+            matches!(bad.parse::<Bdf>(), Err(Error::PciAddress { .. })),
+            "{bad:?}"
+        );
     }
 }
 
@@ -309,8 +448,9 @@ fn pci_address_parser_never_panics_on_junk() {
     let mut parsed = 0;
     for _ in 0..200_000 {
         let len = usize::try_from(next() % 16).unwrap();
-        let s: String =
-            (0..len).map(|_| alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()]).collect();
+        let s: String = (0..len)
+            .map(|_| alphabet[usize::try_from(next() % alphabet.len() as u64).unwrap()])
+            .collect();
         if let Ok(b) = s.parse::<Bdf>() {
             parsed += 1;
             // Whatever parses prints back to something that parses to the same address.

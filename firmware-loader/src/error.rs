@@ -11,14 +11,25 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A read of `len` bytes at `offset` does not fit in an input of `input_len` bytes.
-    #[error("{what}: {len} bytes at offset {offset:#x} run past the end of the {input_len}-byte input")]
-    OutOfBounds { what: &'static str, offset: u64, len: u64, input_len: u64 },
+    #[error(
+        "{what}: {len} bytes at offset {offset:#x} run past the end of the {input_len}-byte input"
+    )]
+    OutOfBounds {
+        what: &'static str,
+        offset: u64,
+        len: u64,
+        input_len: u64,
+    },
     /// Offset/size arithmetic overflowed.
     #[error("{what}: offset or size arithmetic overflows")]
     Overflow { what: &'static str },
     /// A magic number or signature word did not match.
     #[error("{what}: bad magic {found:#x}, expected {expected:#x}")]
-    BadMagic { what: &'static str, expected: u64, found: u64 },
+    BadMagic {
+        what: &'static str,
+        expected: u64,
+        found: u64,
+    },
     /// No PCI expansion ROM image (0x55AA header with a valid PCI data structure) was found.
     #[error("VBIOS: no PCI expansion ROM image found in the {input_len}-byte input")]
     VbiosNoRomImage { input_len: u64 },
@@ -29,7 +40,9 @@ pub enum Error {
     #[error("VBIOS: image at ROM offset {offset:#x} has a zero length")]
     VbiosZeroImageLength { offset: u64 },
     /// The image chain reached the end of the input without an image flagged as last.
-    #[error("VBIOS: image chain reaches the end of the input at {offset:#x} without a last-image flag")]
+    #[error(
+        "VBIOS: image chain reaches the end of the input at {offset:#x} without a last-image flag"
+    )]
     VbiosChainUnterminated { offset: u64 },
     /// The image chain has more images than any real ROM has.
     #[error("VBIOS: image chain has more than {limit} images")]
@@ -45,10 +58,18 @@ pub enum Error {
     UnsupportedVersion { what: &'static str, version: u64 },
     /// A size field is smaller than the structure it must hold.
     #[error("{what}: size {size} is smaller than the minimum {min}")]
-    TooSmall { what: &'static str, size: u64, min: u64 },
+    TooSmall {
+        what: &'static str,
+        size: u64,
+        min: u64,
+    },
     /// No FWSEC signature matches the falcon's fuse version.
     #[error("FWSEC: no signature for fuse version {fuse_version} (signature versions {versions:#x}, {count} signatures)")]
-    FwsecNoSignature { fuse_version: u32, versions: u16, count: u8 },
+    FwsecNoSignature {
+        fuse_version: u32,
+        versions: u16,
+        count: u8,
+    },
     /// The FWSEC application interface table has no DMEM-mapper entry.
     #[error("FWSEC: no DMEM-mapper entry in the application interface table")]
     FwsecNoDmemMapper,
@@ -60,7 +81,11 @@ pub enum Error {
     UnknownChip(String),
     /// A field holds a value the format does not allow (zero count, uneven division, bad version...).
     #[error("{what}: invalid value {value:#x}: {reason}")]
-    InvalidField { what: &'static str, value: u64, reason: &'static str },
+    InvalidField {
+        what: &'static str,
+        value: u64,
+        reason: &'static str,
+    },
     /// The ELF container of a GSP-RM or FMC image could not be parsed.
     #[error("{what}: malformed ELF")]
     Elf {
@@ -80,22 +105,39 @@ pub enum Error {
     /// The operation is not defined for this chip (e.g. no booter on Hopper, no WPR2 layout computed
     /// by the host on Hopper/Blackwell).
     #[error("{what} is not supported on {chip}")]
-    UnsupportedChip { what: &'static str, chip: crate::chip::Chipset },
+    UnsupportedChip {
+        what: &'static str,
+        chip: crate::chip::Chipset,
+    },
     /// No signature exists for the fuse version read from the hardware.
     #[error("no signature for fuse version {fuse_version} ({num_sigs} signatures in the image)")]
     NoSignatureForFuse { fuse_version: u32, num_sigs: u32 },
     /// A caller-supplied list has the wrong number of entries.
     #[error("{what}: expected {expected} entries, got {found}")]
-    CountMismatch { what: &'static str, expected: u64, found: u64 },
+    CountMismatch {
+        what: &'static str,
+        expected: u64,
+        found: u64,
+    },
     /// A caller-supplied address or size is not aligned as required.
     #[error("{what}: {value:#x} is not {align:#x}-aligned")]
-    Misaligned { what: &'static str, value: u64, align: u64 },
+    Misaligned {
+        what: &'static str,
+        value: u64,
+        align: u64,
+    },
     /// A frame-buffer layout does not fit (the regions would go below address zero).
     #[error("frame-buffer layout: {what} does not fit in a {fb_size:#x}-byte frame buffer")]
     LayoutDoesNotFit { what: &'static str, fb_size: u64 },
     /// A firmware file needed for a chip was not found in any searched directory.
-    #[error("firmware file {file} not found (searched: {searched}); install Debian package {package}")]
-    FirmwareNotFound { file: String, package: &'static str, searched: String },
+    #[error(
+        "firmware file {file} not found (searched: {searched}); install Debian package {package}"
+    )]
+    FirmwareNotFound {
+        file: String,
+        package: &'static str,
+        searched: String,
+    },
     /// Reading a firmware file failed.
     #[error("reading firmware file {path} failed (check that it is a readable regular file)")]
     Io {

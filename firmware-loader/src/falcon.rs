@@ -81,7 +81,10 @@ impl<S: SignState> fmt::Debug for FalconUcode<S> {
 }
 
 fn check_target(what: &'static str, t: &LoadTarget, image_len: usize) -> Result<()> {
-    let end = t.src_start.checked_add(t.len).ok_or(Error::Overflow { what })?;
+    let end = t
+        .src_start
+        .checked_add(t.len)
+        .ok_or(Error::Overflow { what })?;
     if usize::try_from(end).map_or(true, |end| end > image_len) {
         return Err(Error::OutOfBounds {
             what,
@@ -101,13 +104,26 @@ impl FalconUcode<Unsigned> {
         }
         check_target("falcon secure IMEM load", &load.imem_sec, image.len())?;
         check_target("falcon DMEM load", &load.dmem, image.len())?;
-        Ok(Self { image, load, _state: PhantomData })
+        Ok(Self {
+            image,
+            load,
+            _state: PhantomData,
+        })
     }
 
     /// Patches `signature` into the image at byte offset `patch_offset` and returns the signed image.
     pub fn sign(mut self, patch_offset: usize, signature: &[u8]) -> Result<FalconUcode<Signed>> {
-        crate::reader::write("signature patch location", &mut self.image, patch_offset, signature)?;
-        Ok(FalconUcode { image: self.image, load: self.load, _state: PhantomData })
+        crate::reader::write(
+            "signature patch location",
+            &mut self.image,
+            patch_offset,
+            signature,
+        )?;
+        Ok(FalconUcode {
+            image: self.image,
+            load: self.load,
+            _state: PhantomData,
+        })
     }
 
     /// Mutable access for patches that must happen before signing (e.g. FWSEC's DMEM-mapper command).
@@ -123,8 +139,16 @@ mod tests {
     fn params(len: u32) -> LoadParams {
         LoadParams {
             imem_ns: None,
-            imem_sec: LoadTarget { src_start: 0, dst_start: 0, len },
-            dmem: LoadTarget { src_start: 0, dst_start: 0, len },
+            imem_sec: LoadTarget {
+                src_start: 0,
+                dst_start: 0,
+                len,
+            },
+            dmem: LoadTarget {
+                src_start: 0,
+                dst_start: 0,
+                len,
+            },
             boot_addr: 0,
         }
     }
@@ -139,16 +163,29 @@ mod tests {
     #[test]
     fn sign_out_of_bounds_is_an_error() {
         let u = FalconUcode::new(vec![0u8; 16], params(16)).unwrap();
-        assert!(matches!(u.sign(15, &[1, 2]), Err(Error::OutOfBounds { input_len: 16, .. })));
+        assert!(matches!(
+            u.sign(15, &[1, 2]),
+            Err(Error::OutOfBounds { input_len: 16, .. })
+        ));
         let u = FalconUcode::new(vec![0u8; 16], params(16)).unwrap();
-        assert!(matches!(u.sign(usize::MAX, &[1]), Err(Error::Overflow { .. })));
+        assert!(matches!(
+            u.sign(usize::MAX, &[1]),
+            Err(Error::Overflow { .. })
+        ));
     }
 
     #[test]
     fn load_targets_are_checked() {
         assert!(FalconUcode::new(vec![0u8; 8], params(16)).is_err());
         let mut p = params(4);
-        p.dmem = LoadTarget { src_start: u32::MAX, dst_start: 0, len: 2 };
-        assert!(matches!(FalconUcode::new(vec![0u8; 8], p), Err(Error::Overflow { .. })));
+        p.dmem = LoadTarget {
+            src_start: u32::MAX,
+            dst_start: 0,
+            len: 2,
+        };
+        assert!(matches!(
+            FalconUcode::new(vec![0u8; 8], p),
+            Err(Error::Overflow { .. })
+        ));
     }
 }

@@ -89,7 +89,9 @@ pub enum Error {
         truncated: bool,
     },
     /// A declared uncompressed size is larger than the caller's limit or impossible for its compressed size.
-    #[error("fatbin: entry {entry} declares {declared} uncompressed bytes, over the limit of {limit}")]
+    #[error(
+        "fatbin: entry {entry} declares {declared} uncompressed bytes, over the limit of {limit}"
+    )]
     FatbinTooLarge {
         /// Index of the entry.
         entry: usize,
@@ -207,11 +209,19 @@ pub enum Error {
 
     /// A host slice and a device buffer (or two buffers) differ in length.
     #[error("{what}: length mismatch, destination holds {dst} element(s) but source has {src}")]
-    LengthMismatch { what: &'static str, dst: usize, src: usize },
+    LengthMismatch {
+        what: &'static str,
+        dst: usize,
+        src: usize,
+    },
 
     /// A byte size does not fit the address space or the element count overflows.
     #[error("{what}: {count} element(s) of {elem_size} bytes overflow the address space")]
-    SizeOverflow { what: &'static str, count: usize, elem_size: usize },
+    SizeOverflow {
+        what: &'static str,
+        count: usize,
+        elem_size: usize,
+    },
 
     /// A launch configuration is outside what the hardware accepts.
     #[error("invalid launch configuration: {0}")]
@@ -219,15 +229,29 @@ pub enum Error {
 
     /// The number of launch arguments differs from the kernel's parameter count.
     #[error("kernel `{kernel}` takes {expected} parameter(s) but {got} argument(s) were given")]
-    ArgCount { kernel: String, expected: usize, got: usize },
+    ArgCount {
+        kernel: String,
+        expected: usize,
+        got: usize,
+    },
 
     /// An argument's size differs from the parameter's size in the kernel's parameter table.
     #[error("kernel `{kernel}` parameter {index}: expected {expected} bytes, argument has {got}")]
-    ArgSize { kernel: String, index: usize, expected: usize, got: usize },
+    ArgSize {
+        kernel: String,
+        index: usize,
+        expected: usize,
+        got: usize,
+    },
 
     /// A parameter's offset in the parameter block is not aligned for the argument's type.
     #[error("kernel `{kernel}` parameter {index}: offset {offset} is not aligned to the argument's alignment {align}")]
-    ArgAlign { kernel: String, index: usize, offset: usize, align: usize },
+    ArgAlign {
+        kernel: String,
+        index: usize,
+        offset: usize,
+        align: usize,
+    },
 
     /// The kernel's parameter table is inconsistent (a parameter outside the parameter block).
     #[error("kernel `{kernel}` parameter table is inconsistent: {detail}")]

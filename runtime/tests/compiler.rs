@@ -26,9 +26,15 @@ fn assets() -> Option<PathBuf> {
         return Some(root);
     }
     if std::env::var("NVBARE_REQUIRE_ASSETS").as_deref() == Ok("1") {
-        panic!("missing test asset {}: run scripts/test-all.sh", need.display());
+        panic!(
+            "missing test asset {}: run scripts/test-all.sh",
+            need.display()
+        );
     }
-    eprintln!("skipped: run scripts/test-all.sh to fetch assets (missing {})", need.display());
+    eprintln!(
+        "skipped: run scripts/test-all.sh to fetch assets (missing {})",
+        need.display()
+    );
     None
 }
 
@@ -36,9 +42,17 @@ fn assets() -> Option<PathBuf> {
 /// CUDA 13; bits 0..8 for the older ABI of CUDA 12).
 fn assert_cubin_for(cubin: &[u8], sm: u32) {
     assert_eq!(&cubin[..4], b"\x7fELF");
-    assert_eq!(u16::from_le_bytes([cubin[18], cubin[19]]), 190, "e_machine EM_CUDA");
+    assert_eq!(
+        u16::from_le_bytes([cubin[18], cubin[19]]),
+        190,
+        "e_machine EM_CUDA"
+    );
     let e_flags = u32::from_le_bytes([cubin[48], cubin[49], cubin[50], cubin[51]]);
-    let found = if cubin[8] >= 8 { (e_flags >> 8) & 0xff } else { e_flags & 0xff };
+    let found = if cubin[8] >= 8 {
+        (e_flags >> 8) & 0xff
+    } else {
+        e_flags & 0xff
+    };
     assert_eq!(found, sm, "ABI {} e_flags {e_flags:#x}", cubin[8]);
 }
 
@@ -47,25 +61,48 @@ fn exercise_nvrtc(nvrtc: &Nvrtc, major: i32) {
     assert_eq!(maj, major, "{:?}", nvrtc.path());
 
     // CUDA C++ -> CUBIN (real arch) with extra options.
-    let out = nvrtc.compile(KERNEL, "vec_add.cu", &["-arch=sm_80", "-default-device", "-lineinfo"]).unwrap();
+    let out = nvrtc
+        .compile(
+            KERNEL,
+            "vec_add.cu",
+            &["-arch=sm_80", "-default-device", "-lineinfo"],
+        )
+        .unwrap();
     assert_cubin_for(out.cubin.as_deref().expect("CUBIN for sm_80"), 80);
 
     // CUDA C++ -> PTX only (virtual arch): no CUBIN.
-    let out = nvrtc.compile(KERNEL, "vec_add.cu", &["-arch=compute_80"]).unwrap();
+    let out = nvrtc
+        .compile(KERNEL, "vec_add.cu", &["-arch=compute_80"])
+        .unwrap();
     assert!(out.cubin.is_none());
     let ptx = String::from_utf8(out.ptx.clone()).unwrap();
-    assert!(ptx.contains(".target sm_80") && ptx.contains(".entry vec_add("), "{ptx}");
+    assert!(
+        ptx.contains(".target sm_80") && ptx.contains(".entry vec_add("),
+        "{ptx}"
+    );
 
     // A compile error carries NVRTC's log.
-    let err = nvrtc.compile("__global__ void broken( { }", "broken.cu", &["-arch=sm_80"]).unwrap_err();
+    let err = nvrtc
+        .compile("__global__ void broken( { }", "broken.cu", &["-arch=sm_80"])
+        .unwrap_err();
     match &err {
-        Error::CompilerCall { call: "nvrtcCompileProgram", log, .. } => assert!(log.contains("broken.cu"), "{log}"),
+        Error::CompilerCall {
+            call: "nvrtcCompileProgram",
+            log,
+            ..
+        } => assert!(log.contains("broken.cu"), "{log}"),
         other => panic!("unexpected {other:?}"),
     }
     // A bad option is reported too.
-    assert!(matches!(nvrtc.compile(KERNEL, "k.cu", &["--no-such-option"]), Err(Error::CompilerCall { .. })));
+    assert!(matches!(
+        nvrtc.compile(KERNEL, "k.cu", &["--no-such-option"]),
+        Err(Error::CompilerCall { .. })
+    ));
     // NUL in the source is refused before calling the library.
-    assert!(matches!(nvrtc.compile("a\0b", "k.cu", &[]), Err(Error::CompilerInput { .. })));
+    assert!(matches!(
+        nvrtc.compile("a\0b", "k.cu", &[]),
+        Err(Error::CompilerInput { .. })
+    ));
 }
 
 #[test]
@@ -113,12 +150,25 @@ fn nvrtc_and_nvjitlink_via_dlopen() {
 
     // nvJitLink: PTX from NVRTC -> CUBIN for sm_86; bad PTX -> error with the log.
     assert_eq!(jit.version().unwrap().0, 13);
-    let ptx = nvrtc.compile(KERNEL, "vec_add.cu", &["-arch=compute_80"]).unwrap().ptx;
-    let cubin = jit.ptx_to_cubin(&ptx, ComputeCapability::from_sm(86), &["-O3"]).unwrap();
+    let ptx = nvrtc
+        .compile(KERNEL, "vec_add.cu", &["-arch=compute_80"])
+        .unwrap()
+        .ptx;
+    let cubin = jit
+        .ptx_to_cubin(&ptx, ComputeCapability::from_sm(86), &["-O3"])
+        .unwrap();
     assert_cubin_for(&cubin, 86);
-    let err = jit.ptx_to_cubin(b".version 9.0\n.target sm_80\nthis is not ptx", ComputeCapability::from_sm(86), &[]).unwrap_err();
+    let err = jit
+        .ptx_to_cubin(
+            b".version 9.0\n.target sm_80\nthis is not ptx",
+            ComputeCapability::from_sm(86),
+            &[],
+        )
+        .unwrap_err();
     match &err {
-        Error::CompilerCall { call, log, .. } => assert!(call.starts_with("nvJitLink") && !log.is_empty(), "{err}"),
+        Error::CompilerCall { call, log, .. } => {
+            assert!(call.starts_with("nvJitLink") && !log.is_empty(), "{err}")
+        }
         other => panic!("unexpected {other:?}"),
     }
 
@@ -128,9 +178,20 @@ fn nvrtc_and_nvjitlink_via_dlopen() {
         let nvrtc12 = Nvrtc::load_from(&lib12.join("libnvrtc.so.12")).unwrap();
         exercise_nvrtc(&nvrtc12, 12);
         let jit12 = NvJitLink::load_from(&lib12.join("libnvJitLink.so.12")).unwrap();
-        let ptx12 = nvrtc12.compile(KERNEL, "vec_add.cu", &["-arch=compute_80"]).unwrap().ptx;
-        assert_cubin_for(&jit12.ptx_to_cubin(&ptx12, ComputeCapability::from_sm(90), &[]).unwrap(), 90);
+        let ptx12 = nvrtc12
+            .compile(KERNEL, "vec_add.cu", &["-arch=compute_80"])
+            .unwrap()
+            .ptx;
+        assert_cubin_for(
+            &jit12
+                .ptx_to_cubin(&ptx12, ComputeCapability::from_sm(90), &[])
+                .unwrap(),
+            90,
+        );
     } else {
-        eprintln!("note: no CUDA 12.9 tree at {}; checked CUDA 13 only", lib12.display());
+        eprintln!(
+            "note: no CUDA 12.9 tree at {}; checked CUDA 13 only",
+            lib12.display()
+        );
     }
 }

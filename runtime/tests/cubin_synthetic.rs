@@ -455,9 +455,9 @@ fn exercise(data: &[u8]) {
         let _ = c.load(0x7fff_0000_0000);
         let _ = c.relocate(0x7f12_3456_0000, &mut |e: External<'_>| match e {
             External::Shared { value, .. } => Some(0x1000 + value),
-            External::Undefined { symbol, .. } => {
-                u64::try_from(symbol).ok().map(|s| 0x7f00_0000_0000 + 16 * s)
-            }
+            External::Undefined { symbol, .. } => u64::try_from(symbol)
+                .ok()
+                .map(|s| 0x7f00_0000_0000 + 16 * s),
         });
     }
 }
@@ -481,8 +481,15 @@ fn rdc_seeds_relocate_with_a_resolver() {
                 Some(0x400)
             })
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert!(img.relocations_applied >= 5, "{name}: {}", img.relocations_applied);
-        assert!(img.relocations_skipped > 0, "{name}: .debug_frame entries are skipped");
+        assert!(
+            img.relocations_applied >= 5,
+            "{name}: {}",
+            img.relocations_applied
+        );
+        assert!(
+            img.relocations_skipped > 0,
+            "{name}: .debug_frame entries are skipped"
+        );
         assert!(!img.kernels.is_empty());
     }
 }

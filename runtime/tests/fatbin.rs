@@ -25,7 +25,10 @@ fn assets_root() -> PathBuf {
 /// The asset root when the toolkit and the fatbins are there; `None` (after saying so) when they are not.
 fn assets() -> Option<PathBuf> {
     let root = assets_root();
-    let need = [root.join("cuda/13/.complete"), root.join("cuda/fatbins/.complete")];
+    let need = [
+        root.join("cuda/13/.complete"),
+        root.join("cuda/fatbins/.complete"),
+    ];
     if need.iter().all(|p| p.exists()) {
         return Some(root);
     }
@@ -58,8 +61,14 @@ struct Described {
 }
 
 fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -79,7 +88,10 @@ fn cuobjdump_describe(root: &Path, file: &Path) -> Vec<Described> {
             _ => continue,
         };
         lines.next(); // =====
-        let mut d = Described { kind, ..Default::default() };
+        let mut d = Described {
+            kind,
+            ..Default::default()
+        };
         for l in lines.by_ref() {
             let l = l.trim();
             if let Some(v) = l.strip_prefix("arch = ") {
@@ -125,9 +137,15 @@ fn our_description(fatbin: &Fatbin<'_>) -> Vec<Described> {
             },
             compressed: e.flags & (flags::COMPRESSED_LZ4 | flags::COMPRESSED_ZSTD) != 0,
             debug: e.is_debug(),
-            identifier: e.identifier.map(|s| String::from_utf8_lossy(s).into_owned()),
+            identifier: e
+                .identifier
+                .map(|s| String::from_utf8_lossy(s).into_owned()),
             ptxas_options: match e.kind {
-                EntryKind::Ptx => Some(e.options.map(|s| String::from_utf8_lossy(s).trim().to_owned()).unwrap_or_default()),
+                EntryKind::Ptx => Some(
+                    e.options
+                        .map(|s| String::from_utf8_lossy(s).trim().to_owned())
+                        .unwrap_or_default(),
+                ),
                 _ => None,
             },
         })
@@ -136,11 +154,18 @@ fn our_description(fatbin: &Fatbin<'_>) -> Vec<Described> {
 
 /// `cuobjdump -lelf -lptx`: the file names of the ELF and PTX images, each list in numbering order.
 fn cuobjdump_list(root: &Path, file: &Path) -> (Vec<String>, Vec<String>) {
-    let out = Command::new(root.join("cuda/13/bin/cuobjdump")).arg("-lelf").arg("-lptx").arg(file).output().unwrap();
+    let out = Command::new(root.join("cuda/13/bin/cuobjdump"))
+        .arg("-lelf")
+        .arg("-lptx")
+        .arg(file)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     let (mut elf, mut ptx) = (Vec::new(), Vec::new());
     for line in text.lines() {
-        let Some((head, name)) = line.split_once(": ") else { continue };
+        let Some((head, name)) = line.split_once(": ") else {
+            continue;
+        };
         if head.starts_with("ELF file") {
             elf.push(name.trim().to_owned());
         } else if head.starts_with("PTX file") {
@@ -165,7 +190,10 @@ fn cuobjdump_extract(root: &Path, file: &Path, tag: &str) -> BTreeMap<String, Ve
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(&dir).unwrap() {
         let e = e.unwrap();
-        out.insert(e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap());
+        out.insert(
+            e.file_name().to_string_lossy().into_owned(),
+            std::fs::read(e.path()).unwrap(),
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     out
@@ -178,23 +206,55 @@ fn check_against_cuobjdump(root: &Path, name: &str) -> (usize, usize) {
     let data = std::fs::read(&path).unwrap();
     let fatbin = Fatbin::parse(&data).unwrap_or_else(|e| panic!("{name}: {e}"));
 
-    assert_eq!(our_description(&fatbin), cuobjdump_describe(root, &path), "{name}: header facts differ from cuobjdump");
+    assert_eq!(
+        our_description(&fatbin),
+        cuobjdump_describe(root, &path),
+        "{name}: header facts differ from cuobjdump"
+    );
 
     let (elf_names, ptx_names) = cuobjdump_list(root, &path);
-    let ours_elf: Vec<_> = fatbin.entries.iter().filter(|e| e.kind == EntryKind::Elf).collect();
-    let ours_ptx: Vec<_> = fatbin.entries.iter().filter(|e| e.kind == EntryKind::Ptx).collect();
+    let ours_elf: Vec<_> = fatbin
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Elf)
+        .collect();
+    let ours_ptx: Vec<_> = fatbin
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Ptx)
+        .collect();
     assert_eq!(ours_elf.len(), elf_names.len(), "{name}: ELF count");
     assert_eq!(ours_ptx.len(), ptx_names.len(), "{name}: PTX count");
 
     let extracted = cuobjdump_extract(root, &path, name);
-    assert_eq!(extracted.len(), elf_names.len() + ptx_names.len(), "{name}: extracted files {:?}", extracted.keys());
-    for (entry, file) in ours_elf.iter().zip(&elf_names).chain(ours_ptx.iter().zip(&ptx_names)) {
+    assert_eq!(
+        extracted.len(),
+        elf_names.len() + ptx_names.len(),
+        "{name}: extracted files {:?}",
+        extracted.keys()
+    );
+    for (entry, file) in ours_elf
+        .iter()
+        .zip(&elf_names)
+        .chain(ours_ptx.iter().zip(&ptx_names))
+    {
         // The listing names carry the SM (without the a/f suffix for SASS), e.g. "multi.1.sm_80.cubin".
-        assert!(file.contains(&format!("sm_{}", entry.target.cc.sm())), "{name}: {file} vs {}", entry.target);
-        let theirs = extracted.get(file).unwrap_or_else(|| panic!("{name}: cuobjdump did not extract {file}"));
-        let ours = fatbin.image(entry, LIMIT).unwrap_or_else(|e| panic!("{name}: {file}: {e}"));
+        assert!(
+            file.contains(&format!("sm_{}", entry.target.cc.sm())),
+            "{name}: {file} vs {}",
+            entry.target
+        );
+        let theirs = extracted
+            .get(file)
+            .unwrap_or_else(|| panic!("{name}: cuobjdump did not extract {file}"));
+        let ours = fatbin
+            .image(entry, LIMIT)
+            .unwrap_or_else(|e| panic!("{name}: {file}: {e}"));
         assert_eq!(ours.len(), theirs.len(), "{name}: {file}: size");
-        assert!(ours.as_ref() == theirs.as_slice(), "{name}: {file}: bytes differ");
+        assert!(
+            ours.as_ref() == theirs.as_slice(),
+            "{name}: {file}: bytes differ"
+        );
     }
     (ours_elf.len(), ours_ptx.len())
 }
@@ -217,7 +277,11 @@ fn real_fatbins_match_cuobjdump() {
         ("host-exe", 6, 2),
     ];
     for (name, elf, ptx) in expect {
-        assert_eq!(check_against_cuobjdump(&root, name), (elf, ptx), "{name}: entry counts");
+        assert_eq!(
+            check_against_cuobjdump(&root, name),
+            (elf, ptx),
+            "{name}: entry counts"
+        );
     }
 }
 
@@ -231,25 +295,54 @@ fn compression_methods_seen_in_real_output() {
     let methods = |name: &str| {
         let data = load(&root, name);
         let f = Fatbin::parse(&data).unwrap();
-        f.entries.iter().map(|e| (e.kind, e.compression(&f))).collect::<Vec<_>>()
+        f.entries
+            .iter()
+            .map(|e| (e.kind, e.compression(&f)))
+            .collect::<Vec<_>>()
     };
     use Compression::*;
     use EntryKind::*;
     // Default mode: SASS stored, PTX zstd.
-    assert_eq!(methods("multi.fatbin"), [(Elf, None), (Elf, None), (Elf, None), (Ptx, Zstd)]);
+    assert_eq!(
+        methods("multi.fatbin"),
+        [(Elf, None), (Elf, None), (Elf, None), (Ptx, Zstd)]
+    );
     // --compress-mode=size: every entry zstd.
-    assert_eq!(methods("multi-size.fatbin"), [(Elf, Zstd), (Elf, Zstd), (Elf, Zstd), (Ptx, Zstd)]);
+    assert_eq!(
+        methods("multi-size.fatbin"),
+        [(Elf, Zstd), (Elf, Zstd), (Elf, Zstd), (Ptx, Zstd)]
+    );
     // --compress-mode=speed -compress-all: every entry LZ4.
-    assert_eq!(methods("multi-speed.fatbin"), [(Elf, Lz4), (Ptx, Lz4), (Elf, Lz4)]);
+    assert_eq!(
+        methods("multi-speed.fatbin"),
+        [(Elf, Lz4), (Ptx, Lz4), (Elf, Lz4)]
+    );
     // --concat: the groups are zstd, the sm_120 image outside them is stored.
-    assert_eq!(methods("concat.fatbin"), [(Elf, None), (Ptx, Zstd), (Ptx, Zstd), (Elf, Zstd), (Elf, Zstd)]);
+    assert_eq!(
+        methods("concat.fatbin"),
+        [
+            (Elf, None),
+            (Ptx, Zstd),
+            (Ptx, Zstd),
+            (Elf, Zstd),
+            (Elf, Zstd)
+        ]
+    );
 
     // Stored and compressed copies of the same image decode to the same bytes.
     let plain = load(&root, "multi.fatbin");
     let small = load(&root, "multi-size.fatbin");
-    let (a, b) = (Fatbin::parse(&plain).unwrap(), Fatbin::parse(&small).unwrap());
+    let (a, b) = (
+        Fatbin::parse(&plain).unwrap(),
+        Fatbin::parse(&small).unwrap(),
+    );
     for (x, y) in a.entries.iter().zip(&b.entries) {
-        assert_eq!(a.image(x, LIMIT).unwrap(), b.image(y, LIMIT).unwrap(), "{}", x.target);
+        assert_eq!(
+            a.image(x, LIMIT).unwrap(),
+            b.image(y, LIMIT).unwrap(),
+            "{}",
+            x.target
+        );
     }
 }
 
@@ -258,13 +351,22 @@ fn arch_and_family_variants_and_strings() {
     let Some(root) = assets() else { return };
     let data = load(&root, "sm90a.fatbin");
     let f = Fatbin::parse(&data).unwrap();
-    assert!(f.entries.iter().all(|e| e.target.variant == ArchVariant::ArchSpecific && e.target.cc == cc(90)));
+    assert!(f
+        .entries
+        .iter()
+        .all(|e| e.target.variant == ArchVariant::ArchSpecific && e.target.cc == cc(90)));
     let data = load(&root, "sm100f.fatbin");
     let f = Fatbin::parse(&data).unwrap();
-    assert!(f.entries.iter().all(|e| e.target.variant == ArchVariant::FamilySpecific && e.target.cc == cc(100)));
+    assert!(f
+        .entries
+        .iter()
+        .all(|e| e.target.variant == ArchVariant::FamilySpecific && e.target.cc == cc(100)));
     let data = load(&root, "ident.fatbin");
     let f = Fatbin::parse(&data).unwrap();
-    assert!(f.entries.iter().all(|e| e.identifier == Some(b"nvbare-ident".as_slice())));
+    assert!(f
+        .entries
+        .iter()
+        .all(|e| e.identifier == Some(b"nvbare-ident".as_slice())));
     assert_eq!(f.entries[1].options, Some(b"-O3 -lineinfo".as_slice()));
 }
 
@@ -274,7 +376,11 @@ fn host_executable_wrappers_resolve_to_containers() {
     let data = load(&root, "host-exe");
     let f = Fatbin::parse(&data).unwrap();
     assert_eq!(f.containers.len(), f.wrappers.len(), "{:?}", f.wrappers);
-    let mut pointed: Vec<_> = f.wrappers.iter().map(|w| w.container.expect("linked wrapper resolves")).collect();
+    let mut pointed: Vec<_> = f
+        .wrappers
+        .iter()
+        .map(|w| w.container.expect("linked wrapper resolves"))
+        .collect();
     pointed.sort_unstable();
     assert_eq!(pointed, (0..f.containers.len()).collect::<Vec<_>>());
     // Unlinked object: the wrapper's address is a relocation, left unresolved.
@@ -308,7 +414,8 @@ fn selection_on_real_fatbins() {
     assert!(matches!(err, Error::NoImageForSm { .. }));
     let msg = err.to_string();
     assert!(
-        msg.contains("sm_75") && msg.contains("SASS sm_80, SASS sm_90, SASS sm_120, PTX compute_120"),
+        msg.contains("sm_75")
+            && msg.contains("SASS sm_80, SASS sm_90, SASS sm_120, PTX compute_120"),
         "unclear error: {msg}"
     );
     // No sm_10x SASS and the PTX is newer: nothing for sm_100.
@@ -320,7 +427,10 @@ fn selection_on_real_fatbins() {
     let data = load(&root, "sm90a.fatbin");
     let f = Fatbin::parse(&data).unwrap();
     assert_eq!(selected(&f, 90), "SASS sm_90a");
-    assert!(selected(&f, 100).starts_with("error"), "sm_90a must not run on sm_100");
+    assert!(
+        selected(&f, 100).starts_with("error"),
+        "sm_90a must not run on sm_100"
+    );
 
     let data = load(&root, "sm100f.fatbin");
     let f = Fatbin::parse(&data).unwrap();
@@ -347,7 +457,11 @@ fn ptx_only_needs_a_compiler() {
     let jit = NvJitLink::load_from(&root.join("cuda/13/lib/libnvJitLink.so.13")).unwrap();
     let cubin = cubin_for(&f, cc(86), Some(&jit), LIMIT).unwrap();
     assert_eq!(&cubin[..4], b"\x7fELF");
-    assert_eq!(u16::from_le_bytes([cubin[18], cubin[19]]), 190, "e_machine EM_CUDA");
+    assert_eq!(
+        u16::from_le_bytes([cubin[18], cubin[19]]),
+        190,
+        "e_machine EM_CUDA"
+    );
     // e_flags bits 8..16 hold the SM for ABI 8 CUBINs (0x6005604-style for sm_86).
     let e_flags = u32::from_le_bytes([cubin[48], cubin[49], cubin[50], cubin[51]]);
     assert_eq!((e_flags >> 8) & 0xff, 86, "e_flags {e_flags:#x}");
@@ -356,7 +470,14 @@ fn ptx_only_needs_a_compiler() {
 // ---- malformed input (synthetic, always runs) ----
 
 /// A 64-byte entry header plus `ext` and `payload` (padded to 8).
-fn entry(kind: u16, arch: u32, flag_word: u64, payload: &[u8], compressed: u32, uncompressed: u64) -> Vec<u8> {
+fn entry(
+    kind: u16,
+    arch: u32,
+    flag_word: u64,
+    payload: &[u8],
+    compressed: u32,
+    uncompressed: u64,
+) -> Vec<u8> {
     let padded = payload.len().div_ceil(8) * 8;
     let mut e = Vec::new();
     e.extend_from_slice(&kind.to_le_bytes());
@@ -390,7 +511,9 @@ fn container(entries: &[Vec<u8>]) -> Vec<u8> {
 }
 
 // zstd frame with one raw block "hello" (content size 5).
-const ZSTD_HELLO: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x05, 0x29, 0x00, 0x00, b'h', b'e', b'l', b'l', b'o'];
+const ZSTD_HELLO: &[u8] = &[
+    0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x05, 0x29, 0x00, 0x00, b'h', b'e', b'l', b'l', b'o',
+];
 
 fn ok_synthetic() -> Vec<u8> {
     container(&[
@@ -414,7 +537,12 @@ fn every_truncation_is_a_typed_error() {
     for n in 0..data.len() {
         let err = Fatbin::parse(&data[..n]).unwrap_err();
         assert!(
-            matches!(err, Error::FatbinTruncated { .. } | Error::FatbinBadField { .. } | Error::FatbinNotFatbin { .. }),
+            matches!(
+                err,
+                Error::FatbinTruncated { .. }
+                    | Error::FatbinBadField { .. }
+                    | Error::FatbinNotFatbin { .. }
+            ),
             "prefix {n}: {err:?}"
         );
     }
@@ -430,30 +558,75 @@ fn bad_offsets_and_overflowing_sizes() {
     };
     // Container size past the end, and overflowing u64.
     let e = Fatbin::parse(&patch(8, &(1u64 << 40).to_le_bytes())).unwrap_err();
-    assert!(matches!(e, Error::FatbinTruncated { what: "fatbin container", .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::FatbinTruncated {
+                what: "fatbin container",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     let e = Fatbin::parse(&patch(8, &u64::MAX.to_le_bytes())).unwrap_err();
     assert!(matches!(e, Error::FatbinBadField { .. }), "{e:?}");
     // Container header size below 16, and a bad version.
-    assert!(matches!(Fatbin::parse(&patch(6, &[8, 0])).unwrap_err(), Error::FatbinBadField { .. }));
-    assert!(matches!(Fatbin::parse(&patch(4, &[2, 0])).unwrap_err(), Error::FatbinBadField { .. }));
+    assert!(matches!(
+        Fatbin::parse(&patch(6, &[8, 0])).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
+    assert!(matches!(
+        Fatbin::parse(&patch(4, &[2, 0])).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
     // Entry header size smaller than 64 or past the container.
-    assert!(matches!(Fatbin::parse(&patch(16 + 4, &32u32.to_le_bytes())).unwrap_err(), Error::FatbinBadField { .. }));
-    assert!(matches!(Fatbin::parse(&patch(16 + 4, &u32::MAX.to_le_bytes())).unwrap_err(), Error::FatbinBadField { .. }));
+    assert!(matches!(
+        Fatbin::parse(&patch(16 + 4, &32u32.to_le_bytes())).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
+    assert!(matches!(
+        Fatbin::parse(&patch(16 + 4, &u32::MAX.to_le_bytes())).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
     // Entry payload size past the container, and u64::MAX.
-    assert!(matches!(Fatbin::parse(&patch(16 + 8, &4096u64.to_le_bytes())).unwrap_err(), Error::FatbinBadField { .. }));
-    assert!(matches!(Fatbin::parse(&patch(16 + 8, &u64::MAX.to_le_bytes())).unwrap_err(), Error::FatbinBadField { .. }));
+    assert!(matches!(
+        Fatbin::parse(&patch(16 + 8, &4096u64.to_le_bytes())).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
+    assert!(matches!(
+        Fatbin::parse(&patch(16 + 8, &u64::MAX.to_le_bytes())).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
     // Identifier pointing outside the header.
     let mut d = patch(16 + 0x20, &64u32.to_le_bytes());
     d[16 + 0x24..16 + 0x28].copy_from_slice(&100u32.to_le_bytes());
-    assert!(matches!(Fatbin::parse(&d).unwrap_err(), Error::FatbinBadField { what: "entry identifier", .. }));
+    assert!(matches!(
+        Fatbin::parse(&d).unwrap_err(),
+        Error::FatbinBadField {
+            what: "entry identifier",
+            ..
+        }
+    ));
     // Options descriptor inside the fixed header.
-    assert!(matches!(Fatbin::parse(&patch(16 + 0x14, &8u32.to_le_bytes())).unwrap_err(), Error::FatbinBadField { .. }));
+    assert!(matches!(
+        Fatbin::parse(&patch(16 + 0x14, &8u32.to_le_bytes())).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
     // Bad magic, and a wrapper record on its own.
-    assert!(matches!(Fatbin::parse(&patch(0, &[0; 4])).unwrap_err(), Error::FatbinBadMagic { .. }));
-    assert!(matches!(Fatbin::parse(&patch(0, &0x4662_43B1u32.to_le_bytes())).unwrap_err(), Error::FatbinNotFatbin { .. }));
+    assert!(matches!(
+        Fatbin::parse(&patch(0, &[0; 4])).unwrap_err(),
+        Error::FatbinBadMagic { .. }
+    ));
+    assert!(matches!(
+        Fatbin::parse(&patch(0, &0x4662_43B1u32.to_le_bytes())).unwrap_err(),
+        Error::FatbinNotFatbin { .. }
+    ));
     // Both a and f flags.
     let both = (0x11 | flags::ARCH_SPECIFIC | flags::FAMILY_SPECIFIC).to_le_bytes();
-    assert!(matches!(Fatbin::parse(&patch(16 + 0x28, &both)).unwrap_err(), Error::FatbinBadField { .. }));
+    assert!(matches!(
+        Fatbin::parse(&patch(16 + 0x28, &both)).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
 }
 
 #[test]
@@ -466,31 +639,78 @@ fn bogus_compression_is_a_typed_error() {
         d
     };
     // The legacy compression flag, and two methods at once.
-    let d = with(second + 0x28, &(0x11 | flags::COMPRESSED_LEGACY).to_le_bytes());
-    assert!(matches!(Fatbin::parse(&d).unwrap_err(), Error::FatbinUnsupportedCompression { .. }));
-    let d = with(second + 0x28, &(0x11 | flags::COMPRESSED_LZ4 | flags::COMPRESSED_ZSTD).to_le_bytes());
-    assert!(matches!(Fatbin::parse(&d).unwrap_err(), Error::FatbinUnsupportedCompression { .. }));
+    let d = with(
+        second + 0x28,
+        &(0x11 | flags::COMPRESSED_LEGACY).to_le_bytes(),
+    );
+    assert!(matches!(
+        Fatbin::parse(&d).unwrap_err(),
+        Error::FatbinUnsupportedCompression { .. }
+    ));
+    let d = with(
+        second + 0x28,
+        &(0x11 | flags::COMPRESSED_LZ4 | flags::COMPRESSED_ZSTD).to_le_bytes(),
+    );
+    assert!(matches!(
+        Fatbin::parse(&d).unwrap_err(),
+        Error::FatbinUnsupportedCompression { .. }
+    ));
     // Compressed size 0 or larger than the payload.
-    assert!(matches!(Fatbin::parse(&with(second + 0x10, &0u32.to_le_bytes())).unwrap_err(), Error::FatbinBadField { .. }));
-    assert!(matches!(Fatbin::parse(&with(second + 0x10, &99u32.to_le_bytes())).unwrap_err(), Error::FatbinBadField { .. }));
+    assert!(matches!(
+        Fatbin::parse(&with(second + 0x10, &0u32.to_le_bytes())).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
+    assert!(matches!(
+        Fatbin::parse(&with(second + 0x10, &99u32.to_le_bytes())).unwrap_err(),
+        Error::FatbinBadField { .. }
+    ));
     // Corrupt zstd data: parses, fails to decompress.
     let d = with(second + 64, b"XXXX");
     let f = Fatbin::parse(&d).unwrap();
-    assert!(matches!(f.image(&f.entries[1], LIMIT).unwrap_err(), Error::FatbinDecompress { algorithm: "zstd", .. }));
+    assert!(matches!(
+        f.image(&f.entries[1], LIMIT).unwrap_err(),
+        Error::FatbinDecompress {
+            algorithm: "zstd",
+            ..
+        }
+    ));
     // Same data flagged as LZ4.
     let d = with(second + 0x28, &(0x11 | flags::COMPRESSED_LZ4).to_le_bytes());
     let f = Fatbin::parse(&d).unwrap();
-    assert!(matches!(f.image(&f.entries[1], LIMIT).unwrap_err(), Error::FatbinDecompress { algorithm: "LZ4", .. }));
+    assert!(matches!(
+        f.image(&f.entries[1], LIMIT).unwrap_err(),
+        Error::FatbinDecompress {
+            algorithm: "LZ4",
+            ..
+        }
+    ));
     // Declared uncompressed size wrong (smaller: bomb guard; larger: short output; huge: refused up front).
     let d = with(second + 0x38, &3u64.to_le_bytes());
     let f = Fatbin::parse(&d).unwrap();
-    assert!(matches!(f.image(&f.entries[1], LIMIT).unwrap_err(), Error::FatbinSizeMismatch { declared: 3, truncated: true, .. }));
+    assert!(matches!(
+        f.image(&f.entries[1], LIMIT).unwrap_err(),
+        Error::FatbinSizeMismatch {
+            declared: 3,
+            truncated: true,
+            ..
+        }
+    ));
     let d = with(second + 0x38, &9u64.to_le_bytes());
     let f = Fatbin::parse(&d).unwrap();
-    assert!(matches!(f.image(&f.entries[1], LIMIT).unwrap_err(), Error::FatbinSizeMismatch { declared: 9, actual: 5, .. }));
+    assert!(matches!(
+        f.image(&f.entries[1], LIMIT).unwrap_err(),
+        Error::FatbinSizeMismatch {
+            declared: 9,
+            actual: 5,
+            ..
+        }
+    ));
     let d = with(second + 0x38, &u64::MAX.to_le_bytes());
     let f = Fatbin::parse(&d).unwrap();
-    assert!(matches!(f.image(&f.entries[1], LIMIT).unwrap_err(), Error::FatbinTooLarge { .. }));
+    assert!(matches!(
+        f.image(&f.entries[1], LIMIT).unwrap_err(),
+        Error::FatbinTooLarge { .. }
+    ));
 }
 
 #[test]
@@ -515,7 +735,12 @@ fn real_fatbin_mutations_never_panic() {
             d[at] ^= 0xa5;
             if let Ok(f) = Fatbin::parse(&d) {
                 // Decode only the image whose header was hit (decoding all is what the fuzz target does).
-                if let Some(e) = f.entries.iter().rev().find(|e| usize::try_from(e.offset).unwrap() <= at) {
+                if let Some(e) = f
+                    .entries
+                    .iter()
+                    .rev()
+                    .find(|e| usize::try_from(e.offset).unwrap() <= at)
+                {
                     let _ = f.image(e, 1 << 24);
                 }
                 let _ = select(&f, cc(86));
@@ -527,7 +752,9 @@ fn real_fatbin_mutations_never_panic() {
 #[test]
 fn malformed_host_elf_is_a_typed_error() {
     // The synthetic host ELF seed of the fuzz target: .nv_fatbin + .nvFatBinSegment, 4 section headers.
-    let good = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/fatbin/host-elf")).unwrap();
+    let good =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/fatbin/host-elf"))
+            .unwrap();
     assert_eq!(Fatbin::parse(&good).unwrap().wrappers[0].container, Some(0));
     let shoff = usize::try_from(u64::from_le_bytes(good[0x28..0x30].try_into().unwrap())).unwrap();
     let patched = |at: usize, bytes: &[u8]| {
@@ -538,7 +765,14 @@ fn malformed_host_elf_is_a_typed_error() {
     let typed = |r: nvbare::Result<()>| {
         let e = r.unwrap_err();
         assert!(
-            matches!(e, Error::FatbinBadField { .. } | Error::FatbinTruncated { .. } | Error::FatbinNotFatbin { .. } | Error::FatbinBadMagic { .. } | Error::FatbinHostElf { .. }),
+            matches!(
+                e,
+                Error::FatbinBadField { .. }
+                    | Error::FatbinTruncated { .. }
+                    | Error::FatbinNotFatbin { .. }
+                    | Error::FatbinBadMagic { .. }
+                    | Error::FatbinHostElf { .. }
+            ),
             "{e:?}"
         );
     };
@@ -556,7 +790,12 @@ fn malformed_host_elf_is_a_typed_error() {
         typed(patched(h + 0x20, &4096u64.to_le_bytes()));
     }
     // A wrapper pointing inside .nv_fatbin but not at a container.
-    let wrap_off = usize::try_from(u64::from_le_bytes(good[shoff + 3 * 64 + 0x18..shoff + 3 * 64 + 0x20].try_into().unwrap())).unwrap();
+    let wrap_off = usize::try_from(u64::from_le_bytes(
+        good[shoff + 3 * 64 + 0x18..shoff + 3 * 64 + 0x20]
+            .try_into()
+            .unwrap(),
+    ))
+    .unwrap();
     typed(patched(wrap_off + 8, &0x10008u64.to_le_bytes()));
     // Big-endian and unknown ELF class.
     typed(patched(5, &[2]));

@@ -20,17 +20,35 @@ fn every_seed_parses_decodes_and_selects() {
         let data = std::fs::read(&path).unwrap();
         let fatbin = Fatbin::parse(&data).unwrap_or_else(|e| panic!("seed {name}: {e}"));
         for entry in &fatbin.entries {
-            let image = fatbin.image(entry, LIMIT).unwrap_or_else(|e| panic!("seed {name}: {e}"));
-            assert!(!image.is_empty() || entry.uncompressed_size() == 0, "seed {name}");
+            let image = fatbin
+                .image(entry, LIMIT)
+                .unwrap_or_else(|e| panic!("seed {name}: {e}"));
+            assert!(
+                !image.is_empty() || entry.uncompressed_size() == 0,
+                "seed {name}"
+            );
         }
         for sm in [75, 80, 86, 90, 100, 103, 120, 121] {
             let _ = select(&fatbin, ComputeCapability::from_sm(sm));
             let _ = cubin_for(&fatbin, ComputeCapability::from_sm(sm), None, LIMIT);
         }
-        names.push((name, fatbin.entries.len(), fatbin.entries.iter().map(|e| e.compression(&fatbin)).collect::<Vec<_>>()));
+        names.push((
+            name,
+            fatbin.entries.len(),
+            fatbin
+                .entries
+                .iter()
+                .map(|e| e.compression(&fatbin))
+                .collect::<Vec<_>>(),
+        ));
     }
     assert!(names.len() >= 10, "seeds: {names:?}");
-    let find = |n: &str| names.iter().find(|(name, ..)| name == n).unwrap_or_else(|| panic!("seed {n} missing"));
+    let find = |n: &str| {
+        names
+            .iter()
+            .find(|(name, ..)| name == n)
+            .unwrap_or_else(|| panic!("seed {n} missing"))
+    };
     assert_eq!(find("zstd-ptx").2, [Compression::Zstd]);
     assert_eq!(find("lz4-elf").2, [Compression::Lz4]);
     assert_eq!(find("group-zstd").2, [Compression::Zstd, Compression::Zstd]);
@@ -44,7 +62,10 @@ fn every_seed_parses_decodes_and_selects() {
     let f = Fatbin::parse(&data).unwrap();
     assert_eq!(f.entries[0].kind, EntryKind::Ptx);
     assert_eq!(f.image(&f.entries[0], LIMIT).unwrap().as_ref(), b"ptx");
-    assert_eq!(f.image(&f.entries[1], LIMIT).unwrap().as_ref(), b"elfelfelf!");
+    assert_eq!(
+        f.image(&f.entries[1], LIMIT).unwrap().as_ref(),
+        b"elfelfelf!"
+    );
     let data = std::fs::read(dir.join("host-elf")).unwrap();
     let f = Fatbin::parse(&data).unwrap();
     assert_eq!(f.wrappers.len(), 1);

@@ -66,12 +66,18 @@ pub fn push_decode(data: &[u8]) {
     let items = dec.decode(&words);
     for item in &items {
         match item {
-            Item::Header { index, .. } | Item::Truncated { index, .. } | Item::Unsupported { index, .. } => {
+            Item::Header { index, .. }
+            | Item::Truncated { index, .. }
+            | Item::Unsupported { index, .. } => {
                 assert!(*index < words.len());
             }
             Item::Method(m) => assert!(m.index < words.len()),
-            Item::Bind { index, subchannel, .. } => assert!(*index < words.len() && *subchannel < 8),
-            Item::InlineQmd { index, words: n, .. } => {
+            Item::Bind {
+                index, subchannel, ..
+            } => assert!(*index < words.len() && *subchannel < 8),
+            Item::InlineQmd {
+                index, words: n, ..
+            } => {
                 assert!(*index < words.len() && *n >= 1 && *n <= words.len());
             }
             Item::QmdAt { index, .. } => assert!(*index < words.len()),
@@ -91,7 +97,11 @@ pub fn qmd_decode(data: &[u8]) {
             assert!(d.is_ok(), "{v}: exact-size input rejected");
             if let Ok(d) = d {
                 let again = d.encode();
-                assert_eq!(again.ok(), Some(words_of(exact)), "{v}: decode/encode round trip");
+                assert_eq!(
+                    again.ok(),
+                    Some(words_of(exact)),
+                    "{v}: decode/encode round trip"
+                );
                 // The full listing is slow (hundreds of lines); print it for one input in 16.
                 if data.first().is_some_and(|b| b & 0xf == 0) {
                     let _ = d.to_string();
@@ -116,7 +126,10 @@ pub fn qmd_decode(data: &[u8]) {
     typed::<QmdV05_00>(data);
     let hook = PushQmdDecoder::new();
     let words = words_of(data);
-    for c in class::gen::ALL.iter().filter(|d| d.kind == ClassKind::Compute) {
+    for c in class::gen::ALL
+        .iter()
+        .filter(|d| d.kind == ClassKind::Compute)
+    {
         use nvbare_driver::push::decode::QmdDecoder;
         let _ = hook.decode_inline(c, &words);
     }

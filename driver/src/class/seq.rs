@@ -11,7 +11,9 @@
 // fields some classes have and others lack.
 #![allow(clippy::needless_update)]
 
-use super::{c56f, c6b5, c6c0, c7b5, c7c0, c86f, c8b5, c96f, c9b5, c9c0, ca6f, cab5, cbc0, cdc0, cec0, Class};
+use super::{
+    c56f, c6b5, c6c0, c7b5, c7c0, c86f, c8b5, c96f, c9b5, c9c0, ca6f, cab5, cbc0, cdc0, cec0, Class,
+};
 use crate::error::Error;
 use crate::push::{Bound, PushBuffer};
 
@@ -56,7 +58,11 @@ fn hi32(v: u64) -> u32 {
 
 fn aligned(what: &'static str, address: u64, align: u64) -> Result<(), Error> {
     if address % align != 0 {
-        return Err(Error::UnalignedAddress { what, address, align });
+        return Err(Error::UnalignedAddress {
+            what,
+            address,
+            align,
+        });
     }
     Ok(())
 }
@@ -64,7 +70,12 @@ fn aligned(what: &'static str, address: u64, align: u64) -> Result<(), Error> {
 /// Host (channel) class sequences.
 pub trait HostSequences: Class {
     /// SEM_ADDR_LO/HI, SEM_PAYLOAD_LO/HI, SEM_EXECUTE.
-    fn semaphore(pb: &mut PushBuffer<'_>, on: Bound<Self>, sem: Semaphore, op: SemaphoreOp) -> Result<(), Error>;
+    fn semaphore(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self>,
+        sem: Semaphore,
+        op: SemaphoreOp,
+    ) -> Result<(), Error>;
     /// NON_STALL_INTERRUPT (handle 0).
     fn non_stall_interrupt(pb: &mut PushBuffer<'_>, on: Bound<Self>) -> Result<(), Error>;
     /// WFI with scope ALL.
@@ -130,13 +141,32 @@ pub trait ComputeSequences: Class {
     /// with PCAS_ACTION INVALIDATE_COPY_SCHEDULE.
     fn launch_qmd(pb: &mut PushBuffer<'_>, on: Bound<Self>, qmd_address: u64) -> Result<(), Error>;
     /// Writes a QMD inline: SET_INLINE_QMD_ADDRESS_A/B (256-byte aligned address) and LOAD_INLINE_QMD_DATA.
-    fn load_inline_qmd(pb: &mut PushBuffer<'_>, on: Bound<Self>, qmd_address: u64, qmd: &[u32]) -> Result<(), Error>;
+    fn load_inline_qmd(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self>,
+        qmd_address: u64,
+        qmd: &[u32],
+    ) -> Result<(), Error>;
     /// SET_SHADER_LOCAL_MEMORY_A/B (local memory buffer base).
-    fn set_local_memory(pb: &mut PushBuffer<'_>, on: Bound<Self>, address: u64) -> Result<(), Error>;
+    fn set_local_memory(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self>,
+        address: u64,
+    ) -> Result<(), Error>;
     /// SET_SHADER_LOCAL_MEMORY_NON_THROTTLED_A/B/C (bytes, max SM count).
-    fn set_local_memory_size(pb: &mut PushBuffer<'_>, on: Bound<Self>, bytes: u64, max_sm_count: u32) -> Result<(), Error>;
+    fn set_local_memory_size(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self>,
+        bytes: u64,
+        max_sm_count: u32,
+    ) -> Result<(), Error>;
     /// SET_SHADER_LOCAL_MEMORY_WINDOW_A/B and SET_SHADER_SHARED_MEMORY_WINDOW_A/B.
-    fn set_windows(pb: &mut PushBuffer<'_>, on: Bound<Self>, local: u64, shared: u64) -> Result<(), Error>;
+    fn set_windows(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self>,
+        local: u64,
+        shared: u64,
+    ) -> Result<(), Error>;
 }
 
 /// SET_INLINE_QMD_ADDRESS_A for a QMD of `words` 32-bit words. Classes with an INLINE_SIZE field (Hopper and
@@ -153,13 +183,22 @@ macro_rules! inline_qmd_address_a {
                 qmd_address_shifted8_upper: $upper,
                 inline_size: $m::SetInlineQmdAddressAInlineSize::Inline384,
             }),
-            n => Err(Error::InlineQmdSize { words: n, allowed: "64 (256-byte) or 96 (384-byte)" }),
+            n => Err(Error::InlineQmdSize {
+                words: n,
+                allowed: "64 (256-byte) or 96 (384-byte)",
+            }),
         }
     };
     ($m:ident, , $upper:expr, $words:expr) => {
         match $words {
-            64 => Ok($m::SetInlineQmdAddressA { qmd_address_shifted8_upper: $upper, ..Default::default() }),
-            n => Err(Error::InlineQmdSize { words: n, allowed: "64 (256-byte)" }),
+            64 => Ok($m::SetInlineQmdAddressA {
+                qmd_address_shifted8_upper: $upper,
+                ..Default::default()
+            }),
+            n => Err(Error::InlineQmdSize {
+                words: n,
+                allowed: "64 (256-byte)",
+            }),
         }
     };
 }
@@ -224,9 +263,23 @@ compute_sequences!(c6c0, c7c0, c9c0, cbc0 sized, cdc0 sized, cec0 sized);
 pub trait CopySequences: Class {
     /// Copies `bytes` from `src` to `dst` (virtual addresses, pitch layout, one line), flushing at the end;
     /// with `release`, writes its 32-bit payload to its address once the copy is done.
-    fn copy(pb: &mut PushBuffer<'_>, on: Bound<Self>, src: u64, dst: u64, bytes: u32, release: Option<Semaphore>) -> Result<(), Error>;
+    fn copy(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self>,
+        src: u64,
+        dst: u64,
+        bytes: u32,
+        release: Option<Semaphore>,
+    ) -> Result<(), Error>;
     /// Fills `count` 32-bit words at `dst` with `value` (remap with CONST_A, 4-byte components).
-    fn fill_u32(pb: &mut PushBuffer<'_>, on: Bound<Self>, dst: u64, value: u32, count: u32, release: Option<Semaphore>) -> Result<(), Error>;
+    fn fill_u32(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self>,
+        dst: u64,
+        value: u32,
+        count: u32,
+        release: Option<Semaphore>,
+    ) -> Result<(), Error>;
 }
 
 macro_rules! copy_sequences {
@@ -309,7 +362,11 @@ macro_rules! copy_sequences {
 /// Per-class pieces of a copy-engine semaphore release.
 trait CopyRelease: crate::class::Method {
     fn with_release(self) -> Result<Self, Error>;
-    fn set_semaphore(pb: &mut PushBuffer<'_>, on: Bound<Self::Class>, sem: Semaphore) -> Result<(), Error>;
+    fn set_semaphore(
+        pb: &mut PushBuffer<'_>,
+        on: Bound<Self::Class>,
+        sem: Semaphore,
+    ) -> Result<(), Error>;
 }
 
 fn launch_with_release<C: Class, L: CopyRelease<Class = C>>(
@@ -321,7 +378,9 @@ fn launch_with_release<C: Class, L: CopyRelease<Class = C>>(
     match release {
         Some(sem) => {
             if sem.wide {
-                return Err(Error::SemaphoreUnsupported { what: "copy-engine release sequences write 32-bit semaphore payloads only" });
+                return Err(Error::SemaphoreUnsupported {
+                    what: "copy-engine release sequences write 32-bit semaphore payloads only",
+                });
             }
             L::set_semaphore(pb, on, sem)?;
             pb.push(on, launch.with_release()?)

@@ -26,17 +26,29 @@ pub const HUGE_PAGE_SIZE: u64 = 2 << 20;
 
 /// The process's RLIMIT_MEMLOCK soft limit in bytes (`u64::MAX` when unlimited).
 pub fn memlock_limit() -> Result<u64> {
-    let (soft, _hard) = getrlimit(Resource::RLIMIT_MEMLOCK)
-        .map_err(|source| Error::VfioIoctl { op: "getrlimit(RLIMIT_MEMLOCK)", source })?;
-    Ok(if soft == RLIM_INFINITY { u64::MAX } else { soft })
+    let (soft, _hard) = getrlimit(Resource::RLIMIT_MEMLOCK).map_err(|source| Error::VfioIoctl {
+        op: "getrlimit(RLIMIT_MEMLOCK)",
+        source,
+    })?;
+    Ok(if soft == RLIM_INFINITY {
+        u64::MAX
+    } else {
+        soft
+    })
 }
 
 /// Bytes already locked/pinned by this process (`VmLck` of `/proc/self/status`; VFIO type1 accounts
 /// its pinned pages there).
 pub fn locked_bytes() -> Result<u64> {
     let path = std::path::Path::new("/proc/self/status");
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Sysfs { path: path.to_owned(), source })?;
-    parse_vmlck(&text).ok_or_else(|| Error::SysfsParse { path: path.to_owned(), text: "no VmLck line".into() })
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Sysfs {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_vmlck(&text).ok_or_else(|| Error::SysfsParse {
+        path: path.to_owned(),
+        text: "no VmLck line".into(),
+    })
 }
 
 /// Parses the `VmLck:   N kB` line of a `/proc/<pid>/status` text into bytes.
@@ -56,7 +68,11 @@ pub fn parse_vmlck(status: &str) -> Option<u64> {
 pub fn check_memlock(locked: u64, requested: u64, limit: u64) -> Result<()> {
     match locked.checked_add(requested) {
         Some(total) if total <= limit => Ok(()),
-        _ => Err(Error::MemlockLimit { requested, locked, limit }),
+        _ => Err(Error::MemlockLimit {
+            requested,
+            locked,
+            limit,
+        }),
     }
 }
 
@@ -86,7 +102,10 @@ impl IovaAllocator {
         if start < end {
             free.push(start..end);
         }
-        Self { window: start..end, free }
+        Self {
+            window: start..end,
+            free,
+        }
     }
 
     /// The window addresses come from.
@@ -190,7 +209,10 @@ pub(crate) struct DmaSpace {
 
 impl DmaSpace {
     pub(crate) fn new(mapper: Box<dyn IommuMapper>, window: Range<u64>) -> Self {
-        Self { mapper, iovas: Mutex::new(IovaAllocator::new(window)) }
+        Self {
+            mapper,
+            iovas: Mutex::new(IovaAllocator::new(window)),
+        }
     }
 
     fn iovas(&self) -> std::sync::MutexGuard<'_, IovaAllocator> {
@@ -212,7 +234,8 @@ impl DmaSpace {
         // is checked against that; nothing is pinned yet, and `mem` is freed on refusal.
         check_memlock(locked_bytes()?, map_len, memlock_limit()?)?;
         let align = if mem.huge { HUGE_PAGE_SIZE } else { PAGE_SIZE };
-        let vaddr = u64::try_from(mem.ptr.as_ptr() as usize).map_err(|_| Error::DmaSize { size: len })?;
+        let vaddr =
+            u64::try_from(mem.ptr.as_ptr() as usize).map_err(|_| Error::DmaSize { size: len })?;
         let iova = self.iovas().alloc(map_len, align)?;
         // SAFETY: `mem` is an anonymous mapping this process owns; it is moved into the returned
         // DmaBuffer, whose Drop unmaps this IOVA before `mem` is freed (or never frees it).
@@ -220,7 +243,14 @@ impl DmaSpace {
             self.iovas().free(iova, map_len);
             return Err(e);
         }
-        Ok(DmaBuffer { mem: Some(mem), len, map_len, iova, space: Arc::clone(self), cpu: Mutex::new(()) })
+        Ok(DmaBuffer {
+            mem: Some(mem),
+            len,
+            map_len,
+            iova,
+            space: Arc::clone(self),
+            cpu: Mutex::new(()),
+        })
     }
 }
 
@@ -242,12 +272,25 @@ impl HostMemory {
         let prot = ProtFlags::PROT_READ | ProtFlags::PROT_WRITE;
         let flags = MapFlags::MAP_PRIVATE | MapFlags::MAP_ANONYMOUS;
         if len >= HUGE_PAGE_SIZE {
-            if let Some(huge_len) = round_up(len, HUGE_PAGE_SIZE).and_then(|l| usize::try_from(l).ok()) {
+            if let Some(huge_len) =
+                round_up(len, HUGE_PAGE_SIZE).and_then(|l| usize::try_from(l).ok())
+            {
                 if let Some(nz) = NonZeroUsize::new(huge_len) {
                     // SAFETY: a fresh anonymous mapping at a kernel-chosen address aliases nothing.
-                    let r = unsafe { nix::sys::mman::mmap_anonymous(None, nz, prot, flags | MapFlags::MAP_HUGETLB) };
+                    let r = unsafe {
+                        nix::sys::mman::mmap_anonymous(
+                            None,
+                            nz,
+                            prot,
+                            flags | MapFlags::MAP_HUGETLB,
+                        )
+                    };
                     if let Ok(p) = r {
-                        return Ok(Self { ptr: p.cast(), len: huge_len, huge: true });
+                        return Ok(Self {
+                            ptr: p.cast(),
+                            len: huge_len,
+                            huge: true,
+                        });
                     }
                 }
             }
@@ -255,17 +298,24 @@ impl HostMemory {
         let ulen = usize::try_from(len).map_err(|_| Error::DmaSize { size: usize::MAX })?;
         let nz = NonZeroUsize::new(ulen).ok_or(Error::DmaSize { size: 0 })?;
         // SAFETY: a fresh anonymous mapping at a kernel-chosen address aliases nothing.
-        let p = unsafe { nix::sys::mman::mmap_anonymous(None, nz, prot, flags) }.map_err(|source| Error::Mmap {
-            what: "anonymous mmap for DMA",
-            len: ulen,
-            source,
-        })?;
+        let p =
+            unsafe { nix::sys::mman::mmap_anonymous(None, nz, prot, flags) }.map_err(|source| {
+                Error::Mmap {
+                    what: "anonymous mmap for DMA",
+                    len: ulen,
+                    source,
+                }
+            })?;
         if len >= HUGE_PAGE_SIZE {
             // Best effort: ask for transparent huge pages; failure only costs TLB reach.
             // SAFETY: advising on the mapping just created, of its exact length.
             let _ = unsafe { nix::sys::mman::madvise(p, ulen, MmapAdvise::MADV_HUGEPAGE) };
         }
-        Ok(Self { ptr: p.cast(), len: ulen, huge: false })
+        Ok(Self {
+            ptr: p.cast(),
+            len: ulen,
+            huge: false,
+        })
     }
 }
 
@@ -323,7 +373,10 @@ impl DmaBuffer {
     }
 
     fn base(&self) -> Result<NonNull<u8>> {
-        self.mem.as_ref().map(|m| m.ptr).ok_or(Error::DmaSize { size: 0 })
+        self.mem
+            .as_ref()
+            .map(|m| m.ptr)
+            .ok_or(Error::DmaSize { size: 0 })
     }
 
     fn cpu_lock(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -472,10 +525,17 @@ mod tests {
         assert!(check_memlock(0, 4096, 4096).is_ok());
         assert!(check_memlock(4096, 4096, 8192).is_ok());
         match check_memlock(4096, 8192, 8192) {
-            Err(Error::MemlockLimit { requested: 8192, locked: 4096, limit: 8192 }) => {}
+            Err(Error::MemlockLimit {
+                requested: 8192,
+                locked: 4096,
+                limit: 8192,
+            }) => {}
             other => panic!("{other:?}"),
         }
-        assert!(check_memlock(u64::MAX, 1, u64::MAX).is_err(), "overflow is refused");
+        assert!(
+            check_memlock(u64::MAX, 1, u64::MAX).is_err(),
+            "overflow is refused"
+        );
         assert!(check_memlock(0, u64::MAX, u64::MAX).is_ok(), "unlimited");
     }
 
@@ -485,7 +545,10 @@ mod tests {
         assert_eq!(parse_vmlck(s), Some(128 * 1024));
         assert_eq!(parse_vmlck("VmLck: 12 MB\n"), None);
         assert_eq!(parse_vmlck("nothing"), None);
-        assert!(locked_bytes().is_ok(), "this process's own status has VmLck");
+        assert!(
+            locked_bytes().is_ok(),
+            "this process's own status has VmLck"
+        );
     }
 
     #[test]
@@ -494,7 +557,11 @@ mod tests {
         assert_eq!(round_up(4096, 4096), Some(4096));
         assert_eq!(round_up(0, 4096), Some(0));
         assert_eq!(round_up(u64::MAX, 4096), None);
-        assert_eq!(round_up(1, 0), None, "zero alignment is refused, not a panic");
+        assert_eq!(
+            round_up(1, 0),
+            None,
+            "zero alignment is refused, not a panic"
+        );
         assert_eq!(round_up(1, 3 << 12), None, "non power of two alignment");
         assert_eq!(round_up(5, 1), Some(5));
     }
@@ -510,7 +577,10 @@ mod tests {
         let z = a.alloc(0x1000, 0).unwrap();
         assert_eq!(z, 0x2000, "first fit fills the gap left by alignment");
         assert_eq!(a.free_bytes(), 0xff000 - 0x4000);
-        assert!(!a.free(0x4000, 0x1000 + 0x2000), "freeing more than was allocated overlaps free space");
+        assert!(
+            !a.free(0x4000, 0x1000 + 0x2000),
+            "freeing more than was allocated overlaps free space"
+        );
         assert!(a.free(y, 0x2000));
         assert!(!a.free(y, 0x2000), "double free refused");
         assert!(a.free(x, 1));
@@ -525,11 +595,17 @@ mod tests {
     fn iova_exhaustion_and_bad_input() {
         let mut a = IovaAllocator::new(0x1000..0x3000);
         assert!(a.alloc(0x2000, 0).is_ok());
-        assert!(matches!(a.alloc(0x1000, 0), Err(Error::IovaExhausted { .. })));
+        assert!(matches!(
+            a.alloc(0x1000, 0),
+            Err(Error::IovaExhausted { .. })
+        ));
         assert!(matches!(a.alloc(0, 0), Err(Error::IovaExhausted { .. })));
         let mut b = IovaAllocator::new(0x1000..0x1000_0000);
         assert!(b.alloc(u64::MAX, 0).is_err());
-        assert!(b.alloc(0x1000, 3 << 12).is_err(), "non power of two alignment");
+        assert!(
+            b.alloc(0x1000, 3 << 12).is_err(),
+            "non power of two alignment"
+        );
         #[allow(clippy::reversed_empty_ranges)]
         let mut c = IovaAllocator::new(0x5000..0x10);
         assert!(c.alloc(1, 0).is_err(), "empty window");
@@ -553,7 +629,10 @@ mod tests {
     #[test]
     fn concurrent_copies_from_threads_are_whole() {
         let rec = Arc::new(RecordingMapper::default());
-        let space = Arc::new(DmaSpace::new(Box::new(Arc::clone(&rec)), 0x10_0000..0x20_0000));
+        let space = Arc::new(DmaSpace::new(
+            Box::new(Arc::clone(&rec)),
+            0x10_0000..0x20_0000,
+        ));
         let buf = space.alloc(4096).unwrap();
         std::thread::scope(|s| {
             for t in 0..4u8 {
@@ -575,31 +654,48 @@ mod tests {
     #[test]
     fn large_buffers_use_huge_pages_or_fall_back() {
         let rec = Arc::new(RecordingMapper::default());
-        let space = Arc::new(DmaSpace::new(Box::new(Arc::clone(&rec)), 0x10_0000..0x1000_0000));
+        let space = Arc::new(DmaSpace::new(
+            Box::new(Arc::clone(&rec)),
+            0x10_0000..0x1000_0000,
+        ));
         let len = usize::try_from(HUGE_PAGE_SIZE).unwrap() + 1;
         let buf = space.alloc(len).unwrap();
         if buf.huge_pages() {
             assert_eq!(buf.mapped_len(), 2 * HUGE_PAGE_SIZE);
-            assert_eq!(buf.iova() % HUGE_PAGE_SIZE, 0, "huge-page buffers get huge-page aligned IOVAs");
+            assert_eq!(
+                buf.iova() % HUGE_PAGE_SIZE,
+                0,
+                "huge-page buffers get huge-page aligned IOVAs"
+            );
         } else {
             assert_eq!(buf.mapped_len(), HUGE_PAGE_SIZE + PAGE_SIZE);
         }
         buf.write_u32(len - 4, 0x0102_0304).unwrap();
         assert_eq!(buf.read_u32(len - 4).unwrap(), 0x0102_0304);
-        assert!(buf.read_u32(len - 3).is_err(), "bounds are the requested length, not the mapped one");
+        assert!(
+            buf.read_u32(len - 3).is_err(),
+            "bounds are the requested length, not the mapped one"
+        );
         let (iova, mapped) = (buf.iova(), buf.mapped_len());
         drop(buf);
-        assert_eq!(rec.log.lock().unwrap().last().copied(), Some((false, iova, mapped)));
+        assert_eq!(
+            rec.log.lock().unwrap().last().copied(),
+            Some((false, iova, mapped))
+        );
     }
 
     #[test]
     fn buffer_maps_unmaps_and_bounds_checks() {
         let rec = Arc::new(RecordingMapper::default());
-        let space = Arc::new(DmaSpace::new(Box::new(Arc::clone(&rec)), 0x10_0000..0x20_0000));
+        let space = Arc::new(DmaSpace::new(
+            Box::new(Arc::clone(&rec)),
+            0x10_0000..0x20_0000,
+        ));
         let buf = space.alloc(100).unwrap();
         assert_eq!(buf.iova(), 0x10_0000);
         assert_eq!(buf.mapped_len(), 4096);
-        buf.write_bytes(3, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]).unwrap();
+        buf.write_bytes(3, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+            .unwrap();
         let mut back = [0u8; 11];
         buf.read_bytes(3, &mut back).unwrap();
         assert_eq!(back, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
@@ -607,7 +703,10 @@ mod tests {
         assert_eq!(buf.read_u64(16).unwrap(), 0x1122_3344_5566_7788);
         assert_eq!(buf.read_u32(20).unwrap(), 0x1122_3344);
         assert!(matches!(buf.read_u32(97), Err(Error::OutOfBounds { .. })));
-        assert!(matches!(buf.write_bytes(usize::MAX, &[1]), Err(Error::OutOfBounds { .. })));
+        assert!(matches!(
+            buf.write_bytes(usize::MAX, &[1]),
+            Err(Error::OutOfBounds { .. })
+        ));
         buf.fill(0xab).unwrap();
         assert_eq!(buf.read_u32(96).unwrap(), 0xabab_abab);
         let second = space.alloc(5000).unwrap();
@@ -617,7 +716,12 @@ mod tests {
         let log = rec.log.lock().unwrap().clone();
         assert_eq!(
             log,
-            vec![(true, 0x10_0000, 4096), (true, 0x10_1000, 8192), (false, 0x10_0000, 4096), (false, 0x10_1000, 8192)]
+            vec![
+                (true, 0x10_0000, 4096),
+                (true, 0x10_1000, 8192),
+                (false, 0x10_0000, 4096),
+                (false, 0x10_1000, 8192)
+            ]
         );
         assert!(matches!(space.alloc(0), Err(Error::DmaSize { size: 0 })));
     }

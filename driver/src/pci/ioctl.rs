@@ -13,8 +13,8 @@
 use nix::libc::c_ulong;
 use vfio_bindings::bindings::vfio::{
     vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd, vfio_device_info, vfio_group_status,
-    vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_irq_info, vfio_irq_set, vfio_region_info, VFIO_BASE,
-    VFIO_TYPE,
+    vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_irq_info, vfio_irq_set,
+    vfio_region_info, VFIO_BASE, VFIO_TYPE,
 };
 
 /// `IOMMUFD_TYPE` of `linux/iommufd.h`: iommufd shares VFIO's ioctl type character `';'`.
@@ -86,16 +86,52 @@ pub const fn iommufd_request(offset: u32) -> c_ulong {
 nix::ioctl_none_bad!(vfio_get_api_version, vfio_request(nr::GET_API_VERSION));
 nix::ioctl_write_int_bad!(vfio_check_extension, vfio_request(nr::CHECK_EXTENSION));
 nix::ioctl_write_int_bad!(vfio_set_iommu, vfio_request(nr::SET_IOMMU));
-nix::ioctl_readwrite_bad!(vfio_group_get_status, vfio_request(nr::GROUP_GET_STATUS), vfio_group_status);
-nix::ioctl_write_ptr_bad!(vfio_group_set_container, vfio_request(nr::GROUP_SET_CONTAINER), nix::libc::c_int);
-nix::ioctl_write_ptr_bad!(vfio_group_get_device_fd, vfio_request(nr::GROUP_GET_DEVICE_FD), nix::libc::c_char);
-nix::ioctl_readwrite_bad!(vfio_device_get_info, vfio_request(nr::DEVICE_GET_INFO), vfio_device_info);
-nix::ioctl_readwrite_bad!(vfio_device_get_region_info, vfio_request(nr::DEVICE_GET_REGION_INFO), vfio_region_info);
-nix::ioctl_readwrite_bad!(vfio_device_get_irq_info, vfio_request(nr::DEVICE_GET_IRQ_INFO), vfio_irq_info);
-nix::ioctl_write_ptr_bad!(vfio_device_set_irqs, vfio_request(nr::DEVICE_SET_IRQS), vfio_irq_set);
+nix::ioctl_readwrite_bad!(
+    vfio_group_get_status,
+    vfio_request(nr::GROUP_GET_STATUS),
+    vfio_group_status
+);
+nix::ioctl_write_ptr_bad!(
+    vfio_group_set_container,
+    vfio_request(nr::GROUP_SET_CONTAINER),
+    nix::libc::c_int
+);
+nix::ioctl_write_ptr_bad!(
+    vfio_group_get_device_fd,
+    vfio_request(nr::GROUP_GET_DEVICE_FD),
+    nix::libc::c_char
+);
+nix::ioctl_readwrite_bad!(
+    vfio_device_get_info,
+    vfio_request(nr::DEVICE_GET_INFO),
+    vfio_device_info
+);
+nix::ioctl_readwrite_bad!(
+    vfio_device_get_region_info,
+    vfio_request(nr::DEVICE_GET_REGION_INFO),
+    vfio_region_info
+);
+nix::ioctl_readwrite_bad!(
+    vfio_device_get_irq_info,
+    vfio_request(nr::DEVICE_GET_IRQ_INFO),
+    vfio_irq_info
+);
+nix::ioctl_write_ptr_bad!(
+    vfio_device_set_irqs,
+    vfio_request(nr::DEVICE_SET_IRQS),
+    vfio_irq_set
+);
 nix::ioctl_none_bad!(vfio_device_reset, vfio_request(nr::DEVICE_RESET));
-nix::ioctl_write_ptr_bad!(vfio_iommu_map_dma, vfio_request(nr::IOMMU_MAP_DMA), vfio_iommu_type1_dma_map);
-nix::ioctl_readwrite_bad!(vfio_iommu_unmap_dma, vfio_request(nr::IOMMU_UNMAP_DMA), vfio_iommu_type1_dma_unmap);
+nix::ioctl_write_ptr_bad!(
+    vfio_iommu_map_dma,
+    vfio_request(nr::IOMMU_MAP_DMA),
+    vfio_iommu_type1_dma_map
+);
+nix::ioctl_readwrite_bad!(
+    vfio_iommu_unmap_dma,
+    vfio_request(nr::IOMMU_UNMAP_DMA),
+    vfio_iommu_type1_dma_unmap
+);
 nix::ioctl_readwrite_bad!(
     vfio_device_bind_iommufd_ioctl,
     vfio_request(nr::DEVICE_BIND_IOMMUFD),
@@ -106,10 +142,26 @@ nix::ioctl_readwrite_bad!(
     vfio_request(nr::DEVICE_ATTACH_IOMMUFD_PT),
     vfio_device_attach_iommufd_pt
 );
-nix::ioctl_readwrite_bad!(iommu_ioas_alloc, iommufd_request(nr::iommufd::IOAS_ALLOC), IommuIoasAlloc);
-nix::ioctl_readwrite_bad!(iommu_ioas_map, iommufd_request(nr::iommufd::IOAS_MAP), IommuIoasMap);
-nix::ioctl_readwrite_bad!(iommu_ioas_unmap, iommufd_request(nr::iommufd::IOAS_UNMAP), IommuIoasUnmap);
-nix::ioctl_write_ptr_bad!(iommu_destroy, iommufd_request(nr::iommufd::DESTROY), IommuDestroy);
+nix::ioctl_readwrite_bad!(
+    iommu_ioas_alloc,
+    iommufd_request(nr::iommufd::IOAS_ALLOC),
+    IommuIoasAlloc
+);
+nix::ioctl_readwrite_bad!(
+    iommu_ioas_map,
+    iommufd_request(nr::iommufd::IOAS_MAP),
+    IommuIoasMap
+);
+nix::ioctl_readwrite_bad!(
+    iommu_ioas_unmap,
+    iommufd_request(nr::iommufd::IOAS_UNMAP),
+    IommuIoasUnmap
+);
+nix::ioctl_write_ptr_bad!(
+    iommu_destroy,
+    iommufd_request(nr::iommufd::DESTROY),
+    IommuDestroy
+);
 
 // iommufd argument structs. `vfio-bindings` does not carry `linux/iommufd.h`, so these are
 // transcribed from it (struct iommu_destroy, iommu_ioas_alloc, iommu_ioas_map, iommu_ioas_unmap);

@@ -55,19 +55,40 @@ unsafe impl Sync for Bar {}
 impl Bar {
     /// Maps `len` bytes of `fd` at `offset` (the VFIO region of BAR `index`) shared, read-write.
     pub(crate) fn map(fd: impl AsFd, offset: u64, len: u64, index: u32) -> Result<Self> {
-        let ulen =
-            usize::try_from(len).map_err(|_| Error::BarUnavailable { index, why: "size exceeds the address space" })?;
-        let nz =
-            NonZeroUsize::new(ulen).ok_or(Error::BarUnavailable { index, why: "BAR is not implemented (size 0)" })?;
-        let off =
-            i64::try_from(offset).map_err(|_| Error::BarUnavailable { index, why: "region offset out of range" })?;
+        let ulen = usize::try_from(len).map_err(|_| Error::BarUnavailable {
+            index,
+            why: "size exceeds the address space",
+        })?;
+        let nz = NonZeroUsize::new(ulen).ok_or(Error::BarUnavailable {
+            index,
+            why: "BAR is not implemented (size 0)",
+        })?;
+        let off = i64::try_from(offset).map_err(|_| Error::BarUnavailable {
+            index,
+            why: "region offset out of range",
+        })?;
         // SAFETY: mapping a VFIO region at a kernel-chosen address aliases no Rust object; the
         // mapping keeps its own reference to the file, so it stays valid until `Drop` unmaps it.
         let p = unsafe {
-            nix::sys::mman::mmap(None, nz, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_SHARED, fd, off)
+            nix::sys::mman::mmap(
+                None,
+                nz,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_SHARED,
+                fd,
+                off,
+            )
         }
-        .map_err(|source| Error::Mmap { what: "BAR mmap", len: ulen, source })?;
-        Ok(Self { ptr: p.cast(), len: ulen, index })
+        .map_err(|source| Error::Mmap {
+            what: "BAR mmap",
+            len: ulen,
+            source,
+        })?;
+        Ok(Self {
+            ptr: p.cast(),
+            len: ulen,
+            index,
+        })
     }
 
     /// An anonymous mapping standing in for a BAR, for tests of the accessors.
@@ -84,7 +105,11 @@ impl Bar {
             )
         }
         .expect("anonymous mmap");
-        Self { ptr: p.cast(), len, index: 0 }
+        Self {
+            ptr: p.cast(),
+            len,
+            index: 0,
+        }
     }
 
     /// Mapped length in bytes.
@@ -102,11 +127,22 @@ impl Bar {
 
     fn checked_ptr<T: MmioValue>(&self, offset: u64) -> Result<*mut T> {
         let width = T::WIDTH;
-        let off =
-            usize::try_from(offset).map_err(|_| Error::OutOfBounds { what: "BAR", offset, width, len: self.len })?;
+        let off = usize::try_from(offset).map_err(|_| Error::OutOfBounds {
+            what: "BAR",
+            offset,
+            width,
+            len: self.len,
+        })?;
         match off.checked_add(width) {
             Some(end) if end <= self.len => {}
-            _ => return Err(Error::OutOfBounds { what: "BAR", offset, width, len: self.len }),
+            _ => {
+                return Err(Error::OutOfBounds {
+                    what: "BAR",
+                    offset,
+                    width,
+                    len: self.len,
+                })
+            }
         }
         if off % width != 0 {
             return Err(Error::Misaligned { offset, width });
@@ -192,12 +228,35 @@ mod tests {
     #[test]
     fn bounds_and_alignment_are_typed_errors() {
         let bar = Bar::anonymous(4096);
-        assert!(matches!(bar.read32(4096), Err(Error::OutOfBounds { offset: 4096, width: 4, len: 4096, .. })));
+        assert!(matches!(
+            bar.read32(4096),
+            Err(Error::OutOfBounds {
+                offset: 4096,
+                width: 4,
+                len: 4096,
+                ..
+            })
+        ));
         assert!(matches!(bar.read64(4092), Err(Error::OutOfBounds { .. })));
-        assert!(matches!(bar.write8(4096, 0), Err(Error::OutOfBounds { .. })));
-        assert!(matches!(bar.read32(u64::MAX), Err(Error::OutOfBounds { .. })));
-        assert!(matches!(bar.read32(u64::MAX - 2), Err(Error::OutOfBounds { .. })));
-        assert!(matches!(bar.read32(2), Err(Error::Misaligned { offset: 2, width: 4 })));
+        assert!(matches!(
+            bar.write8(4096, 0),
+            Err(Error::OutOfBounds { .. })
+        ));
+        assert!(matches!(
+            bar.read32(u64::MAX),
+            Err(Error::OutOfBounds { .. })
+        ));
+        assert!(matches!(
+            bar.read32(u64::MAX - 2),
+            Err(Error::OutOfBounds { .. })
+        ));
+        assert!(matches!(
+            bar.read32(2),
+            Err(Error::Misaligned {
+                offset: 2,
+                width: 4
+            })
+        ));
         assert!(matches!(bar.write16(1, 0), Err(Error::Misaligned { .. })));
         assert!(matches!(bar.read64(4), Err(Error::Misaligned { .. })));
         assert!(bar.read8(4095).is_ok());

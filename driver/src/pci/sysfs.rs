@@ -26,7 +26,12 @@ pub struct Bdf {
 impl Bdf {
     /// Builds an address; `None` if `device >= 32` or `function >= 8`.
     pub fn new(domain: u32, bus: u8, device: u8, function: u8) -> Option<Self> {
-        (device < 32 && function < 8).then_some(Self { domain, bus, device, function })
+        (device < 32 && function < 8).then_some(Self {
+            domain,
+            bus,
+            device,
+            function,
+        })
     }
     /// PCI domain (segment).
     pub fn domain(&self) -> u32 {
@@ -48,7 +53,11 @@ impl Bdf {
 
 impl fmt::Display for Bdf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.device, self.function)
+        write!(
+            f,
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            self.domain, self.bus, self.device, self.function
+        )
     }
 }
 
@@ -91,14 +100,28 @@ pub struct DeviceFilter {
 
 impl DeviceFilter {
     /// NVIDIA display controllers (VGA and 3D): vendor `0x10de`, base class `0x03`.
-    pub const NVIDIA_DISPLAY: Self =
-        Self { vendor: Some(0x10de), device: None, class_mask: 0xff_0000, class_value: 0x03_0000 };
+    pub const NVIDIA_DISPLAY: Self = Self {
+        vendor: Some(0x10de),
+        device: None,
+        class_mask: 0xff_0000,
+        class_value: 0x03_0000,
+    };
     /// Every PCI device.
-    pub const ANY: Self = Self { vendor: None, device: None, class_mask: 0, class_value: 0 };
+    pub const ANY: Self = Self {
+        vendor: None,
+        device: None,
+        class_mask: 0,
+        class_value: 0,
+    };
 
     /// Exactly one vendor/device pair, any class (e.g. QEMU's edu device `0x1234:0x11e8`).
     pub const fn id(vendor: u16, device: u16) -> Self {
-        Self { vendor: Some(vendor), device: Some(device), class_mask: 0, class_value: 0 }
+        Self {
+            vendor: Some(vendor),
+            device: Some(device),
+            class_mask: 0,
+            class_value: 0,
+        }
     }
 
     /// Whether `info` passes the filter.
@@ -148,7 +171,11 @@ pub enum Unusable {
     /// The device has no IOMMU group (IOMMU disabled or absent) and no no-IOMMU group either.
     NoIommuGroup,
     /// Another device of the same IOMMU group is bound to a driver that keeps the group from VFIO.
-    GroupNotViable { group: u32, other: Bdf, driver: String },
+    GroupNotViable {
+        group: u32,
+        other: Bdf,
+        driver: String,
+    },
     /// The kernel reports the group as not viable (VFIO_GROUP_GET_STATUS).
     KernelGroupNotViable { group: u32 },
     /// The group's VFIO character device does not exist.
@@ -217,9 +244,17 @@ impl fmt::Display for Unusable {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VfioAccess {
     /// Legacy group interface: `/dev/vfio/<group>` with an IOMMU type1 container.
-    Group { group: u32, path: PathBuf, container: PathBuf },
+    Group {
+        group: u32,
+        path: PathBuf,
+        container: PathBuf,
+    },
     /// Unsafe no-IOMMU group `/dev/vfio/noiommu-<group>` (opt-in only; no DMA isolation).
-    NoIommuGroup { group: u32, path: PathBuf, container: PathBuf },
+    NoIommuGroup {
+        group: u32,
+        path: PathBuf,
+        container: PathBuf,
+    },
     /// Device cdev `/dev/vfio/devices/vfioN` bound to an iommufd (`/dev/iommu`), Linux 6.6+.
     Cdev { device: PathBuf, iommufd: PathBuf },
 }
@@ -247,10 +282,14 @@ pub struct Identity {
 impl Identity {
     /// The running process's identity.
     pub fn current() -> Self {
-        let mut gids: Vec<u32> =
-            nix::unistd::getgroups().map(|g| g.into_iter().map(|g| g.as_raw()).collect()).unwrap_or_default();
+        let mut gids: Vec<u32> = nix::unistd::getgroups()
+            .map(|g| g.into_iter().map(|g| g.as_raw()).collect())
+            .unwrap_or_default();
         gids.push(nix::unistd::getegid().as_raw());
-        Self { uid: nix::unistd::geteuid().as_raw(), gids }
+        Self {
+            uid: nix::unistd::geteuid().as_raw(),
+            gids,
+        }
     }
 
     /// Whether a file with `mode`, `owner`, `group` can be opened read-write by this identity
@@ -287,7 +326,11 @@ impl Default for Sysfs {
 impl Sysfs {
     /// A view rooted at `root` (`/` for the real system, a temporary directory in tests).
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into(), identity: Identity::current(), memlock_limit: None }
+        Self {
+            root: root.into(),
+            identity: Identity::current(),
+            memlock_limit: None,
+        }
     }
 
     /// Checks permissions as `identity` instead of the running process (for tests).
@@ -314,10 +357,16 @@ impl Sysfs {
     /// Every PCI function passing `filter`, sorted by address.
     pub fn list(&self, filter: DeviceFilter) -> Result<Vec<PciDeviceInfo>> {
         let dir = self.devices_dir();
-        let entries = fs::read_dir(&dir).map_err(|source| Error::Sysfs { path: dir.clone(), source })?;
+        let entries = fs::read_dir(&dir).map_err(|source| Error::Sysfs {
+            path: dir.clone(),
+            source,
+        })?;
         let mut out = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Sysfs { path: dir.clone(), source })?;
+            let entry = entry.map_err(|source| Error::Sysfs {
+                path: dir.clone(),
+                source,
+            })?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             let Ok(bdf) = name.parse::<Bdf>() else {
@@ -342,14 +391,18 @@ impl Sysfs {
         let device = read_hex(&dir.join("device"))?;
         let class = read_hex(&dir.join("class"))?;
         let narrow16 = |v: u32, f: &str| {
-            u16::try_from(v).map_err(|_| Error::SysfsParse { path: dir.join(f), text: format!("{v:#x}") })
+            u16::try_from(v).map_err(|_| Error::SysfsParse {
+                path: dir.join(f),
+                text: format!("{v:#x}"),
+            })
         };
         let driver = link_name(&dir.join("driver"))?;
         let iommu_group = match link_name(&dir.join("iommu_group"))? {
             None => None,
-            Some(n) => Some(
-                n.parse::<u32>().map_err(|_| Error::SysfsParse { path: dir.join("iommu_group"), text: n.clone() })?,
-            ),
+            Some(n) => Some(n.parse::<u32>().map_err(|_| Error::SysfsParse {
+                path: dir.join("iommu_group"),
+                text: n.clone(),
+            })?),
         };
         let vfio_cdev = first_entry(&dir.join("vfio-dev"))?;
         Ok(PciDeviceInfo {
@@ -365,11 +418,18 @@ impl Sysfs {
 
     /// Decides how (and whether) `info` can be opened through VFIO; the error names the reason.
     pub fn check_usable(&self, info: &PciDeviceInfo, req: Requirements) -> Result<VfioAccess> {
-        let unusable = |reason| Error::DeviceUnusable { bdf: info.bdf, reason };
+        let unusable = |reason| Error::DeviceUnusable {
+            bdf: info.bdf,
+            reason,
+        };
         match info.driver.as_deref() {
             Some("vfio-pci") => {}
             Some("nvidia") => return Err(unusable(Unusable::BoundToNvidia)),
-            Some(other) => return Err(unusable(Unusable::BoundToOtherDriver { driver: other.to_owned() })),
+            Some(other) => {
+                return Err(unusable(Unusable::BoundToOtherDriver {
+                    driver: other.to_owned(),
+                }))
+            }
             None => return Err(unusable(Unusable::NotBound)),
         }
         let limit = match self.memlock_limit {
@@ -377,7 +437,10 @@ impl Sysfs {
             None => crate::pci::dma::memlock_limit()?,
         };
         if req.memlock_bytes > limit {
-            return Err(unusable(Unusable::MemlockTooLow { limit, needed: req.memlock_bytes }));
+            return Err(unusable(Unusable::MemlockTooLow {
+                limit,
+                needed: req.memlock_bytes,
+            }));
         }
         let vfio_dir = self.root.join("dev/vfio");
         let container = vfio_dir.join("vfio");
@@ -400,7 +463,11 @@ impl Sysfs {
         if path.exists() {
             self.check_permission(info.bdf, &path)?;
             self.check_permission(info.bdf, &container)?;
-            return Ok(VfioAccess::Group { group, path, container });
+            return Ok(VfioAccess::Group {
+                group,
+                path,
+                container,
+            });
         }
         let noiommu = vfio_dir.join(format!("noiommu-{group}"));
         if noiommu.exists() {
@@ -409,7 +476,11 @@ impl Sysfs {
             }
             self.check_permission(info.bdf, &noiommu)?;
             self.check_permission(info.bdf, &container)?;
-            return Ok(VfioAccess::NoIommuGroup { group, path: noiommu, container });
+            return Ok(VfioAccess::NoIommuGroup {
+                group,
+                path: noiommu,
+                container,
+            });
         }
         Err(unusable(Unusable::GroupDeviceMissing { path }))
     }
@@ -417,11 +488,21 @@ impl Sysfs {
     /// Fails with [`Unusable::GroupNotViable`] if another device of `group` is bound to a driver that
     /// is not a VFIO driver or `pci-stub` (bridges are exempt, as in the kernel's own check).
     fn check_group_viable(&self, info: &PciDeviceInfo, group: u32) -> Result<()> {
-        let dir = self.root.join("sys/kernel/iommu_groups").join(group.to_string()).join("devices");
-        let entries = fs::read_dir(&dir).map_err(|source| Error::Sysfs { path: dir.clone(), source })?;
+        let dir = self
+            .root
+            .join("sys/kernel/iommu_groups")
+            .join(group.to_string())
+            .join("devices");
+        let entries = fs::read_dir(&dir).map_err(|source| Error::Sysfs {
+            path: dir.clone(),
+            source,
+        })?;
         let mut members = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Sysfs { path: dir.clone(), source })?;
+            let entry = entry.map_err(|source| Error::Sysfs {
+                path: dir.clone(),
+                source,
+            })?;
             if let Some(Ok(bdf)) = entry.file_name().to_str().map(str::parse::<Bdf>) {
                 members.push(bdf);
             }
@@ -437,7 +518,11 @@ impl Sysfs {
                 let driver = o.driver.unwrap_or_default();
                 return Err(Error::DeviceUnusable {
                     bdf: info.bdf,
-                    reason: Unusable::GroupNotViable { group, other, driver },
+                    reason: Unusable::GroupNotViable {
+                        group,
+                        other,
+                        driver,
+                    },
                 });
             }
         }
@@ -445,11 +530,22 @@ impl Sysfs {
     }
 
     fn check_permission(&self, bdf: Bdf, path: &Path) -> Result<()> {
-        let meta = fs::metadata(path).map_err(|source| Error::Sysfs { path: path.to_owned(), source })?;
-        if self.identity.may_read_write(meta.mode(), meta.uid(), meta.gid()) {
+        let meta = fs::metadata(path).map_err(|source| Error::Sysfs {
+            path: path.to_owned(),
+            source,
+        })?;
+        if self
+            .identity
+            .may_read_write(meta.mode(), meta.uid(), meta.gid())
+        {
             Ok(())
         } else {
-            Err(Error::DeviceUnusable { bdf, reason: Unusable::Permission { path: path.to_owned() } })
+            Err(Error::DeviceUnusable {
+                bdf,
+                reason: Unusable::Permission {
+                    path: path.to_owned(),
+                },
+            })
         }
     }
 
@@ -465,7 +561,10 @@ impl Sysfs {
         if dir.join("driver").exists() {
             write_file(&dir.join("driver/unbind"), &bdf.to_string())?;
         }
-        write_file(&self.root.join("sys/bus/pci/drivers_probe"), &bdf.to_string())
+        write_file(
+            &self.root.join("sys/bus/pci/drivers_probe"),
+            &bdf.to_string(),
+        )
     }
 
     /// Unbinds the device from its driver (if any) and clears `driver_override`. Needs root.
@@ -479,15 +578,24 @@ impl Sysfs {
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    fs::write(path, text).map_err(|source| Error::Sysfs { path: path.to_owned(), source })
+    fs::write(path, text).map_err(|source| Error::Sysfs {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Reads a sysfs hex attribute such as `0x10de\n`.
 fn read_hex(path: &Path) -> Result<u32> {
-    let text = fs::read_to_string(path).map_err(|source| Error::Sysfs { path: path.to_owned(), source })?;
+    let text = fs::read_to_string(path).map_err(|source| Error::Sysfs {
+        path: path.to_owned(),
+        source,
+    })?;
     let t = text.trim();
     let digits = t.strip_prefix("0x").unwrap_or(t);
-    u32::from_str_radix(digits, 16).map_err(|_| Error::SysfsParse { path: path.to_owned(), text: t.to_owned() })
+    u32::from_str_radix(digits, 16).map_err(|_| Error::SysfsParse {
+        path: path.to_owned(),
+        text: t.to_owned(),
+    })
 }
 
 /// The last component of the symlink at `path`, `None` if there is no such link.
@@ -497,9 +605,15 @@ fn link_name(path: &Path) -> Result<Option<String>> {
             .file_name()
             .and_then(|n| n.to_str())
             .map(|n| Some(n.to_owned()))
-            .ok_or_else(|| Error::SysfsParse { path: path.to_owned(), text: target.display().to_string() }),
+            .ok_or_else(|| Error::SysfsParse {
+                path: path.to_owned(),
+                text: target.display().to_string(),
+            }),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Sysfs { path: path.to_owned(), source }),
+        Err(source) => Err(Error::Sysfs {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -507,12 +621,17 @@ fn link_name(path: &Path) -> Result<Option<String>> {
 fn first_entry(path: &Path) -> Result<Option<String>> {
     match fs::read_dir(path) {
         Ok(entries) => {
-            let mut names: Vec<String> =
-                entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().to_str().map(str::to_owned)).collect();
+            let mut names: Vec<String> = entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .collect();
             names.sort();
             Ok(names.into_iter().next())
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(Error::Sysfs { path: path.to_owned(), source }),
+        Err(source) => Err(Error::Sysfs {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }

@@ -13,11 +13,12 @@ use std::time::Duration;
 use nix::sys::eventfd::{EfdFlags, EventFd};
 use vfio_bindings::bindings::vfio::{
     vfio_device_attach_iommufd_pt, vfio_device_bind_iommufd, vfio_device_info, vfio_group_status,
-    vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_irq_info, vfio_irq_set, vfio_region_info,
-    VFIO_TYPE1v2_IOMMU, VFIO_API_VERSION, VFIO_DEVICE_FLAGS_RESET, VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE,
-    VFIO_GROUP_FLAGS_VIABLE, VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
-    VFIO_NOIOMMU_IOMMU, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX,
-    VFIO_REGION_INFO_FLAG_MMAP,
+    vfio_iommu_type1_dma_map, vfio_iommu_type1_dma_unmap, vfio_irq_info, vfio_irq_set,
+    vfio_region_info, VFIO_TYPE1v2_IOMMU, VFIO_API_VERSION, VFIO_DEVICE_FLAGS_RESET,
+    VFIO_DMA_MAP_FLAG_READ, VFIO_DMA_MAP_FLAG_WRITE, VFIO_GROUP_FLAGS_VIABLE,
+    VFIO_IRQ_SET_ACTION_TRIGGER, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
+    VFIO_NOIOMMU_IOMMU, VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSIX_IRQ_INDEX,
+    VFIO_PCI_MSI_IRQ_INDEX, VFIO_REGION_INFO_FLAG_MMAP,
 };
 
 use super::dma::{DmaBuffer, DmaSpace, IommuMapper};
@@ -41,7 +42,10 @@ fn open_rw(path: &Path) -> Result<File> {
         .read(true)
         .write(true)
         .open(path)
-        .map_err(|source| Error::VfioOpen { path: path.to_owned(), source })
+        .map_err(|source| Error::VfioOpen {
+            path: path.to_owned(),
+            source,
+        })
 }
 
 /// How to open a device.
@@ -61,7 +65,10 @@ impl Default for OpenOptions {
     fn default() -> Self {
         Self {
             sysfs: Sysfs::default(),
-            requirements: Requirements { prefer_cdev: true, ..Requirements::default() },
+            requirements: Requirements {
+                prefer_cdev: true,
+                ..Requirements::default()
+            },
             iova_window: 0x10_0000..0xfee0_0000,
         }
     }
@@ -125,7 +132,9 @@ impl IommuMapper for IommufdIoas {
     unsafe fn map(&self, vaddr: u64, iova: u64, len: u64) -> Result<()> {
         let mut arg = ioctl::IommuIoasMap {
             size: argsz::<ioctl::IommuIoasMap>(),
-            flags: ioctl::IOMMU_IOAS_MAP_FIXED_IOVA | ioctl::IOMMU_IOAS_MAP_READABLE | ioctl::IOMMU_IOAS_MAP_WRITEABLE,
+            flags: ioctl::IOMMU_IOAS_MAP_FIXED_IOVA
+                | ioctl::IOMMU_IOAS_MAP_READABLE
+                | ioctl::IOMMU_IOAS_MAP_WRITEABLE,
             ioas_id: self.ioas,
             reserved: 0,
             user_va: vaddr,
@@ -134,18 +143,26 @@ impl IommuMapper for IommufdIoas {
         };
         // SAFETY: iommufd fd; `arg` is a live struct of the size in its size field; the caller
         // guarantees the memory stays owned until unmap.
-        unsafe { ioctl::iommu_ioas_map(self.iommufd.as_raw_fd(), &mut arg) }.map_err(ioctl_err("IOMMU_IOAS_MAP"))?;
+        unsafe { ioctl::iommu_ioas_map(self.iommufd.as_raw_fd(), &mut arg) }
+            .map_err(ioctl_err("IOMMU_IOAS_MAP"))?;
         Ok(())
     }
 
     fn unmap(&self, iova: u64, len: u64) -> Result<()> {
-        let mut arg =
-            ioctl::IommuIoasUnmap { size: argsz::<ioctl::IommuIoasUnmap>(), ioas_id: self.ioas, iova, length: len };
+        let mut arg = ioctl::IommuIoasUnmap {
+            size: argsz::<ioctl::IommuIoasUnmap>(),
+            ioas_id: self.ioas,
+            iova,
+            length: len,
+        };
         // SAFETY: iommufd fd; `arg` is a live struct of the size in its size field.
         unsafe { ioctl::iommu_ioas_unmap(self.iommufd.as_raw_fd(), &mut arg) }
             .map_err(ioctl_err("IOMMU_IOAS_UNMAP"))?;
         if arg.length != len {
-            return Err(Error::VfioIoctl { op: "IOMMU_IOAS_UNMAP (partial unmap)", source: nix::errno::Errno::EIO });
+            return Err(Error::VfioIoctl {
+                op: "IOMMU_IOAS_UNMAP (partial unmap)",
+                source: nix::errno::Errno::EIO,
+            });
         }
         Ok(())
     }
@@ -231,16 +248,33 @@ impl VfioDevice {
         let access = opts.sysfs.check_usable(&info, opts.requirements)?;
         let mut keep = None;
         let (mode, device, dma): (VfioMode, File, Option<Box<dyn IommuMapper>>) = match access {
-            VfioAccess::Group { group, path, container } => {
-                let (c, g, d) = Self::open_group(bdf, group, &path, &container, VFIO_TYPE1v2_IOMMU)?;
-                (VfioMode::Type1, d, Some(Box::new(Type1Container { container: c, _group: g })))
+            VfioAccess::Group {
+                group,
+                path,
+                container,
+            } => {
+                let (c, g, d) =
+                    Self::open_group(bdf, group, &path, &container, VFIO_TYPE1v2_IOMMU)?;
+                (
+                    VfioMode::Type1,
+                    d,
+                    Some(Box::new(Type1Container {
+                        container: c,
+                        _group: g,
+                    })),
+                )
             }
-            VfioAccess::NoIommuGroup { group, path, container } => {
+            VfioAccess::NoIommuGroup {
+                group,
+                path,
+                container,
+            } => {
                 log::warn!(
                     "opening {bdf} in VFIO no-IOMMU mode: the device is not isolated and can read and write \
                      all of physical memory; DMA mapping through nvbare is unavailable; the kernel is tainted"
                 );
-                let (c, g, d) = Self::open_group(bdf, group, &path, &container, VFIO_NOIOMMU_IOMMU)?;
+                let (c, g, d) =
+                    Self::open_group(bdf, group, &path, &container, VFIO_NOIOMMU_IOMMU)?;
                 keep = Some((c, g));
                 (VfioMode::NoIommu, d, None)
             }
@@ -249,7 +283,10 @@ impl VfioDevice {
                 (VfioMode::Iommufd, d, Some(Box::new(m)))
             }
         };
-        let mut dinfo = vfio_device_info { argsz: argsz::<vfio_device_info>(), ..Default::default() };
+        let mut dinfo = vfio_device_info {
+            argsz: argsz::<vfio_device_info>(),
+            ..Default::default()
+        };
         // SAFETY: device fd; dinfo is a live struct whose argsz is its size.
         unsafe { ioctl::vfio_device_get_info(device.as_raw_fd(), &mut dinfo) }
             .map_err(ioctl_err("VFIO_DEVICE_GET_INFO"))?;
@@ -268,15 +305,24 @@ impl VfioDevice {
         })
     }
 
-    fn open_group(bdf: Bdf, group: u32, path: &Path, container_path: &Path, iommu: u32) -> Result<(File, File, File)> {
+    fn open_group(
+        bdf: Bdf,
+        group: u32,
+        path: &Path,
+        container_path: &Path,
+        iommu: u32,
+    ) -> Result<(File, File, File)> {
         let container = open_rw(container_path)?;
         // SAFETY: container is a /dev/vfio/vfio fd; this ioctl takes no argument.
-        let version =
-            unsafe { ioctl::vfio_get_api_version(container.as_raw_fd()) }.map_err(ioctl_err("VFIO_GET_API_VERSION"))?;
+        let version = unsafe { ioctl::vfio_get_api_version(container.as_raw_fd()) }
+            .map_err(ioctl_err("VFIO_GET_API_VERSION"))?;
         if u32::try_from(version).ok() != Some(VFIO_API_VERSION) {
-            return Err(Error::VfioUnsupported { what: "unknown VFIO API version" });
+            return Err(Error::VfioUnsupported {
+                what: "unknown VFIO API version",
+            });
         }
-        let ext = nix::libc::c_int::try_from(iommu).map_err(|_| Error::VfioUnsupported { what: "IOMMU type" })?;
+        let ext = nix::libc::c_int::try_from(iommu)
+            .map_err(|_| Error::VfioUnsupported { what: "IOMMU type" })?;
         // SAFETY: container fd; the argument is an integer extension id.
         let has = unsafe { ioctl::vfio_check_extension(container.as_raw_fd(), ext) }
             .map_err(ioctl_err("VFIO_CHECK_EXTENSION"))?;
@@ -290,20 +336,29 @@ impl VfioDevice {
             });
         }
         let group_file = open_rw(path)?;
-        let mut status = vfio_group_status { argsz: argsz::<vfio_group_status>(), flags: 0 };
+        let mut status = vfio_group_status {
+            argsz: argsz::<vfio_group_status>(),
+            flags: 0,
+        };
         // SAFETY: group fd; status is a live struct whose argsz is its size.
         unsafe { ioctl::vfio_group_get_status(group_file.as_raw_fd(), &mut status) }
             .map_err(ioctl_err("VFIO_GROUP_GET_STATUS"))?;
         if status.flags & VFIO_GROUP_FLAGS_VIABLE == 0 {
-            return Err(Error::DeviceUnusable { bdf, reason: Unusable::KernelGroupNotViable { group } });
+            return Err(Error::DeviceUnusable {
+                bdf,
+                reason: Unusable::KernelGroupNotViable { group },
+            });
         }
         let cfd: nix::libc::c_int = container.as_raw_fd();
         // SAFETY: group fd; the argument points at a live c_int holding the container fd.
         unsafe { ioctl::vfio_group_set_container(group_file.as_raw_fd(), &cfd) }
             .map_err(ioctl_err("VFIO_GROUP_SET_CONTAINER"))?;
         // SAFETY: container fd with a group attached; the argument is an IOMMU type id.
-        unsafe { ioctl::vfio_set_iommu(container.as_raw_fd(), ext) }.map_err(ioctl_err("VFIO_SET_IOMMU"))?;
-        let name = CString::new(bdf.to_string()).map_err(|_| Error::PciAddress { text: bdf.to_string() })?;
+        unsafe { ioctl::vfio_set_iommu(container.as_raw_fd(), ext) }
+            .map_err(ioctl_err("VFIO_SET_IOMMU"))?;
+        let name = CString::new(bdf.to_string()).map_err(|_| Error::PciAddress {
+            text: bdf.to_string(),
+        })?;
         // SAFETY: group fd attached to a container; the argument is a NUL-terminated string that
         // outlives the call.
         let raw = unsafe { ioctl::vfio_group_get_device_fd(group_file.as_raw_fd(), name.as_ptr()) }
@@ -327,14 +382,30 @@ impl VfioDevice {
         // SAFETY: device cdev fd; bind is live and at least argsz bytes long.
         unsafe { ioctl::vfio_device_bind_iommufd_ioctl(device.as_raw_fd(), &mut bind) }
             .map_err(ioctl_err("VFIO_DEVICE_BIND_IOMMUFD"))?;
-        let mut alloc = ioctl::IommuIoasAlloc { size: argsz::<ioctl::IommuIoasAlloc>(), flags: 0, out_ioas_id: 0 };
+        let mut alloc = ioctl::IommuIoasAlloc {
+            size: argsz::<ioctl::IommuIoasAlloc>(),
+            flags: 0,
+            out_ioas_id: 0,
+        };
         // SAFETY: iommufd fd; alloc is live with its size field set.
-        unsafe { ioctl::iommu_ioas_alloc(iommufd.as_raw_fd(), &mut alloc) }.map_err(ioctl_err("IOMMU_IOAS_ALLOC"))?;
-        let mut attach = vfio_device_attach_iommufd_pt { argsz: 12, flags: 0, pt_id: alloc.out_ioas_id, pasid: 0 };
+        unsafe { ioctl::iommu_ioas_alloc(iommufd.as_raw_fd(), &mut alloc) }
+            .map_err(ioctl_err("IOMMU_IOAS_ALLOC"))?;
+        let mut attach = vfio_device_attach_iommufd_pt {
+            argsz: 12,
+            flags: 0,
+            pt_id: alloc.out_ioas_id,
+            pasid: 0,
+        };
         // SAFETY: bound device fd; attach is live and at least argsz bytes long.
         unsafe { ioctl::vfio_device_attach_iommufd_pt_ioctl(device.as_raw_fd(), &mut attach) }
             .map_err(ioctl_err("VFIO_DEVICE_ATTACH_IOMMUFD_PT"))?;
-        Ok((device, IommufdIoas { iommufd, ioas: alloc.out_ioas_id }))
+        Ok((
+            device,
+            IommufdIoas {
+                iommufd,
+                ioas: alloc.out_ioas_id,
+            },
+        ))
     }
 
     /// What sysfs said about the device when it was opened.
@@ -362,7 +433,11 @@ impl VfioDevice {
     }
 
     fn irq_count(&self, kind: IrqKind) -> Result<u32> {
-        let mut info = vfio_irq_info { argsz: argsz::<vfio_irq_info>(), index: kind.index(), ..Default::default() };
+        let mut info = vfio_irq_info {
+            argsz: argsz::<vfio_irq_info>(),
+            index: kind.index(),
+            ..Default::default()
+        };
         if kind.index() >= self.num_irqs {
             return Ok(0);
         }
@@ -378,7 +453,10 @@ impl VfioDevice {
 /// that no other process has it open.
 pub fn kernel_group_viable(group_path: &Path) -> Result<bool> {
     let group = open_rw(group_path)?;
-    let mut status = vfio_group_status { argsz: argsz::<vfio_group_status>(), flags: 0 };
+    let mut status = vfio_group_status {
+        argsz: argsz::<vfio_group_status>(),
+        flags: 0,
+    };
     // SAFETY: group fd; status is a live struct whose argsz is its size.
     unsafe { ioctl::vfio_group_get_status(group.as_raw_fd(), &mut status) }
         .map_err(ioctl_err("VFIO_GROUP_GET_STATUS"))?;
@@ -386,11 +464,20 @@ pub fn kernel_group_viable(group_path: &Path) -> Result<bool> {
 }
 
 fn region_info(device: &File, index: u32) -> Result<RegionInfo> {
-    let mut r = vfio_region_info { argsz: argsz::<vfio_region_info>(), index, ..Default::default() };
+    let mut r = vfio_region_info {
+        argsz: argsz::<vfio_region_info>(),
+        index,
+        ..Default::default()
+    };
     // SAFETY: device fd; r is a live struct whose argsz is its size.
     unsafe { ioctl::vfio_device_get_region_info(device.as_raw_fd(), &mut r) }
         .map_err(ioctl_err("VFIO_DEVICE_GET_REGION_INFO"))?;
-    Ok(RegionInfo { index, flags: r.flags, size: r.size, offset: r.offset })
+    Ok(RegionInfo {
+        index,
+        flags: r.flags,
+        size: r.size,
+        offset: r.offset,
+    })
 }
 
 /// `VFIO_DEVICE_SET_IRQS` argument with room for the eventfds.
@@ -416,8 +503,11 @@ fn set_irqs(device: &File, index: u32, fds: &[i32]) -> Result<()> {
         head: vfio_irq_set {
             // n <= 32 (checked above): the sum cannot overflow.
             argsz: argsz::<vfio_irq_set>().saturating_add(n.saturating_mul(4)),
-            flags: if fds.is_empty() { VFIO_IRQ_SET_DATA_NONE } else { VFIO_IRQ_SET_DATA_EVENTFD }
-                | VFIO_IRQ_SET_ACTION_TRIGGER,
+            flags: if fds.is_empty() {
+                VFIO_IRQ_SET_DATA_NONE
+            } else {
+                VFIO_IRQ_SET_DATA_EVENTFD
+            } | VFIO_IRQ_SET_ACTION_TRIGGER,
             index,
             start: 0,
             count: n,
@@ -430,7 +520,8 @@ fn set_irqs(device: &File, index: u32, fds: &[i32]) -> Result<()> {
     }
     // SAFETY: device fd; arg is live, and argsz covers the header plus exactly `n` i32 fds that
     // follow it contiguously (repr(C), header size 20, i32 alignment 4: no padding).
-    unsafe { ioctl::vfio_device_set_irqs(device.as_raw_fd(), &arg.head) }.map_err(ioctl_err("VFIO_DEVICE_SET_IRQS"))?;
+    unsafe { ioctl::vfio_device_set_irqs(device.as_raw_fd(), &arg.head) }
+        .map_err(ioctl_err("VFIO_DEVICE_SET_IRQS"))?;
     Ok(())
 }
 
@@ -460,11 +551,14 @@ impl Interrupts {
     /// last wait. A timeout is [`Error::Timeout`].
     pub fn wait(&self, vector: u32, timeout: Duration) -> Result<u64> {
         use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-        let fd = usize::try_from(vector).ok().and_then(|v| self.fds.get(v)).ok_or(Error::IrqUnsupported {
-            kind: self.kind.name(),
-            count: vector.saturating_add(1),
-            available: u32::try_from(self.fds.len()).unwrap_or(u32::MAX),
-        })?;
+        let fd = usize::try_from(vector)
+            .ok()
+            .and_then(|v| self.fds.get(v))
+            .ok_or(Error::IrqUnsupported {
+                kind: self.kind.name(),
+                count: vector.saturating_add(1),
+                available: u32::try_from(self.fds.len()).unwrap_or(u32::MAX),
+            })?;
         let start = std::time::Instant::now();
         loop {
             let left = timeout.saturating_sub(start.elapsed());
@@ -484,7 +578,10 @@ impl Interrupts {
                 return Ok(n);
             }
             if start.elapsed() >= timeout {
-                return Err(Error::Timeout { what: "interrupt", waited: start.elapsed() });
+                return Err(Error::Timeout {
+                    what: "interrupt",
+                    waited: start.elapsed(),
+                });
             }
         }
     }
@@ -507,7 +604,10 @@ fn config_pos(config: &RegionInfo, offset: u16, len: usize) -> Result<u64> {
         width: len,
         len: usize::try_from(config.size).unwrap_or(usize::MAX),
     };
-    let end = u64::try_from(len).ok().and_then(|l| u64::from(offset).checked_add(l)).ok_or_else(oob)?;
+    let end = u64::try_from(len)
+        .ok()
+        .and_then(|l| u64::from(offset).checked_add(l))
+        .ok_or_else(oob)?;
     if end > config.size {
         return Err(oob());
     }
@@ -526,13 +626,25 @@ impl PciTransport for VfioDevice {
     fn config_read(&self, offset: u16, buf: &mut [u8]) -> Result<()> {
         let len = buf.len();
         let pos = config_pos(&self.config, offset, len)?;
-        self.device.read_exact_at(buf, pos).map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
+        self.device
+            .read_exact_at(buf, pos)
+            .map_err(|source| Error::ConfigAccess {
+                offset: offset.into(),
+                len,
+                source,
+            })
     }
 
     fn config_write(&self, offset: u16, data: &[u8]) -> Result<()> {
         let len = data.len();
         let pos = config_pos(&self.config, offset, len)?;
-        self.device.write_all_at(data, pos).map_err(|source| Error::ConfigAccess { offset: offset.into(), len, source })
+        self.device
+            .write_all_at(data, pos)
+            .map_err(|source| Error::ConfigAccess {
+                offset: offset.into(),
+                len,
+                source,
+            })
     }
 
     fn map_bar(&self, index: u32) -> Result<Bar> {
@@ -541,10 +653,16 @@ impl PciTransport for VfioDevice {
         }
         let r = self.region(index)?;
         if r.size == 0 {
-            return Err(Error::BarUnavailable { index, why: "BAR is not implemented (size 0)" });
+            return Err(Error::BarUnavailable {
+                index,
+                why: "BAR is not implemented (size 0)",
+            });
         }
         if r.flags & VFIO_REGION_INFO_FLAG_MMAP == 0 {
-            return Err(Error::BarUnavailable { index, why: "region cannot be memory-mapped (I/O BAR or too small)" });
+            return Err(Error::BarUnavailable {
+                index,
+                why: "region cannot be memory-mapped (I/O BAR or too small)",
+            });
         }
         Bar::map(self.device.as_ref(), r.offset, r.size, index)
     }
@@ -563,18 +681,30 @@ impl PciTransport for VfioDevice {
 
     fn enable_interrupts(&self, kind: IrqKind, count: u32) -> Result<Interrupts> {
         let available = self.irq_count(kind)?;
-        if count == 0 || count > available || usize::try_from(count).map_or(true, |c| c > MAX_VECTORS) {
-            return Err(Error::IrqUnsupported { kind: kind.name(), count, available });
+        if count == 0
+            || count > available
+            || usize::try_from(count).map_or(true, |c| c > MAX_VECTORS)
+        {
+            return Err(Error::IrqUnsupported {
+                kind: kind.name(),
+                count,
+                available,
+            });
         }
         let mut fds = Vec::new();
         for _ in 0..count {
             fds.push(
-                EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK).map_err(ioctl_err("eventfd"))?,
+                EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)
+                    .map_err(ioctl_err("eventfd"))?,
             );
         }
         let raw: Vec<i32> = fds.iter().map(|f| f.as_raw_fd()).collect();
         set_irqs(&self.device, kind.index(), &raw)?;
-        Ok(Interrupts { device: Arc::clone(&self.device), kind, fds })
+        Ok(Interrupts {
+            device: Arc::clone(&self.device),
+            kind,
+            fds,
+        })
     }
 
     fn reset(&self) -> Result<()> {
@@ -582,7 +712,8 @@ impl PciTransport for VfioDevice {
             return Err(Error::ResetUnsupported { bdf: self.info.bdf });
         }
         // SAFETY: device fd; the ioctl takes no argument.
-        unsafe { ioctl::vfio_device_reset(self.device.as_raw_fd()) }.map_err(ioctl_err("VFIO_DEVICE_RESET"))?;
+        unsafe { ioctl::vfio_device_reset(self.device.as_raw_fd()) }
+            .map_err(ioctl_err("VFIO_DEVICE_RESET"))?;
         Ok(())
     }
 }
@@ -593,37 +724,86 @@ mod tests {
 
     #[test]
     fn config_positions_are_bounded_by_the_region() {
-        let config = RegionInfo { index: VFIO_PCI_CONFIG_REGION_INDEX, flags: 0, size: 256, offset: 0x7_0000_0000 };
+        let config = RegionInfo {
+            index: VFIO_PCI_CONFIG_REGION_INDEX,
+            flags: 0,
+            size: 256,
+            offset: 0x7_0000_0000,
+        };
         assert_eq!(config_pos(&config, 0, 4).unwrap(), 0x7_0000_0000);
         assert_eq!(config_pos(&config, 252, 4).unwrap(), 0x7_0000_00fc);
-        assert_eq!(config_pos(&config, 256, 0).unwrap(), 0x7_0000_0100, "an empty access at the end is allowed");
+        assert_eq!(
+            config_pos(&config, 256, 0).unwrap(),
+            0x7_0000_0100,
+            "an empty access at the end is allowed"
+        );
         assert!(matches!(
             config_pos(&config, 253, 4),
-            Err(Error::OutOfBounds { what: "config space", offset: 253, width: 4, len: 256 })
+            Err(Error::OutOfBounds {
+                what: "config space",
+                offset: 253,
+                width: 4,
+                len: 256
+            })
         ));
-        assert!(matches!(config_pos(&config, 0, usize::MAX), Err(Error::OutOfBounds { .. })));
-        let wrapping = RegionInfo { offset: u64::MAX - 1, size: 4096, ..config };
-        assert!(matches!(config_pos(&wrapping, 8, 4), Err(Error::OutOfBounds { .. })), "fd offset overflow");
+        assert!(matches!(
+            config_pos(&config, 0, usize::MAX),
+            Err(Error::OutOfBounds { .. })
+        ));
+        let wrapping = RegionInfo {
+            offset: u64::MAX - 1,
+            size: 4096,
+            ..config
+        };
+        assert!(
+            matches!(config_pos(&wrapping, 8, 4), Err(Error::OutOfBounds { .. })),
+            "fd offset overflow"
+        );
     }
 
     /// Interrupts over plain eventfds (the device is a regular file, so the disabling ioctl in
     /// `Drop` fails and is only logged).
     fn fake_interrupts(n: usize) -> Interrupts {
-        let fds =
-            (0..n).map(|_| EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK).unwrap()).collect();
-        Interrupts { device: Arc::new(tempfile::tempfile().unwrap()), kind: IrqKind::Msi, fds }
+        let fds = (0..n)
+            .map(|_| EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK).unwrap())
+            .collect();
+        Interrupts {
+            device: Arc::new(tempfile::tempfile().unwrap()),
+            kind: IrqKind::Msi,
+            fds,
+        }
     }
 
     #[test]
     fn interrupt_waits_are_bounded_and_counted() {
         let irqs = fake_interrupts(2);
         let t = std::time::Instant::now();
-        assert!(matches!(irqs.wait(0, Duration::from_millis(30)), Err(Error::Timeout { what: "interrupt", .. })));
+        assert!(matches!(
+            irqs.wait(0, Duration::from_millis(30)),
+            Err(Error::Timeout {
+                what: "interrupt",
+                ..
+            })
+        ));
         assert!(t.elapsed() >= Duration::from_millis(30));
         irqs.fds[1].write(3).unwrap();
-        assert_eq!(irqs.wait(1, Duration::from_secs(5)).unwrap(), 3, "counts accumulate until read");
-        assert!(matches!(irqs.wait(2, Duration::ZERO), Err(Error::IrqUnsupported { count: 3, available: 2, .. })));
-        assert!(matches!(irqs.wait(u32::MAX, Duration::ZERO), Err(Error::IrqUnsupported { .. })));
+        assert_eq!(
+            irqs.wait(1, Duration::from_secs(5)).unwrap(),
+            3,
+            "counts accumulate until read"
+        );
+        assert!(matches!(
+            irqs.wait(2, Duration::ZERO),
+            Err(Error::IrqUnsupported {
+                count: 3,
+                available: 2,
+                ..
+            })
+        ));
+        assert!(matches!(
+            irqs.wait(u32::MAX, Duration::ZERO),
+            Err(Error::IrqUnsupported { .. })
+        ));
     }
 
     /// Exactly-once delivery with two waiters. The race the EAGAIN arm of `wait` handles (both see
@@ -632,15 +812,22 @@ mod tests {
     fn two_waiters_on_one_vector_get_the_count_once() {
         let irqs = fake_interrupts(1);
         let results: Vec<Result<u64>> = std::thread::scope(|s| {
-            let waiters: Vec<_> = (0..2).map(|_| s.spawn(|| irqs.wait(0, Duration::from_millis(300)))).collect();
+            let waiters: Vec<_> = (0..2)
+                .map(|_| s.spawn(|| irqs.wait(0, Duration::from_millis(300))))
+                .collect();
             std::thread::sleep(Duration::from_millis(50));
             irqs.fds[0].write(1).unwrap();
             waiters.into_iter().map(|w| w.join().unwrap()).collect()
         });
-        let got: Vec<u64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+        let got: Vec<u64> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().copied())
+            .collect();
         assert_eq!(got, vec![1], "{results:?}");
         assert!(
-            results.iter().any(|r| matches!(r, Err(Error::Timeout { .. }))),
+            results
+                .iter()
+                .any(|r| matches!(r, Err(Error::Timeout { .. }))),
             "the other waiter times out: {results:?}"
         );
     }
@@ -650,12 +837,19 @@ mod tests {
         let file = tempfile::tempfile().unwrap();
         let fds = [0i32; MAX_VECTORS + 1];
         match set_irqs(&file, VFIO_PCI_MSI_IRQ_INDEX, &fds) {
-            Err(Error::IrqUnsupported { count: 33, available: 32, .. }) => {}
+            Err(Error::IrqUnsupported {
+                count: 33,
+                available: 32,
+                ..
+            }) => {}
             other => panic!("{other:?}"),
         }
         // Within the limit the ioctl is issued; on a file that is not a VFIO device it fails typed.
         match set_irqs(&file, VFIO_PCI_MSI_IRQ_INDEX, &fds[..2]) {
-            Err(Error::VfioIoctl { op: "VFIO_DEVICE_SET_IRQS", source }) => {
+            Err(Error::VfioIoctl {
+                op: "VFIO_DEVICE_SET_IRQS",
+                source,
+            }) => {
                 assert_eq!(source, nix::errno::Errno::ENOTTY)
             }
             other => panic!("{other:?}"),

@@ -187,7 +187,11 @@ struct InlineQmd {
 impl<'h> Decoder<'h> {
     /// No bindings, host class inferred.
     pub fn new() -> Self {
-        Self { bindings: [None; 8], host: None, qmd: None }
+        Self {
+            bindings: [None; 8],
+            host: None,
+            qmd: None,
+        }
     }
 
     /// Starts with class `class_id` bound on `subchannel` (ignored if `subchannel` > 7).
@@ -217,7 +221,12 @@ impl<'h> Decoder<'h> {
     }
 
     fn host(&self) -> Option<&'static ClassDesc> {
-        self.host.or_else(|| self.bindings.iter().flatten().find_map(|&id| class::host_class_for(id)))
+        self.host.or_else(|| {
+            self.bindings
+                .iter()
+                .flatten()
+                .find_map(|&id| class::host_class_for(id))
+        })
     }
 
     fn decode_value(
@@ -236,14 +245,28 @@ impl<'h> Decoder<'h> {
                     .iter()
                     .map(|f| {
                         let v = f.get(value);
-                        DecodedField { desc: f, value: v, value_name: f.value_name(v) }
+                        DecodedField {
+                            desc: f,
+                            value: v,
+                            value_name: f.value_name(v),
+                        }
                     })
                     .collect(),
                 value & m.reserved_mask(),
             ),
             None => (Vec::new(), 0),
         };
-        DecodedMethod { index, subchannel: subc, op, class: cls, offset, value, method, fields, reserved }
+        DecodedMethod {
+            index,
+            subchannel: subc,
+            op,
+            class: cls,
+            offset,
+            value,
+            method,
+            fields,
+            reserved,
+        }
     }
 
     fn flush_qmd(
@@ -278,22 +301,38 @@ impl<'h> Decoder<'h> {
         let mut i = 0usize;
         while let Some(&word) = words.get(i) {
             let h = MethodHeader::decode(word);
-            out.push(Item::Header { index: i, word, header: h });
+            out.push(Item::Header {
+                index: i,
+                word,
+                header: h,
+            });
             let (count, immediate) = match h.op {
                 SecOp::IncMethod | SecOp::NonIncMethod | SecOp::OneInc => (h.count_or_data, false),
                 SecOp::ImmdDataMethod => (1, true),
                 SecOp::Grp0UseTert | SecOp::Grp2UseTert => {
-                    out.push(Item::Unsupported { index: i, word, what: "legacy or sub-device-mask header form" });
+                    out.push(Item::Unsupported {
+                        index: i,
+                        word,
+                        what: "legacy or sub-device-mask header form",
+                    });
                     i += 1;
                     continue;
                 }
                 SecOp::Reserved6 => {
-                    out.push(Item::Unsupported { index: i, word, what: "reserved SEC_OP 6" });
+                    out.push(Item::Unsupported {
+                        index: i,
+                        word,
+                        what: "reserved SEC_OP 6",
+                    });
                     i += 1;
                     continue;
                 }
                 SecOp::EndPbSegment => {
-                    out.push(Item::Unsupported { index: i, word, what: "END_PB_SEGMENT" });
+                    out.push(Item::Unsupported {
+                        index: i,
+                        word,
+                        what: "END_PB_SEGMENT",
+                    });
                     i += 1;
                     continue;
                 }
@@ -301,9 +340,17 @@ impl<'h> Decoder<'h> {
             let header_index = i;
             i += 1;
             let available = words.len().saturating_sub(i);
-            let n = if immediate { 0 } else { usize::try_from(count).unwrap_or(usize::MAX) };
+            let n = if immediate {
+                0
+            } else {
+                usize::try_from(count).unwrap_or(usize::MAX)
+            };
             if n > available {
-                out.push(Item::Truncated { index: header_index, expected: count, available });
+                out.push(Item::Truncated {
+                    index: header_index,
+                    expected: count,
+                    available,
+                });
             }
             let n_present = n.min(available);
             for k in 0..(if immediate { 1 } else { n_present }) {
@@ -324,7 +371,9 @@ impl<'h> Decoder<'h> {
                 let is_qmd_data = offset >= compute_offsets::LOAD_INLINE_QMD_DATA
                     && self.bound_class(subc).is_some_and(|c| {
                         c.kind == ClassKind::Compute
-                            && class::lookup(c, offset).is_some_and(|(m, _)| m.offset == compute_offsets::LOAD_INLINE_QMD_DATA)
+                            && class::lookup(c, offset).is_some_and(|(m, _)| {
+                                m.offset == compute_offsets::LOAD_INLINE_QMD_DATA
+                            })
                     });
                 if inline.as_ref().is_some_and(|q| q.subc == subc) && !is_qmd_data {
                     self.flush_qmd(&mut inline, &qmd_addr, &qmd_inline_size, &mut out);
@@ -335,12 +384,25 @@ impl<'h> Decoder<'h> {
                     if let Some(b) = self.bindings.get_mut(si) {
                         *b = Some(class_id);
                     }
-                    let cls = new.filter(|c| class::lookup(c, 0).is_some()).or_else(|| self.host());
-                    out.push(Item::Method(self.decode_value(index, subc, h.op, offset, value, cls)));
-                    out.push(Item::Bind { index, subchannel: subc, class_id, class: new });
+                    let cls = new
+                        .filter(|c| class::lookup(c, 0).is_some())
+                        .or_else(|| self.host());
+                    out.push(Item::Method(
+                        self.decode_value(index, subc, h.op, offset, value, cls),
+                    ));
+                    out.push(Item::Bind {
+                        index,
+                        subchannel: subc,
+                        class_id,
+                        class: new,
+                    });
                     continue;
                 }
-                let cls = if offset < 0x100 { self.host() } else { self.bound_class(subc) };
+                let cls = if offset < 0x100 {
+                    self.host()
+                } else {
+                    self.bound_class(subc)
+                };
                 let dm = self.decode_value(index, subc, h.op, offset, value, cls);
                 let compute = cls.filter(|c| c.kind == ClassKind::Compute);
                 out.push(Item::Method(dm));
@@ -351,10 +413,15 @@ impl<'h> Decoder<'h> {
                                 *s = value & 0x1FF;
                             }
                             // INLINE_SIZE is the one-bit field at bit 30, where the class has it.
-                            let has_size = class::lookup(c, offset)
-                                .is_some_and(|(m, _)| m.fields.iter().any(|f| f.lo == 30 && f.hi == 30));
+                            let has_size = class::lookup(c, offset).is_some_and(|(m, _)| {
+                                m.fields.iter().any(|f| f.lo == 30 && f.hi == 30)
+                            });
                             if let Some(s) = qmd_inline_size.get_mut(si) {
-                                *s = has_size.then_some(if value & (1 << 30) != 0 { 384 } else { 256 });
+                                *s = has_size.then_some(if value & (1 << 30) != 0 {
+                                    384
+                                } else {
+                                    256
+                                });
                             }
                         }
                         compute_offsets::SET_INLINE_QMD_ADDRESS_B => {
@@ -366,7 +433,12 @@ impl<'h> Decoder<'h> {
                         compute_offsets::SEND_PCAS_A => {
                             let address = u64::from(value) << 8;
                             let decoded = self.qmd.and_then(|q| q.decode_at(c, address));
-                            out.push(Item::QmdAt { index, class: c, address, decoded });
+                            out.push(Item::QmdAt {
+                                index,
+                                class: c,
+                                address,
+                                decoded,
+                            });
                         }
                         _ if is_qmd_data => {
                             let q = inline.get_or_insert_with(|| InlineQmd {
@@ -388,7 +460,11 @@ impl<'h> Decoder<'h> {
     }
 
     fn bound_class(&self, subc: u8) -> Option<&'static ClassDesc> {
-        self.bindings.get(usize::from(subc)).copied().flatten().and_then(class::class_by_id)
+        self.bindings
+            .get(usize::from(subc))
+            .copied()
+            .flatten()
+            .and_then(class::class_by_id)
     }
 }
 
@@ -436,7 +512,11 @@ impl fmt::Display for DecodedMethod {
                 }
                 Ok(())
             }
-            None => write!(f, "{cls}.[{:#06x}] = {:#010x} (unknown method)", self.offset, self.value),
+            None => write!(
+                f,
+                "{cls}.[{:#06x}] = {:#010x} (unknown method)",
+                self.offset, self.value
+            ),
         }
     }
 }
@@ -457,12 +537,30 @@ fn op_name(op: SecOp) -> &'static str {
 impl fmt::Display for Item {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Item::Header { index, word, header } => {
+            Item::Header {
+                index,
+                word,
+                header,
+            } => {
                 let h = header;
                 if h.op == SecOp::ImmdDataMethod {
-                    write!(f, "{index:04}: {word:08x} {} subc={} mthd={:#06x} data={:#x}", op_name(h.op), h.subchannel, h.offset, h.count_or_data)
+                    write!(
+                        f,
+                        "{index:04}: {word:08x} {} subc={} mthd={:#06x} data={:#x}",
+                        op_name(h.op),
+                        h.subchannel,
+                        h.offset,
+                        h.count_or_data
+                    )
                 } else {
-                    write!(f, "{index:04}: {word:08x} {} subc={} mthd={:#06x} count={}", op_name(h.op), h.subchannel, h.offset, h.count_or_data)
+                    write!(
+                        f,
+                        "{index:04}: {word:08x} {} subc={} mthd={:#06x} count={}",
+                        op_name(h.op),
+                        h.subchannel,
+                        h.offset,
+                        h.count_or_data
+                    )
                 }
             }
             Item::Method(m) => {
@@ -472,12 +570,35 @@ impl fmt::Display for Item {
                     write!(f, "{:04}: {:08x}   {m}", m.index, m.value)
                 }
             }
-            Item::Bind { subchannel, class_id, class, .. } => match class {
-                Some(c) => write!(f, "               bind subc {subchannel} = {} ({:#06x})", c.name, class_id),
-                None => write!(f, "               bind subc {subchannel} = unknown class {class_id:#06x}"),
+            Item::Bind {
+                subchannel,
+                class_id,
+                class,
+                ..
+            } => match class {
+                Some(c) => write!(
+                    f,
+                    "               bind subc {subchannel} = {} ({:#06x})",
+                    c.name, class_id
+                ),
+                None => write!(
+                    f,
+                    "               bind subc {subchannel} = unknown class {class_id:#06x}"
+                ),
             },
-            Item::InlineQmd { index, class, address, words, inline_size, decoded } => {
-                write!(f, "{index:04}: inline QMD for {}: {words} words", class.short)?;
+            Item::InlineQmd {
+                index,
+                class,
+                address,
+                words,
+                inline_size,
+                decoded,
+            } => {
+                write!(
+                    f,
+                    "{index:04}: inline QMD for {}: {words} words",
+                    class.short
+                )?;
                 if let Some(a) = address {
                     write!(f, " at {a:#x}")?;
                 }
@@ -488,14 +609,32 @@ impl fmt::Display for Item {
                 }
                 fmt_qmd(f, decoded.as_ref())
             }
-            Item::QmdAt { index, class, address, decoded } => {
-                write!(f, "{index:04}: {} launches QMD at {address:#x}", class.short)?;
+            Item::QmdAt {
+                index,
+                class,
+                address,
+                decoded,
+            } => {
+                write!(
+                    f,
+                    "{index:04}: {} launches QMD at {address:#x}",
+                    class.short
+                )?;
                 fmt_qmd(f, decoded.as_ref())
             }
-            Item::Truncated { index, expected, available } => {
-                write!(f, "{index:04}: truncated: header announces {expected} words, {available} present")
+            Item::Truncated {
+                index,
+                expected,
+                available,
+            } => {
+                write!(
+                    f,
+                    "{index:04}: truncated: header announces {expected} words, {available} present"
+                )
             }
-            Item::Unsupported { index, word, what } => write!(f, "{index:04}: {word:08x} {what} (not decoded)"),
+            Item::Unsupported { index, word, what } => {
+                write!(f, "{index:04}: {word:08x} {what} (not decoded)")
+            }
         }
     }
 }

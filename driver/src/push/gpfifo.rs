@@ -125,7 +125,13 @@ pub enum GpEntry {
 impl GpEntry {
     /// A main-level, unconditional, non-waiting segment entry; checks address and length.
     pub fn segment(address: u64, length: u32) -> Result<Self, Error> {
-        let e = Self::Segment { address, length, fetch: Fetch::Unconditional, level: Level::Main, sync: Sync::Proceed };
+        let e = Self::Segment {
+            address,
+            length,
+            fetch: Fetch::Unconditional,
+            level: Level::Main,
+            sync: Sync::Proceed,
+        };
         e.encode()?;
         Ok(e)
     }
@@ -133,12 +139,24 @@ impl GpEntry {
     /// Encodes to the two entry words `[ENTRY0, ENTRY1]`.
     pub fn encode(&self) -> Result<[u32; 2], Error> {
         match *self {
-            Self::Segment { address, length, fetch, level, sync } => {
+            Self::Segment {
+                address,
+                length,
+                fetch,
+                level,
+                sync,
+            } => {
                 if address & 3 != 0 || address > MAX_ADDRESS {
-                    return Err(Error::GpEntryOutOfRange { what: "address", value: address });
+                    return Err(Error::GpEntryOutOfRange {
+                        what: "address",
+                        value: address,
+                    });
                 }
                 if length == 0 || length > MAX_LENGTH_DWORDS {
-                    return Err(Error::GpEntryOutOfRange { what: "length", value: u64::from(length) });
+                    return Err(Error::GpEntryOutOfRange {
+                        what: "length",
+                        value: u64::from(length),
+                    });
                 }
                 let lo = u32::try_from(address & 0xFFFF_FFFC).unwrap_or(0);
                 let hi = u32::try_from((address >> 32) & 0xFF).unwrap_or(0);
@@ -149,9 +167,14 @@ impl GpEntry {
                     | (u32::from(sync == Sync::Wait) << 31);
                 Ok([e0, e1])
             }
-            Self::Control { opcode, operand, sync } => {
-                Ok([operand, u32::from(opcode.raw()) | (u32::from(sync == Sync::Wait) << 31)])
-            }
+            Self::Control {
+                opcode,
+                operand,
+                sync,
+            } => Ok([
+                operand,
+                u32::from(opcode.raw()) | (u32::from(sync == Sync::Wait) << 31),
+            ]),
         }
     }
 
@@ -165,15 +188,31 @@ impl GpEntry {
     pub fn decode(words: [u32; 2]) -> Self {
         let [e0, e1] = words;
         let length = (e1 >> 10) & MAX_LENGTH_DWORDS;
-        let sync = if e1 >> 31 != 0 { Sync::Wait } else { Sync::Proceed };
+        let sync = if e1 >> 31 != 0 {
+            Sync::Wait
+        } else {
+            Sync::Proceed
+        };
         if length == 0 {
-            return Self::Control { opcode: Opcode::from_raw((e1 & 0xFF) as u8), operand: e0, sync };
+            return Self::Control {
+                opcode: Opcode::from_raw((e1 & 0xFF) as u8),
+                operand: e0,
+                sync,
+            };
         }
         Self::Segment {
             address: u64::from(e0 & 0xFFFF_FFFC) | (u64::from(e1 & 0xFF) << 32),
             length,
-            fetch: if e0 & 1 != 0 { Fetch::Conditional } else { Fetch::Unconditional },
-            level: if (e1 >> 9) & 1 != 0 { Level::Subroutine } else { Level::Main },
+            fetch: if e0 & 1 != 0 {
+                Fetch::Conditional
+            } else {
+                Fetch::Unconditional
+            },
+            level: if (e1 >> 9) & 1 != 0 {
+                Level::Subroutine
+            } else {
+                Level::Main
+            },
             sync,
         }
     }

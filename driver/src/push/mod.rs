@@ -106,7 +106,12 @@ impl MethodHeader {
         if self.count_or_data > hdr::COUNT_MASK {
             return Err(Error::ImmediateTooLarge(self.count_or_data));
         }
-        Ok(header_word(self.op, self.subchannel, self.offset, self.count_or_data))
+        Ok(header_word(
+            self.op,
+            self.subchannel,
+            self.offset,
+            self.count_or_data,
+        ))
     }
 
     /// Decodes any 32-bit word as a header (every word is some header).
@@ -173,7 +178,10 @@ impl<C: Class> Bound<C> {
     /// Asserts that `C` is already bound on `subchannel` (e.g. by an earlier pushbuffer), or that `C` is
     /// a host class (host methods, offsets below 0x100, are valid on every subchannel).
     pub const fn assume(subchannel: Subchannel) -> Self {
-        Self { subchannel, _class: PhantomData }
+        Self {
+            subchannel,
+            _class: PhantomData,
+        }
     }
 
     /// The subchannel.
@@ -205,7 +213,11 @@ pub struct PushBuffer<'a> {
 impl<'a> PushBuffer<'a> {
     /// Starts an empty pushbuffer over `buf`.
     pub fn new(buf: &'a mut [u32]) -> Self {
-        Self { buf, len: 0, open: None }
+        Self {
+            buf,
+            len: 0,
+            open: None,
+        }
     }
 
     /// Words written so far.
@@ -268,7 +280,10 @@ impl<'a> PushBuffer<'a> {
     fn reserve(&self, n: usize) -> Result<(), Error> {
         let available = self.remaining();
         if n > available {
-            return Err(Error::PushBufferFull { needed: n, available });
+            return Err(Error::PushBufferFull {
+                needed: n,
+                available,
+            });
         }
         Ok(())
     }
@@ -308,7 +323,10 @@ impl<'a> PushBuffer<'a> {
             {
                 let len = self.len;
                 let Some(slot) = self.buf.get_mut(len) else {
-                    return Err(Error::PushBufferFull { needed: 1, available: 0 });
+                    return Err(Error::PushBufferFull {
+                        needed: 1,
+                        available: 0,
+                    });
                 };
                 *slot = value;
                 self.len = len + 1;
@@ -338,7 +356,10 @@ impl<'a> PushBuffer<'a> {
         let len = self.len;
         if value <= hdr::COUNT_MASK {
             let Some(slot) = self.buf.get_mut(len) else {
-                return Err(Error::PushBufferFull { needed: 1, available: 0 });
+                return Err(Error::PushBufferFull {
+                    needed: 1,
+                    available: 0,
+                });
             };
             *slot = header_word(SecOp::ImmdDataMethod, s, offset, value);
             self.len = len + 1;
@@ -346,12 +367,25 @@ impl<'a> PushBuffer<'a> {
             return Ok(());
         }
         let available = self.remaining();
-        let Some([h, d]) = self.buf.get_mut(len..len.wrapping_add(2)).and_then(|w| <&mut [u32; 2]>::try_from(w).ok()) else {
-            return Err(Error::PushBufferFull { needed: 2, available });
+        let Some([h, d]) = self
+            .buf
+            .get_mut(len..len.wrapping_add(2))
+            .and_then(|w| <&mut [u32; 2]>::try_from(w).ok())
+        else {
+            return Err(Error::PushBufferFull {
+                needed: 2,
+                available,
+            });
         };
         *h = header_word(SecOp::IncMethod, s, offset, 1);
         *d = value;
-        self.open = Some(Open { at: len, op: SecOp::IncMethod, subc: s, offset, count: 1 });
+        self.open = Some(Open {
+            at: len,
+            op: SecOp::IncMethod,
+            subc: s,
+            offset,
+            count: 1,
+        });
         self.len = len + 2;
         Ok(())
     }
@@ -369,7 +403,9 @@ impl<'a> PushBuffer<'a> {
                 };
                 let convert = match o.op {
                     // INC with one word at M followed by M again: becomes NON_INC.
-                    SecOp::IncMethod if o.count == 1 && offset == o.offset => Some(SecOp::NonIncMethod),
+                    SecOp::IncMethod if o.count == 1 && offset == o.offset => {
+                        Some(SecOp::NonIncMethod)
+                    }
                     // INC with M, M+4 followed by M+4 again: becomes ONE_INC.
                     SecOp::IncMethod if o.count == 2 && Some(offset) == o.offset.checked_add(4) => {
                         Some(SecOp::OneInc)
@@ -395,7 +431,13 @@ impl<'a> PushBuffer<'a> {
     /// Writes `data` with one header of kind `op` (`IncMethod`, `NonIncMethod` or `OneInc`), split into
     /// several headers when longer than 8191 words. Leaves the header open for continuation.
     #[inline]
-    pub fn methods(&mut self, op: SecOp, subc: Subchannel, offset: u32, data: &[u32]) -> Result<(), Error> {
+    pub fn methods(
+        &mut self,
+        op: SecOp,
+        subc: Subchannel,
+        offset: u32,
+        data: &[u32],
+    ) -> Result<(), Error> {
         check_offset(offset)?;
         if !matches!(op, SecOp::IncMethod | SecOp::NonIncMethod | SecOp::OneInc) {
             return Err(Error::NotADataSecOp(op));
@@ -422,14 +464,24 @@ impl<'a> PushBuffer<'a> {
                 // One header (every QMD and short array): header + one bulk copy, one bounds check.
                 let at = self.len;
                 let end = at + 1 + data.len();
-                if let Some((h, body)) = self.buf.get_mut(at..end).and_then(|w| w.split_first_mut()) {
+                if let Some((h, body)) = self.buf.get_mut(at..end).and_then(|w| w.split_first_mut())
+                {
                     *h = header_word(op, subc.get(), offset, count);
                     body.copy_from_slice(data);
                     self.len = end;
-                    self.open = Some(Open { at, op, subc: subc.get(), offset, count });
+                    self.open = Some(Open {
+                        at,
+                        op,
+                        subc: subc.get(),
+                        offset,
+                        count,
+                    });
                     return Ok(());
                 }
-                return Err(Error::PushBufferFull { needed: data.len() + 1, available: self.remaining() });
+                return Err(Error::PushBufferFull {
+                    needed: data.len() + 1,
+                    available: self.remaining(),
+                });
             }
         }
         let mut off = offset;
@@ -437,7 +489,13 @@ impl<'a> PushBuffer<'a> {
         for chunk in data.chunks(max) {
             // chunk.len() <= 8191, so it fits the 13-bit count.
             let count = u32::try_from(chunk.len()).unwrap_or(hdr::COUNT_MASK);
-            let o = Open { at: self.len, op: chunk_op, subc: subc.get(), offset: off, count };
+            let o = Open {
+                at: self.len,
+                op: chunk_op,
+                subc: subc.get(),
+                offset: off,
+                count,
+            };
             self.put(header_word(chunk_op, o.subc, off, count));
             let end = self.len + chunk.len();
             if let Some(dst) = self.buf.get_mut(self.len..end) {
@@ -465,7 +523,12 @@ impl<'a> PushBuffer<'a> {
             return Err(Error::ImmediateTooLarge(value));
         }
         self.reserve(1)?;
-        self.put(header_word(SecOp::ImmdDataMethod, subc.get(), offset, value));
+        self.put(header_word(
+            SecOp::ImmdDataMethod,
+            subc.get(),
+            offset,
+            value,
+        ));
         self.open = None;
         Ok(())
     }
@@ -491,31 +554,59 @@ impl<'a> PushBuffer<'a> {
     }
 
     /// Pushes element `index` of an array method.
-    pub fn push_element<M: Method>(&mut self, on: Bound<M::Class>, index: u32, m: M) -> Result<(), Error> {
+    pub fn push_element<M: Method>(
+        &mut self,
+        on: Bound<M::Class>,
+        index: u32,
+        m: M,
+    ) -> Result<(), Error> {
         let d = M::DESC;
-        let off = d.element_offset(index).ok_or_else(|| Error::MethodIndexOutOfRange {
-            method: d.name,
-            index,
-            count: d.count,
-        })?;
+        let off = d
+            .element_offset(index)
+            .ok_or_else(|| Error::MethodIndexOutOfRange {
+                method: d.name,
+                index,
+                count: d.count,
+            })?;
         self.method_raw(on.subchannel, off, m.to_word())
     }
 
     /// Writes raw words to consecutive elements of an array method (one incrementing header), starting
     /// at element `first`: e.g. a QMD body into `LOAD_INLINE_QMD_DATA`.
     #[inline(always)]
-    pub fn push_array<M: Method>(&mut self, on: Bound<M::Class>, first: u32, words: &[u32]) -> Result<(), Error> {
+    pub fn push_array<M: Method>(
+        &mut self,
+        on: Bound<M::Class>,
+        first: u32,
+        words: &[u32],
+    ) -> Result<(), Error> {
         let d = M::DESC;
         let n = u32::try_from(words.len()).map_err(|_| Error::MethodIndexOutOfRange {
             method: d.name,
             index: u32::MAX,
             count: d.count,
         })?;
-        let end = first.checked_add(n).ok_or_else(|| Error::MethodIndexOutOfRange { method: d.name, index: u32::MAX, count: d.count })?;
+        let end = first
+            .checked_add(n)
+            .ok_or_else(|| Error::MethodIndexOutOfRange {
+                method: d.name,
+                index: u32::MAX,
+                count: d.count,
+            })?;
         if end > d.count || d.stride != 4 {
-            return Err(Error::MethodIndexOutOfRange { method: d.name, index: end.saturating_sub(1), count: d.count });
+            return Err(Error::MethodIndexOutOfRange {
+                method: d.name,
+                index: end.saturating_sub(1),
+                count: d.count,
+            });
         }
-        let off = d.element_offset(first).ok_or_else(|| Error::MethodIndexOutOfRange { method: d.name, index: first, count: d.count })?;
+        let off = d
+            .element_offset(first)
+            .ok_or_else(|| Error::MethodIndexOutOfRange {
+                method: d.name,
+                index: first,
+                count: d.count,
+            })?;
         self.methods(SecOp::IncMethod, on.subchannel, off, words)
     }
 }
@@ -547,13 +638,22 @@ mod tests {
                         _ => None,
                     };
                     let convert = match o.op {
-                        SecOp::IncMethod if o.count == 1 && offset == o.offset => Some(SecOp::NonIncMethod),
-                        SecOp::IncMethod if o.count == 2 && Some(offset) == o.offset.checked_add(4) => Some(SecOp::OneInc),
+                        SecOp::IncMethod if o.count == 1 && offset == o.offset => {
+                            Some(SecOp::NonIncMethod)
+                        }
+                        SecOp::IncMethod
+                            if o.count == 2 && Some(offset) == o.offset.checked_add(4) =>
+                        {
+                            Some(SecOp::OneInc)
+                        }
                         _ => None,
                     };
                     if next == Some(offset) || convert.is_some() {
                         if avail < 1 {
-                            return Err(Error::PushBufferFull { needed: 1, available: avail });
+                            return Err(Error::PushBufferFull {
+                                needed: 1,
+                                available: avail,
+                            });
                         }
                         if let Some(op) = convert {
                             o.op = op;
@@ -568,16 +668,29 @@ mod tests {
             }
             if value <= hdr::COUNT_MASK {
                 if avail < 1 {
-                    return Err(Error::PushBufferFull { needed: 1, available: avail });
+                    return Err(Error::PushBufferFull {
+                        needed: 1,
+                        available: avail,
+                    });
                 }
-                self.words.push(header_word(SecOp::ImmdDataMethod, s, offset, value));
+                self.words
+                    .push(header_word(SecOp::ImmdDataMethod, s, offset, value));
                 self.open = None;
                 return Ok(());
             }
             if avail < 2 {
-                return Err(Error::PushBufferFull { needed: 2, available: avail });
+                return Err(Error::PushBufferFull {
+                    needed: 2,
+                    available: avail,
+                });
             }
-            self.open = Some(Open { at: self.words.len(), op: SecOp::IncMethod, subc: s, offset, count: 1 });
+            self.open = Some(Open {
+                at: self.words.len(),
+                op: SecOp::IncMethod,
+                subc: s,
+                offset,
+                count: 1,
+            });
             self.words.push(header_word(SecOp::IncMethod, s, offset, 1));
             self.words.push(value);
             Ok(())
@@ -587,7 +700,12 @@ mod tests {
     fn op() -> impl Strategy<Value = (u8, u32, u32, u8)> {
         // (subchannel, offset, value, kind): offsets from a small window so runs, repeats and ONE_INC
         // patterns are common; kind 0..=5 = single method, 6 = an INC array of `value % 9` words.
-        (0u8..3, (0u32..24).prop_map(|o| 0x200 + o * 4), prop_oneof![0u32..0x2000, any::<u32>()], 0u8..7)
+        (
+            0u8..3,
+            (0u32..24).prop_map(|o| 0x200 + o * 4),
+            prop_oneof![0u32..0x2000, any::<u32>()],
+            0u8..7,
+        )
     }
 
     proptest! {

@@ -80,7 +80,12 @@ pub const fn userd_layout(host_class: u32) -> Option<UserdLayout> {
             size: CONTROL_SIZE,
         }),
         // Nvc96fControl / Nvca6fControl: Ignored00[0x23] then GPPut, Ignored01[0x5c].
-        0xC96F | 0xCA6F => Some(UserdLayout { class: host_class, gp_put: 0x23 * 4, gp_get: None, size: (0x23 + 1 + 0x5c) * 4 }),
+        0xC96F | 0xCA6F => Some(UserdLayout {
+            class: host_class,
+            gp_put: 0x23 * 4,
+            gp_get: None,
+            size: (0x23 + 1 + 0x5c) * 4,
+        }),
         _ => None,
     }
 }

@@ -171,7 +171,10 @@ pub fn detect_version(bytes: &[u8]) -> Option<QmdVersion> {
             return false;
         }
         let f = v.layout().major_version;
-        let Some(w) = bytes.get(f.word() * 4..).and_then(|b| super::le_words(b).next()) else {
+        let Some(w) = bytes
+            .get(f.word() * 4..)
+            .and_then(|b| super::le_words(b).next())
+        else {
             return false;
         };
         (w >> f.shift()) & f.max() == v.numbers().0

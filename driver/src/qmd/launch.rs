@@ -156,7 +156,11 @@ fn check_carveout(shared: u32, sm: SmSharedConfig) -> Result<()> {
 
 /// The QMD shared-memory size for `shared_mem_bytes` under carve-out `sm`, checked as [`build_launch`] checks it.
 pub(crate) fn check_shared(shared_mem_bytes: u32, sm: SmSharedConfig) -> Result<u32> {
-    let shared = round_up(shared_mem_bytes, SHARED_MEMORY_GRANULARITY, "shared memory size")?;
+    let shared = round_up(
+        shared_mem_bytes,
+        SHARED_MEMORY_GRANULARITY,
+        "shared memory size",
+    )?;
     check_carveout(shared, sm)?;
     Ok(shared)
 }

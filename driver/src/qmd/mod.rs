@@ -300,7 +300,10 @@ pub struct ShiftedField {
 
 /// The little-endian 32-bit words of `bytes` (a trailing partial word is left out).
 pub(crate) fn le_words(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    bytes.chunks_exact(4).filter_map(|c| <[u8; 4]>::try_from(c).ok()).map(u32::from_le_bytes)
+    bytes
+        .chunks_exact(4)
+        .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+        .map(u32::from_le_bytes)
 }
 
 /// A 64-bit value split over a low 32-bit field and a high field, stored right-shifted by `shift`

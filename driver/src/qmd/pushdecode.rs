@@ -51,7 +51,10 @@ impl<'m> PushQmdDecoder<'m> {
 
     /// QMD version the HALs use for compute class `class_id`.
     pub fn version_for(&self, class_id: u32) -> Option<QmdVersion> {
-        self.versions.iter().find(|&&(c, _)| c == class_id).map(|&(_, v)| v)
+        self.versions
+            .iter()
+            .find(|&&(c, _)| c == class_id)
+            .map(|&(_, v)| v)
     }
 
     /// Picks the version for `words` (exactly one QMD's worth or fewer) on `class`: the HAL's version, unless
@@ -91,12 +94,19 @@ impl<'m> PushQmdDecoder<'m> {
         let decoded = decode_words(version, &padded);
         let mut label = short(version);
         if let Some(h) = overridden {
-            label.push_str(&format!(" (stored version; class {} takes {})", class.short, short(h)));
+            label.push_str(&format!(
+                " (stored version; class {} takes {})",
+                class.short,
+                short(h)
+            ));
         } else if hal_version.is_none() {
             label.push_str(&format!(" (detected; no HAL maps class {})", class.short));
         }
         if words.len() < n {
-            label.push_str(&format!(" (partial: {} of {n} words, rest taken as 0)", words.len()));
+            label.push_str(&format!(
+                " (partial: {} of {n} words, rest taken as 0)",
+                words.len()
+            ));
         } else if words.len() > n {
             label.push_str(&format!(" ({} extra words ignored)", words.len() - n));
         }
@@ -143,7 +153,11 @@ impl QmdDecoder for PushQmdDecoder<'_> {
 
     fn decode_at(&self, class: &'static ClassDesc, address: u64) -> Option<QmdDecoded> {
         // Largest QMD any version has; the chosen version decides how much is read.
-        let max = QmdVersion::ALL.iter().map(|v| v.size_bytes()).max().unwrap_or(0);
+        let max = QmdVersion::ALL
+            .iter()
+            .map(|v| v.size_bytes())
+            .max()
+            .unwrap_or(0);
         let (base, bytes) = self.memory.iter().find(|(base, bytes)| {
             address
                 .checked_sub(*base)

@@ -17,8 +17,8 @@
 
 use super::launch::{check_shared, LaunchDesc, LaunchRelease};
 use super::{
-    AnyQmd, Field, Layout, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion, ReleaseSemaphore, ShiftedField,
-    SmSharedConfig, SplitAddress,
+    AnyQmd, Field, Layout, Qmd, QmdV03_00, QmdV04_00, QmdV05_00, QmdVersion, ReleaseSemaphore,
+    ShiftedField, SmSharedConfig, SplitAddress,
 };
 use crate::error::{Error, Result};
 use crate::hal::LaunchLimits;
@@ -243,7 +243,9 @@ impl<Q: Qmd> QmdTemplate<Q> {
         }
         put_address(w, self.cb0, "CONSTANT_BUFFER_ADDR", p.cbank0_va)?;
         if let Some(r) = p.release {
-            let align = ReleaseSemaphore::write64(r.address, r.payload).structure.alignment();
+            let align = ReleaseSemaphore::write64(r.address, r.payload)
+                .structure
+                .alignment();
             if r.address % align != 0 {
                 return Err(Error::QmdMisaligned {
                     what: "RELEASE address",
@@ -282,7 +284,12 @@ struct FastBounds {
 }
 
 impl FastBounds {
-    fn new(l: &Layout, limits: Option<&LaunchLimits>, regs_per_warp: u64, cb0: SplitAddress) -> Self {
+    fn new(
+        l: &Layout,
+        limits: Option<&LaunchLimits>,
+        regs_per_warp: u64,
+        cb0: SplitAddress,
+    ) -> Self {
         let lim3 = |f: [Field; 3], lim: Option<[u32; 3]>| {
             let mut out = [0u32; 3];
             for ((o, f), i) in out.iter_mut().zip(f).zip(0..) {
@@ -300,7 +307,11 @@ impl FastBounds {
             regs_per_sm: limits.map_or(u64::MAX, |x| x.registers_per_sm.into()),
             cb0_align_mask: (1u64 << cb0.shift) - 1,
             cb0_bits: cb0.address_bits(),
-            rel_align_mask: ReleaseSemaphore::write64(0, 0).structure.alignment().max(1 << rel.shift) - 1,
+            rel_align_mask: ReleaseSemaphore::write64(0, 0)
+                .structure
+                .alignment()
+                .max(1 << rel.shift)
+                - 1,
             rel_bits: rel.address_bits(),
         }
     }
@@ -415,7 +426,11 @@ pub enum AnyQmdTemplate {
 
 impl AnyQmdTemplate {
     /// A template of `version` for `base` (no chip limits; see [`QmdTemplate::with_limits`]).
-    pub fn new(version: QmdVersion, base: &LaunchDesc, limits: Option<LaunchLimits>) -> Result<Self> {
+    pub fn new(
+        version: QmdVersion,
+        base: &LaunchDesc,
+        limits: Option<LaunchLimits>,
+    ) -> Result<Self> {
         fn one<Q: Qmd>(base: &LaunchDesc, limits: Option<LaunchLimits>) -> Result<QmdTemplate<Q>> {
             match limits {
                 Some(l) => QmdTemplate::with_limits(base, l),
@@ -469,5 +484,4 @@ impl AnyQmdTemplate {
             }
         }
     }
-
 }

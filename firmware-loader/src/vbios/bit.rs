@@ -4,8 +4,8 @@
 //! (`BIT_HEADER_V1_00`, `BIT_TOKEN_V1_00`, `BIT_DATA_FALCON_DATA_V2`, `s_vbiosFindBitHeader`) and
 //! nova-core `drivers/gpu/nova-core/vbios.rs` (`BitHeader`, `BitToken`).
 
-use crate::reader::{add, mul, Reader};
 use crate::error::{Error, Result};
+use crate::reader::{add, mul, Reader};
 
 /// BIT header id word.
 pub const BIT_HEADER_ID: u16 = 0xB8FF;
@@ -62,15 +62,22 @@ impl Bit {
     pub fn find(rom: &[u8]) -> Result<Self> {
         let r = Reader::new(rom);
         let mut start = 0usize;
-        while let Some(pos) = rom.get(start..).and_then(|s| s.windows(PATTERN.len()).position(|w| w == PATTERN)) {
+        while let Some(pos) = rom
+            .get(start..)
+            .and_then(|s| s.windows(PATTERN.len()).position(|w| w == PATTERN))
+        {
             let at = start + pos;
             start = at + 1;
-            let Ok(h) = r.array::<BIT_HEADER_SIZE, usize>("BIT header", at) else { continue };
+            let Ok(h) = r.array::<BIT_HEADER_SIZE, usize>("BIT header", at) else {
+                continue;
+            };
             let header_size = h[8];
             if usize::from(header_size) < BIT_HEADER_SIZE {
                 continue;
             }
-            let Ok(all) = r.bytes("BIT header", at, usize::from(header_size)) else { continue };
+            let Ok(all) = r.bytes("BIT header", at, usize::from(header_size)) else {
+                continue;
+            };
             if all.iter().fold(0u8, |a, &b| a.wrapping_add(b)) != 0 {
                 continue;
             }
@@ -84,7 +91,10 @@ impl Bit {
                 token_entries: h[10],
                 checksum: h[11],
             };
-            return Ok(Self { tokens: Self::read_tokens(r, &header)?, header });
+            return Ok(Self {
+                tokens: Self::read_tokens(r, &header)?,
+                header,
+            });
         }
         Err(Error::VbiosNoBitHeader)
     }
@@ -92,7 +102,11 @@ impl Bit {
     fn read_tokens(r: Reader<'_>, h: &BitHeader) -> Result<Vec<BitToken>> {
         const W: &str = "BIT token";
         if usize::from(h.token_size) < BIT_TOKEN_SIZE {
-            return Err(Error::TooSmall { what: "BIT token size", size: u64::from(h.token_size), min: 6 });
+            return Err(Error::TooSmall {
+                what: "BIT token size",
+                size: u64::from(h.token_size),
+                min: 6,
+            });
         }
         let first = add(W, h.offset, usize::from(h.header_size))?;
         (0..usize::from(h.token_entries))
@@ -112,9 +126,11 @@ impl Bit {
     /// The first Falcon data token of version 2 with room for the table pointer (others are
     /// skipped, as in OpenRM).
     pub fn falcon_data_token(&self) -> Option<&BitToken> {
-        self.tokens
-            .iter()
-            .find(|t| t.id == BIT_TOKEN_FALCON_DATA && t.data_version == 2 && t.data_size >= FALCON_DATA_V2_SIZE)
+        self.tokens.iter().find(|t| {
+            t.id == BIT_TOKEN_FALCON_DATA
+                && t.data_version == 2
+                && t.data_size >= FALCON_DATA_V2_SIZE
+        })
     }
 }
 
@@ -129,7 +145,8 @@ pub struct FalconData {
 
 impl FalconData {
     pub(crate) fn read(rom: &[u8], token: &BitToken) -> Result<Self> {
-        let ucode_table_ptr = Reader::new(rom).u32("BIT Falcon data", usize::from(token.data_ptr))?;
+        let ucode_table_ptr =
+            Reader::new(rom).u32("BIT Falcon data", usize::from(token.data_ptr))?;
         Ok(Self { ucode_table_ptr })
     }
 }

@@ -7,11 +7,11 @@
 //! `src/nvidia/src/kernel/gpu/gsp/arch/turing/kernel_gsp_frts_tu102.c` (`FWSECLIC_*`,
 //! `s_vbiosPatchInterfaceData`) and `kernel_gsp_fwsec.c` (`s_vbiosFillFlcnUcodeFromDescV2/V3`).
 
-use crate::reader::{add, u64_of, us, write, Reader};
 use super::ucode::{signature_index, FalconUcodeDesc, FwsecUcode, FWSEC_SIGNATURE_SIZE};
 use super::Vbios;
 use crate::error::{Error, Result};
 use crate::falcon::{FalconUcode, LoadParams, LoadTarget, Signed};
+use crate::reader::{add, u64_of, us, write, Reader};
 
 /// `NVFW_FALCON_APPIF_ID_DMEMMAPPER`.
 pub const APPIF_ID_DMEMMAPPER: u32 = 0x4;
@@ -94,18 +94,33 @@ fn patch_dmem(dmem: &mut [u8], interface_offset: u32, cmd: FwsecCommand) -> Resu
     let h = r.array::<APPIF_HEADER_SIZE, usize>(W, hdr_at)?;
     let (version, header_size, entry_size, count) = (h[0], h[1], h[2], h[3]);
     if version != APPIF_HEADER_VERSION {
-        return Err(Error::UnsupportedVersion { what: W, version: u64::from(version) });
+        return Err(Error::UnsupportedVersion {
+            what: W,
+            version: u64::from(version),
+        });
     }
     if usize::from(header_size) < APPIF_HEADER_SIZE {
-        return Err(Error::TooSmall { what: "FWSEC application interface header size", size: header_size.into(), min: 4 });
+        return Err(Error::TooSmall {
+            what: "FWSEC application interface header size",
+            size: header_size.into(),
+            min: 4,
+        });
     }
     if usize::from(entry_size) < APPIF_ENTRY_SIZE {
-        return Err(Error::TooSmall { what: "FWSEC application interface entry size", size: entry_size.into(), min: 8 });
+        return Err(Error::TooSmall {
+            what: "FWSEC application interface entry size",
+            size: entry_size.into(),
+            min: 8,
+        });
     }
     let mut mapper = None;
     for i in 0..usize::from(count) {
         // i < 256 and entry_size < 256: the product cannot overflow.
-        let at = add(W, add(W, hdr_at, usize::from(header_size))?, i * usize::from(entry_size))?;
+        let at = add(
+            W,
+            add(W, hdr_at, usize::from(header_size))?,
+            i * usize::from(entry_size),
+        )?;
         if r.u32(W, at)? == APPIF_ID_DMEMMAPPER {
             mapper = Some(us(W, r.u32(W, add(W, at, 4)?)?)?);
             break;
@@ -114,14 +129,22 @@ fn patch_dmem(dmem: &mut [u8], interface_offset: u32, cmd: FwsecCommand) -> Resu
     let mapper = mapper.ok_or(Error::FwsecNoDmemMapper)?;
     const WM: &str = "FWSEC DMEM mapper";
     r.bytes(WM, mapper, DMEMMAPPER_SIZE)?;
-    let cmd_in = us(WM, r.u32(WM, add(WM, mapper, DMEMMAPPER_CMD_IN_BUFFER_OFFSET)?)?)?;
+    let cmd_in = us(
+        WM,
+        r.u32(WM, add(WM, mapper, DMEMMAPPER_CMD_IN_BUFFER_OFFSET)?)?,
+    )?;
     let init_cmd = match cmd {
         FwsecCommand::Frts { .. } => CMD_FRTS,
         FwsecCommand::Sb => CMD_SB,
     };
     let buf = command_bytes(cmd)?;
     write("FWSEC command buffer", dmem, cmd_in, &buf)?;
-    write(WM, dmem, add(WM, mapper, DMEMMAPPER_INIT_CMD)?, &init_cmd.to_le_bytes())?;
+    write(
+        WM,
+        dmem,
+        add(WM, mapper, DMEMMAPPER_INIT_CMD)?,
+        &init_cmd.to_le_bytes(),
+    )?;
     Ok(())
 }
 
@@ -141,8 +164,16 @@ fn plan<'a>(rom: &'a [u8], fw: &FwsecUcode, fuse_version: u32) -> Result<Plan<'a
             // OpenRM s_vbiosFillFlcnUcodeFromDescV3).
             let load = LoadParams {
                 imem_ns: None,
-                imem_sec: LoadTarget { src_start: 0, dst_start: d.imem_phys_base, len: d.imem_load_size },
-                dmem: LoadTarget { src_start: d.imem_load_size, dst_start: d.dmem_phys_base, len: d.dmem_load_size },
+                imem_sec: LoadTarget {
+                    src_start: 0,
+                    dst_start: d.imem_phys_base,
+                    len: d.imem_load_size,
+                },
+                dmem: LoadTarget {
+                    src_start: d.imem_load_size,
+                    dst_start: d.dmem_phys_base,
+                    len: d.dmem_load_size,
+                },
                 boot_addr: 0,
             };
             let signature = if d.signature_count == 0 {
@@ -150,7 +181,11 @@ fn plan<'a>(rom: &'a [u8], fw: &FwsecUcode, fuse_version: u32) -> Result<Plan<'a
             } else {
                 let pkc = us(W, d.pkc_data_offset)?;
                 // The signature must land inside DMEM.
-                let end = add("FWSEC signature patch location (in DMEM)", pkc, FWSEC_SIGNATURE_SIZE)?;
+                let end = add(
+                    "FWSEC signature patch location (in DMEM)",
+                    pkc,
+                    FWSEC_SIGNATURE_SIZE,
+                )?;
                 if end > us(W, d.dmem_load_size)? {
                     return Err(Error::OutOfBounds {
                         what: "FWSEC signature patch location (in DMEM)",
@@ -165,23 +200,57 @@ fn plan<'a>(rom: &'a [u8], fw: &FwsecUcode, fuse_version: u32) -> Result<Plan<'a
                 let sig = Reader::new(rom).bytes("FWSEC signature", at, FWSEC_SIGNATURE_SIZE)?;
                 Some((add(W, us(W, d.imem_load_size)?, pkc)?, sig))
             };
-            Ok(Plan { load, interface_offset: d.interface_offset, signature })
+            Ok(Plan {
+                load,
+                interface_offset: d.interface_offset,
+                signature,
+            })
         }
         FalconUcodeDesc::V2(d) => {
             // OpenRM s_vbiosFillFlcnUcodeFromDescV2: the non-secure code is the first
             // IMEMLoadSize - IMEMSecSize bytes at IMEMPhysBase; the secure part sits at
             // IMEMSecBase - IMEMVirtBase in the code and at that plus IMEMPhysBase in IMEM; data
             // at DMEMOffset; execution starts at VirtualEntry.
-            let ns_len = d.imem_load_size.checked_sub(d.imem_sec_size).ok_or(Error::Overflow { what: "FWSEC v2 IMEMSecSize" })?;
-            let sec_src = d.imem_sec_base.checked_sub(d.imem_virt_base).ok_or(Error::Overflow { what: "FWSEC v2 IMEMSecBase" })?;
-            let sec_dst = sec_src.checked_add(d.imem_phys_base).ok_or(Error::Overflow { what: "FWSEC v2 IMEM secure address" })?;
+            let ns_len = d
+                .imem_load_size
+                .checked_sub(d.imem_sec_size)
+                .ok_or(Error::Overflow {
+                    what: "FWSEC v2 IMEMSecSize",
+                })?;
+            let sec_src = d
+                .imem_sec_base
+                .checked_sub(d.imem_virt_base)
+                .ok_or(Error::Overflow {
+                    what: "FWSEC v2 IMEMSecBase",
+                })?;
+            let sec_dst = sec_src
+                .checked_add(d.imem_phys_base)
+                .ok_or(Error::Overflow {
+                    what: "FWSEC v2 IMEM secure address",
+                })?;
             let load = LoadParams {
-                imem_ns: (ns_len > 0).then_some(LoadTarget { src_start: 0, dst_start: d.imem_phys_base, len: ns_len }),
-                imem_sec: LoadTarget { src_start: sec_src, dst_start: sec_dst, len: d.imem_sec_size },
-                dmem: LoadTarget { src_start: d.dmem_offset, dst_start: d.dmem_phys_base, len: d.dmem_load_size },
+                imem_ns: (ns_len > 0).then_some(LoadTarget {
+                    src_start: 0,
+                    dst_start: d.imem_phys_base,
+                    len: ns_len,
+                }),
+                imem_sec: LoadTarget {
+                    src_start: sec_src,
+                    dst_start: sec_dst,
+                    len: d.imem_sec_size,
+                },
+                dmem: LoadTarget {
+                    src_start: d.dmem_offset,
+                    dst_start: d.dmem_phys_base,
+                    len: d.dmem_load_size,
+                },
                 boot_addr: d.virtual_entry,
             };
-            Ok(Plan { load, interface_offset: d.interface_offset, signature: None })
+            Ok(Plan {
+                load,
+                interface_offset: d.interface_offset,
+                signature: None,
+            })
         }
     }
 }
@@ -196,11 +265,18 @@ fn plan<'a>(rom: &'a [u8], fw: &FwsecUcode, fuse_version: u32) -> Result<Plan<'a
 ///
 /// Unverified on a real ROM: checked only against synthetic images built from the documented
 /// layouts.
-pub fn build_fwsec(vbios: &Vbios, variant: FwsecVariant, cmd: FwsecCommand, fuse_version: u32) -> Result<FalconUcode<Signed>> {
+pub fn build_fwsec(
+    vbios: &Vbios,
+    variant: FwsecVariant,
+    cmd: FwsecCommand,
+    fuse_version: u32,
+) -> Result<FalconUcode<Signed>> {
     let fw = vbios.fwsec(variant)?;
     let rom = vbios.rom();
     let plan = plan(rom, fw, fuse_version)?;
-    let image = Reader::new(rom).bytes("FWSEC ucode", fw.ucode_offset, fw.ucode_len)?.to_vec();
+    let image = Reader::new(rom)
+        .bytes("FWSEC ucode", fw.ucode_offset, fw.ucode_len)?
+        .to_vec();
     let mut ucode = FalconUcode::new(image, plan.load)?;
     let dmem = plan.load.dmem;
     let start = us("FWSEC DMEM", dmem.src_start)?;
@@ -219,8 +295,21 @@ pub fn build_fwsec(vbios: &Vbios, variant: FwsecVariant, cmd: FwsecCommand, fuse
 
 /// Builds FWSEC-FRTS (production FWSEC) for an FRTS region at `frts_offset` of `frts_size` bytes
 /// in FB, signed for `fuse_version`. See [`build_fwsec`].
-pub fn build_fwsec_frts(vbios: &Vbios, frts_offset: u64, frts_size: u64, fuse_version: u32) -> Result<FalconUcode<Signed>> {
-    build_fwsec(vbios, FwsecVariant::Prod, FwsecCommand::Frts { offset: frts_offset, size: frts_size }, fuse_version)
+pub fn build_fwsec_frts(
+    vbios: &Vbios,
+    frts_offset: u64,
+    frts_size: u64,
+    fuse_version: u32,
+) -> Result<FalconUcode<Signed>> {
+    build_fwsec(
+        vbios,
+        FwsecVariant::Prod,
+        FwsecCommand::Frts {
+            offset: frts_offset,
+            size: frts_size,
+        },
+        fuse_version,
+    )
 }
 
 /// Builds FWSEC-SB (production FWSEC). See [`build_fwsec`].

@@ -27,7 +27,10 @@ pub mod ucode;
 pub use bit::{Bit, BitHeader, BitToken, FalconData};
 pub use fwsec::{build_fwsec, build_fwsec_frts, build_fwsec_sb, FwsecCommand, FwsecVariant};
 pub use rom::{CodeType, Npde, Pcir, RomImage, RomStart};
-pub use ucode::{BromParams, FalconUcodeDesc, FalconUcodeDescV2, FalconUcodeDescV3, FwsecUcode, UcodeTable, UcodeTableEntry};
+pub use ucode::{
+    BromParams, FalconUcodeDesc, FalconUcodeDescV2, FalconUcodeDescV3, FwsecUcode, UcodeTable,
+    UcodeTableEntry,
+};
 
 use crate::error::{Error, Result};
 use crate::reader::{add, us};
@@ -73,27 +76,46 @@ impl Vbios {
     /// Parses a VBIOS / PROM image. Never panics; malformed input gives a typed [`Error`].
     pub fn parse(input: &[u8]) -> Result<Self> {
         let (rom_offset, rom_start) = rom::find_rom_start(input)?;
-        let rom_all = input.get(rom_offset..).ok_or(Error::VbiosNoRomImage { input_len: crate::reader::u64_of(input.len()) })?;
+        let rom_all = input.get(rom_offset..).ok_or(Error::VbiosNoRomImage {
+            input_len: crate::reader::u64_of(input.len()),
+        })?;
         let images = rom::walk_images(rom_all)?;
         // The ROM ends with its last image (OpenRM biosSize); walk_images checked it is present.
-        let rom_len = images.last().map_or(Ok(0), |i| add("ROM length", i.offset, i.len))?;
-        let rom = rom_all.get(..rom_len).ok_or(Error::Overflow { what: "ROM length" })?;
+        let rom_len = images
+            .last()
+            .map_or(Ok(0), |i| add("ROM length", i.offset, i.len))?;
+        let rom = rom_all
+            .get(..rom_len)
+            .ok_or(Error::Overflow { what: "ROM length" })?;
 
         let bit = Bit::find(rom)?;
-        let ext = images.iter().find(|i| i.code_type() == CodeType::NvExtended).map(|i| i.offset);
-        let base = images.iter().find(|i| i.code_type() == CodeType::PcAt).map(|i| i.len);
+        let ext = images
+            .iter()
+            .find(|i| i.code_type() == CodeType::NvExtended)
+            .map(|i| i.offset);
+        let base = images
+            .iter()
+            .find(|i| i.code_type() == CodeType::PcAt)
+            .map(|i| i.len);
         let expansion_rom_offset = match (ext, base) {
-            (Some(e), Some(b)) if e > 0 => {
-                e.checked_sub(b).ok_or(Error::Overflow { what: "expansion ROM offset (extended image before the end of the PC-AT image)" })?
-            }
+            (Some(e), Some(b)) if e > 0 => e.checked_sub(b).ok_or(Error::Overflow {
+                what: "expansion ROM offset (extended image before the end of the PC-AT image)",
+            })?,
             _ => 0,
         };
 
-        let falcon_data = bit.falcon_data_token().map(|t| FalconData::read(rom, t)).transpose()?;
+        let falcon_data = bit
+            .falcon_data_token()
+            .map(|t| FalconData::read(rom, t))
+            .transpose()?;
         let mut ucode_table = None;
         let (mut fwsec_prod, mut fwsec_dbg) = (None, None);
         if let Some(fd) = &falcon_data {
-            let at = add("falcon ucode table pointer", expansion_rom_offset, us("falcon ucode table pointer", fd.ucode_table_ptr)?)?;
+            let at = add(
+                "falcon ucode table pointer",
+                expansion_rom_offset,
+                us("falcon ucode table pointer", fd.ucode_table_ptr)?,
+            )?;
             let table = UcodeTable::parse(rom, at)?;
             let find = |ids: [u8; 2]| -> Result<Option<FwsecUcode>> {
                 table
@@ -101,7 +123,11 @@ impl Vbios {
                     .iter()
                     .find(|e| ids.contains(&e.application_id))
                     .map(|e| {
-                        let d = add("falcon ucode descriptor pointer", expansion_rom_offset, us("falcon ucode descriptor pointer", e.desc_ptr)?)?;
+                        let d = add(
+                            "falcon ucode descriptor pointer",
+                            expansion_rom_offset,
+                            us("falcon ucode descriptor pointer", e.desc_ptr)?,
+                        )?;
                         FwsecUcode::parse(rom, e, d)
                     })
                     .transpose()
@@ -134,8 +160,14 @@ impl Vbios {
     /// The FWSEC ucode of `variant`, or [`Error::VbiosMissing`].
     pub fn fwsec(&self, variant: FwsecVariant) -> Result<&FwsecUcode> {
         match variant {
-            FwsecVariant::Prod => self.fwsec_prod.as_ref().ok_or(Error::VbiosMissing("production FWSEC ucode table entry")),
-            FwsecVariant::Debug => self.fwsec_dbg.as_ref().ok_or(Error::VbiosMissing("debug FWSEC ucode table entry")),
+            FwsecVariant::Prod => self
+                .fwsec_prod
+                .as_ref()
+                .ok_or(Error::VbiosMissing("production FWSEC ucode table entry")),
+            FwsecVariant::Debug => self
+                .fwsec_dbg
+                .as_ref()
+                .ok_or(Error::VbiosMissing("debug FWSEC ucode table entry")),
         }
     }
 

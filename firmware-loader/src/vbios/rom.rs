@@ -7,8 +7,8 @@
 //! `s_romImgFindPciHeader_TU102`), `src/common/inc/swref/published/turing/tu102/dev_bus.h`
 //! (`NV_PBUS_IFR_FMT_FIXED*`) and nova-core `drivers/gpu/nova-core/vbios.rs` (NPDE handling).
 
-use crate::reader::{add, mul, us, u64_of, Reader};
 use crate::error::{Error, Result};
+use crate::reader::{add, mul, u64_of, us, Reader};
 
 /// ROM header signatures accepted at offset 0 of an image (`IS_VALID_PCI_ROM_SIG`).
 pub const ROM_SIGNATURES: [u16; 3] = [0xAA55, 0x4E56, 0xBB77];
@@ -96,7 +96,11 @@ impl Pcir {
         let f = Reader::new(&b);
         let signature = f.u32(W, 0usize)?;
         if !PCIR_SIGNATURES.contains(&signature) {
-            return Err(Error::BadMagic { what: W, expected: u64::from(PCIR_SIGNATURES[0]), found: u64::from(signature) });
+            return Err(Error::BadMagic {
+                what: W,
+                expected: u64::from(PCIR_SIGNATURES[0]),
+                found: u64::from(signature),
+            });
         }
         Ok(Self {
             signature,
@@ -146,8 +150,17 @@ impl Npde {
         if subimage_len == 0 {
             return Ok(None);
         }
-        let last_image = if len >= 0x0B { Some(r.u8(W, add(W, at, 0x0A)?)?) } else { None };
-        Ok(Some(Self { revision, len, subimage_len, last_image }))
+        let last_image = if len >= 0x0B {
+            Some(r.u8(W, add(W, at, 0x0A)?)?)
+        } else {
+            None
+        };
+        Ok(Some(Self {
+            revision,
+            len,
+            subimage_len,
+            last_image,
+        }))
     }
 }
 
@@ -177,7 +190,8 @@ impl RomImage {
 }
 
 fn is_rom_signature(r: Reader<'_>, at: usize) -> bool {
-    r.u16("ROM header signature", at).is_ok_and(|s| ROM_SIGNATURES.contains(&s))
+    r.u16("ROM header signature", at)
+        .is_ok_and(|s| ROM_SIGNATURES.contains(&s))
 }
 
 /// How the start of the PCI expansion ROM was found in the input.
@@ -199,14 +213,19 @@ pub fn find_rom_start(input: &[u8]) -> Result<(usize, RomStart)> {
     if is_rom_signature(r, 0) {
         return Ok((0, RomStart::Direct));
     }
-    if r.u32("IFR header", 0usize).is_ok_and(|s| s == IFR_SIGNATURE) {
+    if r.u32("IFR header", 0usize)
+        .is_ok_and(|s| s == IFR_SIGNATURE)
+    {
         const W: &str = "IFR header";
         let fixed1 = r.u32(W, 4usize)?;
         let version = fixed1.to_le_bytes()[1];
         let image_offset = match version {
             1 | 2 => {
                 let fixed_data_size = us(W, (fixed1 >> 16) & 0x7FFF)?;
-                r.u32("IFR extended section ROM offset", add(W, fixed_data_size, 4)?)?
+                r.u32(
+                    "IFR extended section ROM offset",
+                    add(W, fixed_data_size, 4)?,
+                )?
             }
             3 => {
                 let total_data_size = us(W, r.u32(W, 8usize)? & 0xF_FFFF)?;
@@ -220,7 +239,10 @@ pub fn find_rom_start(input: &[u8]) -> Result<(usize, RomStart)> {
                         found: u64::from(sig),
                     });
                 }
-                r.u32("ROM directory PCI option ROM offset", add(W, dir, ROM_DIRECTORY_PCI_OFFSET)?)?
+                r.u32(
+                    "ROM directory PCI option ROM offset",
+                    add(W, dir, ROM_DIRECTORY_PCI_OFFSET)?,
+                )?
             }
             v => return Err(Error::VbiosIfrVersion(v)),
         };
@@ -252,7 +274,9 @@ pub fn find_rom_start(input: &[u8]) -> Result<(usize, RomStart)> {
         }
         at += BLOCK_SIZE;
     }
-    Err(Error::VbiosNoRomImage { input_len: u64_of(input.len()) })
+    Err(Error::VbiosNoRomImage {
+        input_len: u64_of(input.len()),
+    })
 }
 
 /// Walks the image chain of a ROM that starts at offset 0 of `rom`.
@@ -262,7 +286,9 @@ pub fn walk_images(rom: &[u8]) -> Result<Vec<RomImage>> {
     let mut off = 0usize;
     loop {
         if images.len() >= MAX_IMAGES {
-            return Err(Error::VbiosTooManyImages { limit: u64_of(MAX_IMAGES) });
+            return Err(Error::VbiosTooManyImages {
+                limit: u64_of(MAX_IMAGES),
+            });
         }
         let rom_signature = r.u16("ROM header signature", off)?;
         if !ROM_SIGNATURES.contains(&rom_signature) {
@@ -272,18 +298,27 @@ pub fn walk_images(rom: &[u8]) -> Result<Vec<RomImage>> {
                 found: u64::from(rom_signature),
             });
         }
-        let pcir_offset = r.u16("ROM header PCI data structure pointer", add("ROM header", off, ROM_HDR_PCIR_PTR)?)?;
+        let pcir_offset = r.u16(
+            "ROM header PCI data structure pointer",
+            add("ROM header", off, ROM_HDR_PCIR_PTR)?,
+        )?;
         let pcir_at = add("PCI data structure offset", off, usize::from(pcir_offset))?;
         let pcir = Pcir::parse(r, pcir_at)?;
         // NPDE: right after the PCIR, rounded up to 16 bytes (relative to the image start, which
         // is itself 512-byte aligned in the ROM).
-        let npde_rel = add("NPDE offset", usize::from(pcir_offset), usize::from(pcir.len))?;
+        let npde_rel = add(
+            "NPDE offset",
+            usize::from(pcir_offset),
+            usize::from(pcir.len),
+        )?;
         let npde_rel = add("NPDE offset", npde_rel, 0xF)? & !0xF;
         let npde = Npde::parse(r, add("NPDE offset", off, npde_rel)?)?;
 
         let blocks = npde.map_or(pcir.image_len, |n| n.subimage_len);
         if blocks == 0 {
-            return Err(Error::VbiosZeroImageLength { offset: u64_of(off) });
+            return Err(Error::VbiosZeroImageLength {
+                offset: u64_of(off),
+            });
         }
         let mut last = pcir.last_image & LAST_IMAGE != 0;
         if let Some(n) = npde {
@@ -299,13 +334,23 @@ pub fn walk_images(rom: &[u8]) -> Result<Vec<RomImage>> {
         let len = mul("ROM image length", usize::from(blocks), BLOCK_SIZE)?;
         // The whole image must be present.
         r.bytes("ROM image", off, len)?;
-        images.push(RomImage { offset: off, len, rom_signature, pcir_offset, pcir, npde, last });
+        images.push(RomImage {
+            offset: off,
+            len,
+            rom_signature,
+            pcir_offset,
+            pcir,
+            npde,
+            last,
+        });
         if last {
             return Ok(images);
         }
         off = add("ROM image chain", off, len)?;
         if off >= rom.len() {
-            return Err(Error::VbiosChainUnterminated { offset: u64_of(off) });
+            return Err(Error::VbiosChainUnterminated {
+                offset: u64_of(off),
+            });
         }
     }
 }

@@ -6,8 +6,8 @@
 //! `FALCON_UCODE_DESC_V2`, `FALCON_UCODE_DESC_V3`, `BCRT30_RSA3K_SIG_SIZE`) and nova-core
 //! `drivers/gpu/nova-core/firmware.rs` (`FalconUCodeDescV3`).
 
-use crate::reader::{add, mul, us, u64_of, Reader};
 use crate::error::{Error, Result};
+use crate::reader::{add, mul, u64_of, us, Reader};
 
 /// `FALCON_UCODE_TABLE_HDR_V1_VERSION`.
 pub const UCODE_TABLE_VERSION: u8 = 1;
@@ -79,13 +79,24 @@ impl UcodeTable {
             desc_size: b[5],
         };
         if header.version != UCODE_TABLE_VERSION {
-            return Err(Error::UnsupportedVersion { what: W, version: u64::from(header.version) });
+            return Err(Error::UnsupportedVersion {
+                what: W,
+                version: u64::from(header.version),
+            });
         }
         if usize::from(header.header_size) < UCODE_TABLE_HEADER_SIZE {
-            return Err(Error::TooSmall { what: "falcon ucode table header size", size: header.header_size.into(), min: 6 });
+            return Err(Error::TooSmall {
+                what: "falcon ucode table header size",
+                size: header.header_size.into(),
+                min: 6,
+            });
         }
         if usize::from(header.entry_size) < UCODE_TABLE_ENTRY_SIZE {
-            return Err(Error::TooSmall { what: "falcon ucode table entry size", size: header.entry_size.into(), min: 6 });
+            return Err(Error::TooSmall {
+                what: "falcon ucode table entry size",
+                size: header.entry_size.into(),
+                min: 6,
+            });
         }
         let first = add(W, offset, usize::from(header.header_size))?;
         let entries = (0..usize::from(header.entry_count))
@@ -100,7 +111,11 @@ impl UcodeTable {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Self { offset, header, entries })
+        Ok(Self {
+            offset,
+            header,
+            entries,
+        })
     }
 }
 
@@ -187,7 +202,10 @@ impl FwsecUcode {
         let hdr = r.u32(W, desc_offset)?;
         if hdr & 1 == 0 {
             // NV_BIT_FALCON_UCODE_DESC_HEADER_VDESC_FLAGS_VERSION_UNAVAILABLE: a v1 descriptor.
-            return Err(Error::UnsupportedVersion { what: W, version: 1 });
+            return Err(Error::UnsupportedVersion {
+                what: W,
+                version: 1,
+            });
         }
         let version = hdr.to_le_bytes()[1];
         let desc_size = usize::from(u16::try_from(hdr >> 16).unwrap_or(u16::MAX));
@@ -195,7 +213,11 @@ impl FwsecUcode {
         let (desc, ucode_len) = match version {
             2 => {
                 if desc_size < DESC_V2_SIZE {
-                    return Err(Error::TooSmall { what: "falcon ucode descriptor v2 size", size: u64_of(desc_size), min: 60 });
+                    return Err(Error::TooSmall {
+                        what: "falcon ucode descriptor v2 size",
+                        size: u64_of(desc_size),
+                        min: 60,
+                    });
                 }
                 let w = r.u32s::<15, usize>(W, desc_offset)?;
                 let d = FalconUcodeDescV2 {
@@ -221,7 +243,11 @@ impl FwsecUcode {
             }
             3 => {
                 if desc_size < DESC_V3_SIZE {
-                    return Err(Error::TooSmall { what: "falcon ucode descriptor v3 size", size: u64_of(desc_size), min: 44 });
+                    return Err(Error::TooSmall {
+                        what: "falcon ucode descriptor v3 size",
+                        size: u64_of(desc_size),
+                        min: 44,
+                    });
                 }
                 let w = r.u32s::<9, usize>(W, desc_offset)?;
                 let tail = r.array::<8, usize>(W, add(W, desc_offset, 36)?)?;
@@ -250,9 +276,17 @@ impl FwsecUcode {
                         min: u64_of(DESC_V3_SIZE).saturating_add(u64_of(sig_bytes)),
                     });
                 }
-                (FalconUcodeDesc::V3(d), add(W, us(W, d.imem_load_size)?, us(W, d.dmem_load_size)?)?)
+                (
+                    FalconUcodeDesc::V3(d),
+                    add(W, us(W, d.imem_load_size)?, us(W, d.dmem_load_size)?)?,
+                )
             }
-            v => return Err(Error::UnsupportedVersion { what: W, version: u64::from(v) }),
+            v => {
+                return Err(Error::UnsupportedVersion {
+                    what: W,
+                    version: u64::from(v),
+                })
+            }
         };
         r.bytes("FWSEC ucode", ucode_offset, ucode_len)?;
         Ok(Self {
@@ -283,7 +317,11 @@ impl FwsecUcode {
 /// versions whose bits are set in `versions` (lowest bit first), as nova-core's `FwsecFirmware::new`
 /// and OpenRM's `s_executeFwsec_TU102` select it.
 pub fn signature_index(versions: u16, count: u8, fuse_version: u32) -> Result<usize> {
-    let none = || Error::FwsecNoSignature { fuse_version, versions, count };
+    let none = || Error::FwsecNoSignature {
+        fuse_version,
+        versions,
+        count,
+    };
     let bit = 1u32.checked_shl(fuse_version).ok_or_else(none)?;
     if u32::from(versions) & bit == 0 {
         return Err(none());

@@ -30,7 +30,11 @@ pub struct Spec {
 
 impl Default for Spec {
     fn default() -> Self {
-        Self { leading: Leading::None, efi: true, npde: true }
+        Self {
+            leading: Leading::None,
+            efi: true,
+            npde: true,
+        }
     }
 }
 
@@ -166,7 +170,10 @@ fn dmem_mapper(dmem: &mut [u8], at: usize, cmd_in: usize) {
 
 /// Builds the ROM and its layout.
 pub fn build(spec: Spec) -> (Vec<u8>, Layout) {
-    let mut l = Layout { x86: 0, ..Layout::default() };
+    let mut l = Layout {
+        x86: 0,
+        ..Layout::default()
+    };
     let x86_len = 0x400;
     let efi_len = 0x200;
     let ext_len = 0x1400;
@@ -209,7 +216,11 @@ pub fn build(spec: Spec) -> (Vec<u8>, Layout) {
     // Falcon ucode table: header v1, 3 entries.
     let t = l.table;
     rom[t..t + 6].copy_from_slice(&[1, 6, 6, 3, 3, 44]);
-    let entries = [(0x45u8, 0x07u8, rel(l.desc_v2)), (0x85, 0x07, rel(l.desc_v3)), (0x10, 0x00, 0xFFFF_FFF0)];
+    let entries = [
+        (0x45u8, 0x07u8, rel(l.desc_v2)),
+        (0x85, 0x07, rel(l.desc_v3)),
+        (0x10, 0x00, 0xFFFF_FFF0),
+    ];
     for (i, (app, target, ptr)) in entries.iter().enumerate() {
         let e = t + 6 + i * 6;
         rom[e] = *app;
@@ -258,13 +269,13 @@ pub fn build(spec: Spec) -> (Vec<u8>, Layout) {
         (V2_DMEM_OFFSET + V2_DMEM) as u32, // uncompressed size
         V2_VIRT_ENTRY,
         V2_IFACE as u32,
-        0,                                  // imem phys base
-        V2_IMEM as u32,                     // imem load size
-        0,                                  // imem virt base
+        0,              // imem phys base
+        V2_IMEM as u32, // imem load size
+        0,              // imem virt base
         V2_IMEM_SEC_BASE,
         V2_IMEM_SEC_SIZE,
         V2_DMEM_OFFSET as u32,
-        0,                                  // dmem phys base
+        0, // dmem phys base
         V2_DMEM as u32,
         0,
         0,

@@ -21,7 +21,9 @@ fuzz_target!(|data: &[u8]| {
         // Relocatable images too, with every shared variable and external given a value.
         let _ = c.relocate(0x7f12_3456_0000, &mut |e: External<'_>| match e {
             External::Shared { value, .. } => Some(0x1000 + value),
-            External::Undefined { symbol, .. } => u64::try_from(symbol).ok().map(|s| 0x7f00_0000_0000 + 16 * s),
+            External::Undefined { symbol, .. } => u64::try_from(symbol)
+                .ok()
+                .map(|s| 0x7f00_0000_0000 + 16 * s),
         });
     }
 });

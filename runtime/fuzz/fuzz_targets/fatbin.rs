@@ -10,7 +10,9 @@ use nvbare::module::select::{cubin_for, select, ComputeCapability};
 const LIMIT: u64 = 1 << 22;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(fatbin) = Fatbin::parse(data) else { return };
+    let Ok(fatbin) = Fatbin::parse(data) else {
+        return;
+    };
     for entry in &fatbin.entries {
         if let Ok(image) = fatbin.image(entry, LIMIT) {
             assert!(u64::try_from(image.len()).unwrap() <= entry.uncompressed_size().max(LIMIT));

@@ -15,9 +15,9 @@
 //!
 //! All `unsafe` here is FFI into these libraries; see the "Run-time compiler bindings" section of `SAFETY.md`.
 
-use std::sync::Mutex;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr, CString};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use libloading::Library;
 
@@ -42,7 +42,11 @@ const NVRTC: LibSpec = LibSpec {
 const NVJITLINK: LibSpec = LibSpec {
     name: "nvJitLink",
     env: "NVBARE_NVJITLINK",
-    files: &["libnvJitLink.so.13", "libnvJitLink.so.12", "libnvJitLink.so"],
+    files: &[
+        "libnvJitLink.so.13",
+        "libnvJitLink.so.12",
+        "libnvJitLink.so",
+    ],
     wheel_dirs: &["nvidia/cu13/lib", "nvidia/nvjitlink/lib"],
 };
 
@@ -65,7 +69,9 @@ fn site_packages() -> Vec<PathBuf> {
     }
     for prefix in prefixes {
         let lib = prefix.join("lib");
-        let Ok(dir) = std::fs::read_dir(&lib) else { continue };
+        let Ok(dir) = std::fs::read_dir(&lib) else {
+            continue;
+        };
         let mut pythons: Vec<PathBuf> = dir
             .filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().starts_with("python3"))
@@ -154,14 +160,23 @@ fn open_in(spec: &LibSpec, candidates: Vec<PathBuf>) -> Result<(Library, PathBuf
         }
         return open_path(spec, &path).map(|lib| (lib, path));
     }
-    Err(Error::CompilerNotFound { library: spec.name, searched, loader })
+    Err(Error::CompilerNotFound {
+        library: spec.name,
+        searched,
+        loader,
+    })
 }
 
 /// Looks up `name` (NUL-terminated) in `lib` as a function pointer of type `T`.
 ///
 /// # Safety
 /// `T` must be the `extern "C"` function type the library's header declares for `name`.
-unsafe fn sym<T: Copy>(lib: &Library, spec: &LibSpec, path: &Path, name: &'static [u8]) -> Result<T> {
+unsafe fn sym<T: Copy>(
+    lib: &Library,
+    spec: &LibSpec,
+    path: &Path,
+    name: &'static [u8],
+) -> Result<T> {
     // SAFETY: the caller guarantees that `T` matches the symbol's C declaration (SAFETY.md "Run-time compiler
     // bindings" (2)); the returned pointer is only used while `lib` is alive (it is stored next to it).
     let s = unsafe { lib.get::<T>(name) }.map_err(|source| Error::CompilerLoad {
@@ -189,7 +204,9 @@ type NvrtcProgram = *mut c_void;
 /// rely on (and concurrent nvJitLink use has been reported to fail intermittently), so one thread at a time calls in;
 /// compilation takes milliseconds, the lock nothing. The lock guards no data, so a poisoned lock is taken as is.
 fn serialise(calls: &Mutex<()>) -> std::sync::MutexGuard<'_, ()> {
-    calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    calls
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Function pointers of NVRTC (signatures from `nvrtc.h`).
@@ -227,7 +244,9 @@ pub struct Nvrtc {
 
 impl std::fmt::Debug for Nvrtc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Nvrtc").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Nvrtc")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -294,7 +313,12 @@ impl Nvrtc {
                 get_log: sym(&lib, s, p, b"nvrtcGetProgramLog\0")?,
             }
         };
-        Ok(Nvrtc { fns, path, calls: Mutex::new(()), _lib: lib })
+        Ok(Nvrtc {
+            fns,
+            path,
+            calls: Mutex::new(()),
+            _lib: lib,
+        })
     }
 
     /// The file the library was loaded from.
@@ -313,7 +337,13 @@ impl Nvrtc {
                 CStr::from_ptr(p).to_string_lossy().into_owned()
             }
         };
-        Error::CompilerCall { library: NVRTC.name, call, code, message, log }
+        Error::CompilerCall {
+            library: NVRTC.name,
+            call,
+            code,
+            message,
+            log,
+        }
     }
 
     fn check(&self, call: &'static str, code: c_int) -> Result<()> {
@@ -362,11 +392,17 @@ impl Nvrtc {
     /// `-arch=compute_80` for PTX only). On failure the error carries the compilation log.
     pub fn compile(&self, source: &str, name: &str, options: &[&str]) -> Result<NvrtcOutput> {
         let _serial = serialise(&self.calls);
-        let bad = |reason| Error::CompilerInput { library: NVRTC.name, reason };
+        let bad = |reason| Error::CompilerInput {
+            library: NVRTC.name,
+            reason,
+        };
         let src = CString::new(source).map_err(|_| bad("source holds a NUL byte"))?;
         let cname = CString::new(name).map_err(|_| bad("name holds a NUL byte"))?;
-        let opts: Vec<CString> =
-            options.iter().map(|o| CString::new(*o)).collect::<std::result::Result<_, _>>().map_err(|_| bad("an option holds a NUL byte"))?;
+        let opts: Vec<CString> = options
+            .iter()
+            .map(|o| CString::new(*o))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| bad("an option holds a NUL byte"))?;
         let opt_ptrs: Vec<*const c_char> = opts.iter().map(|o| o.as_ptr()).collect();
         let n_opts = c_int::try_from(opt_ptrs.len()).map_err(|_| bad("too many options"))?;
 
@@ -374,15 +410,30 @@ impl Nvrtc {
         // SAFETY: SAFETY.md "Run-time compiler bindings" (7): `src` and `cname` are NUL-terminated and outlive the
         // call (NVRTC copies them); zero headers are passed with NULL arrays, as nvrtc.h allows.
         let code = unsafe {
-            (self.fns.create_program)(&mut handle, src.as_ptr(), cname.as_ptr(), 0, std::ptr::null(), std::ptr::null())
+            (self.fns.create_program)(
+                &mut handle,
+                src.as_ptr(),
+                cname.as_ptr(),
+                0,
+                std::ptr::null(),
+                std::ptr::null(),
+            )
         };
         self.check("nvrtcCreateProgram", code)?;
-        let prog = Program { nvrtc: self, handle };
+        let prog = Program {
+            nvrtc: self,
+            handle,
+        };
 
         // SAFETY: SAFETY.md "Run-time compiler bindings" (7): `opt_ptrs` holds `n_opts` pointers to NUL-terminated
         // strings kept alive by `opts` for the whole call.
         let code = unsafe { (self.fns.compile_program)(prog.handle, n_opts, opt_ptrs.as_ptr()) };
-        let log = self.fetch(&prog, ("nvrtcGetProgramLogSize", "nvrtcGetProgramLog"), self.fns.get_log_size, self.fns.get_log);
+        let log = self.fetch(
+            &prog,
+            ("nvrtcGetProgramLogSize", "nvrtcGetProgramLog"),
+            self.fns.get_log_size,
+            self.fns.get_log,
+        );
         if code != 0 {
             // The compilation error is the one to report; a log that cannot be read is said in its place.
             let log = match log {
@@ -392,11 +443,21 @@ impl Nvrtc {
             return Err(self.error("nvrtcCompileProgram", code, log));
         }
         let log = c_buffer_text(&log?);
-        let mut ptx = self.fetch(&prog, ("nvrtcGetPTXSize", "nvrtcGetPTX"), self.fns.get_ptx_size, self.fns.get_ptx)?;
+        let mut ptx = self.fetch(
+            &prog,
+            ("nvrtcGetPTXSize", "nvrtcGetPTX"),
+            self.fns.get_ptx_size,
+            self.fns.get_ptx,
+        )?;
         if let Some(nul) = ptx.iter().position(|&c| c == 0) {
             ptx.truncate(nul);
         }
-        let cubin = self.fetch(&prog, ("nvrtcGetCUBINSize", "nvrtcGetCUBIN"), self.fns.get_cubin_size, self.fns.get_cubin)?;
+        let cubin = self.fetch(
+            &prog,
+            ("nvrtcGetCUBINSize", "nvrtcGetCUBIN"),
+            self.fns.get_cubin_size,
+            self.fns.get_cubin,
+        )?;
         let cubin = (!cubin.is_empty()).then_some(cubin);
         Ok(NvrtcOutput { ptx, cubin, log })
     }
@@ -434,7 +495,9 @@ pub struct NvJitLink {
 
 impl std::fmt::Debug for NvJitLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NvJitLink").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("NvJitLink")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -514,7 +577,12 @@ impl NvJitLink {
                 error_log: sym(&lib, s, p, b"nvJitLinkGetErrorLog\0")?,
             }
         };
-        Ok(NvJitLink { fns, path, calls: Mutex::new(()), _lib: lib })
+        Ok(NvJitLink {
+            fns,
+            path,
+            calls: Mutex::new(()),
+            _lib: lib,
+        })
     }
 
     /// The file the library was loaded from.
@@ -570,8 +638,16 @@ impl NvJitLink {
 
     /// Compiles `ptx` (text; a trailing NUL is optional) to a CUBIN for `sm_XY` with extra `options`
     /// (e.g. `-O3`, `-lineinfo`).
-    pub fn ptx_to_cubin(&self, ptx: &[u8], device: ComputeCapability, options: &[&str]) -> Result<Vec<u8>> {
-        let bad = |reason| Error::CompilerInput { library: NVJITLINK.name, reason };
+    pub fn ptx_to_cubin(
+        &self,
+        ptx: &[u8],
+        device: ComputeCapability,
+        options: &[&str],
+    ) -> Result<Vec<u8>> {
+        let bad = |reason| Error::CompilerInput {
+            library: NVJITLINK.name,
+            reason,
+        };
         let text = ptx.strip_suffix(b"\0").unwrap_or(ptx);
         if text.contains(&0) {
             return Err(bad("PTX holds a NUL byte"));
@@ -580,22 +656,42 @@ impl NvJitLink {
         let mut data = Vec::with_capacity(text.len() + 1);
         data.extend_from_slice(text);
         data.push(0);
-        self.link(&[(NVJITLINK_INPUT_PTX, c"nvbare.ptx", &data)], device, options)
+        self.link(
+            &[(NVJITLINK_INPUT_PTX, c"nvbare.ptx", &data)],
+            device,
+            options,
+        )
     }
 
     /// Links relocatable CUBINs (`-rdc` objects, `ET_REL`) into one executable CUBIN for `sm_XY`, as nvlink does;
     /// the result can keep relocations (calls, global addresses) for the loader to apply.
-    pub fn link_cubins(&self, cubins: &[&[u8]], device: ComputeCapability, options: &[&str]) -> Result<Vec<u8>> {
-        let inputs: Vec<(c_int, &CStr, &[u8])> =
-            cubins.iter().map(|c| (NVJITLINK_INPUT_CUBIN, c"nvbare.cubin", *c)).collect();
+    pub fn link_cubins(
+        &self,
+        cubins: &[&[u8]],
+        device: ComputeCapability,
+        options: &[&str],
+    ) -> Result<Vec<u8>> {
+        let inputs: Vec<(c_int, &CStr, &[u8])> = cubins
+            .iter()
+            .map(|c| (NVJITLINK_INPUT_CUBIN, c"nvbare.cubin", *c))
+            .collect();
         self.link(&inputs, device, options)
     }
 
     /// One nvJitLink session: create with `-arch=sm_XY` and `options`, add every input, complete, fetch the CUBIN.
-    fn link(&self, inputs: &[(c_int, &CStr, &[u8])], device: ComputeCapability, options: &[&str]) -> Result<Vec<u8>> {
+    fn link(
+        &self,
+        inputs: &[(c_int, &CStr, &[u8])],
+        device: ComputeCapability,
+        options: &[&str],
+    ) -> Result<Vec<u8>> {
         let _serial = serialise(&self.calls);
-        let bad = |reason| Error::CompilerInput { library: NVJITLINK.name, reason };
-        let mut opts = vec![CString::new(format!("-arch=sm_{}", device.sm())).map_err(|_| bad("arch"))?];
+        let bad = |reason| Error::CompilerInput {
+            library: NVJITLINK.name,
+            reason,
+        };
+        let mut opts =
+            vec![CString::new(format!("-arch=sm_{}", device.sm())).map_err(|_| bad("arch"))?];
         for o in options {
             opts.push(CString::new(*o).map_err(|_| bad("an option holds a NUL byte"))?);
         }
@@ -610,8 +706,15 @@ impl NvJitLink {
         for &(kind, name, data) in inputs {
             // SAFETY: SAFETY.md "Run-time compiler bindings" (7): `data` is valid for `data.len()` bytes and
             // outlives the call; `name` is a NUL-terminated string alive for the call.
-            let code =
-                unsafe { (self.fns.add_data)(link.handle, kind, data.as_ptr().cast(), data.len(), name.as_ptr()) };
+            let code = unsafe {
+                (self.fns.add_data)(
+                    link.handle,
+                    kind,
+                    data.as_ptr().cast(),
+                    data.len(),
+                    name.as_ptr(),
+                )
+            };
             self.check(Some(&link), "nvJitLinkAddData", code)?;
         }
         // SAFETY: SAFETY.md "Run-time compiler bindings" (5): live handle.
@@ -623,7 +726,10 @@ impl NvJitLink {
         self.check(Some(&link), "nvJitLinkGetLinkedCubinSize", code)?;
         if size == 0 {
             // Nothing to copy, and no buffer to hand the library; an empty CUBIN cannot be loaded.
-            return Err(Error::CompilerNoOutput { library: NVJITLINK.name, call: "nvJitLinkGetLinkedCubinSize" });
+            return Err(Error::CompilerNoOutput {
+                library: NVJITLINK.name,
+                call: "nvJitLinkGetLinkedCubinSize",
+            });
         }
         let mut cubin = vec![0u8; size];
         // SAFETY: SAFETY.md "Run-time compiler bindings" (6): the library writes the `size` bytes it reported into
@@ -648,29 +754,60 @@ mod tests {
     fn candidates_start_with_env_and_end_with_sonames() {
         // Only reads the environment; nothing is loaded.
         let c = candidates(&NVRTC);
-        assert!(c.iter().any(|p| p == Path::new("/usr/local/cuda/lib64/libnvrtc.so.13")));
-        assert_eq!(c.last().map(PathBuf::as_path), Some(Path::new("libnvrtc.so")));
+        assert!(c
+            .iter()
+            .any(|p| p == Path::new("/usr/local/cuda/lib64/libnvrtc.so.13")));
+        assert_eq!(
+            c.last().map(PathBuf::as_path),
+            Some(Path::new("libnvrtc.so"))
+        );
     }
 
     #[test]
     fn nothing_found_lists_every_place_searched() {
-        let list = vec![PathBuf::from("/nonexistent/a/libnvrtc.so.13"), PathBuf::from("/nonexistent/b/libnvrtc.so")];
+        let list = vec![
+            PathBuf::from("/nonexistent/a/libnvrtc.so.13"),
+            PathBuf::from("/nonexistent/b/libnvrtc.so"),
+        ];
         let err = open_in(&NVRTC, list).unwrap_err();
-        assert!(matches!(err, Error::CompilerNotFound { library: "NVRTC", ref searched, loader: None } if searched.len() == 2));
+        assert!(
+            matches!(err, Error::CompilerNotFound { library: "NVRTC", ref searched, loader: None } if searched.len() == 2)
+        );
         let msg = err.to_string();
-        assert!(msg.contains("/nonexistent/a/libnvrtc.so.13") && msg.contains("/nonexistent/b/libnvrtc.so"), "{msg}");
+        assert!(
+            msg.contains("/nonexistent/a/libnvrtc.so.13")
+                && msg.contains("/nonexistent/b/libnvrtc.so"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn failed_soname_keeps_the_loader_error() {
-        let err = open_in(&NVRTC, vec![PathBuf::from("libnvbare-no-such-library.so.0")]).unwrap_err();
-        assert!(matches!(err, Error::CompilerNotFound { loader: Some(_), ref searched, .. } if searched.len() == 1), "{err}");
+        let err = open_in(
+            &NVRTC,
+            vec![PathBuf::from("libnvbare-no-such-library.so.0")],
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::CompilerNotFound { loader: Some(_), ref searched, .. } if searched.len() == 1),
+            "{err}"
+        );
         assert!(std::error::Error::source(&err).is_some());
     }
 
     #[test]
     fn missing_explicit_file_is_a_load_error() {
         let err = Nvrtc::load_from(Path::new("/nonexistent/libnvrtc.so.13")).unwrap_err();
-        assert!(matches!(err, Error::CompilerLoad { library: "NVRTC", what: "dlopen", .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::CompilerLoad {
+                    library: "NVRTC",
+                    what: "dlopen",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

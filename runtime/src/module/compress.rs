@@ -50,15 +50,30 @@ const LZ4_MAX_RATIO: u64 = 255;
 /// `entry` is only used in errors. Fails with [`Error::FatbinTooLarge`] when `declared` exceeds `limit` (or, for
 /// LZ4, cannot come from `input.len()` bytes), with [`Error::FatbinDecompress`] when the data is corrupt and with
 /// [`Error::FatbinSizeMismatch`] when it decodes to a different size.
-pub fn decompress(entry: usize, method: Compression, input: &[u8], declared: u64, limit: u64) -> Result<Vec<u8>> {
+pub fn decompress(
+    entry: usize,
+    method: Compression,
+    input: &[u8],
+    declared: u64,
+    limit: u64,
+) -> Result<Vec<u8>> {
     if declared > limit {
-        return Err(Error::FatbinTooLarge { entry, declared, limit });
+        return Err(Error::FatbinTooLarge {
+            entry,
+            declared,
+            limit,
+        });
     }
     match method {
         Compression::None => {
             let actual = u64::try_from(input.len()).unwrap_or(u64::MAX);
             if actual != declared {
-                return Err(Error::FatbinSizeMismatch { entry, declared, actual, truncated: false });
+                return Err(Error::FatbinSizeMismatch {
+                    entry,
+                    declared,
+                    actual,
+                    truncated: false,
+                });
             }
             Ok(input.to_vec())
         }
@@ -71,21 +86,42 @@ fn decompress_lz4(entry: usize, input: &[u8], declared: u64) -> Result<Vec<u8>> 
     let in_len = u64::try_from(input.len()).unwrap_or(u64::MAX);
     let bound = in_len.saturating_mul(LZ4_MAX_RATIO).saturating_add(16);
     if declared > bound {
-        return Err(Error::FatbinTooLarge { entry, declared, limit: bound });
+        return Err(Error::FatbinTooLarge {
+            entry,
+            declared,
+            limit: bound,
+        });
     }
-    let len = usize::try_from(declared).map_err(|_| Error::FatbinTooLarge { entry, declared, limit: bound })?;
+    let len = usize::try_from(declared).map_err(|_| Error::FatbinTooLarge {
+        entry,
+        declared,
+        limit: bound,
+    })?;
     let mut out = vec![0u8; len];
-    let written = lz4_flex::block::decompress_into(input, &mut out)
-        .map_err(|e| Error::FatbinDecompress { entry, algorithm: "LZ4", source: Box::new(e) })?;
+    let written =
+        lz4_flex::block::decompress_into(input, &mut out).map_err(|e| Error::FatbinDecompress {
+            entry,
+            algorithm: "LZ4",
+            source: Box::new(e),
+        })?;
     if written != len {
         let actual = u64::try_from(written).unwrap_or(u64::MAX);
-        return Err(Error::FatbinSizeMismatch { entry, declared, actual, truncated: false });
+        return Err(Error::FatbinSizeMismatch {
+            entry,
+            declared,
+            actual,
+            truncated: false,
+        });
     }
     Ok(out)
 }
 
 fn decompress_zstd(entry: usize, input: &[u8], declared: u64) -> Result<Vec<u8>> {
-    let zerr = |e: Box<dyn std::error::Error + Send + Sync>| Error::FatbinDecompress { entry, algorithm: "zstd", source: e };
+    let zerr = |e: Box<dyn std::error::Error + Send + Sync>| Error::FatbinDecompress {
+        entry,
+        algorithm: "zstd",
+        source: e,
+    };
     // Grow with the real output (never pre-allocate a declared size that the data may not back), but stop one byte
     // past the declared size: more output than declared is an error, not something to keep decoding.
     let mut out = Vec::new();
@@ -93,11 +129,20 @@ fn decompress_zstd(entry: usize, input: &[u8], declared: u64) -> Result<Vec<u8>>
     let cap = declared.saturating_add(1);
     while !rest.is_empty() {
         let produced = u64::try_from(out.len()).unwrap_or(u64::MAX);
-        let mut decoder = ruzstd::decoding::StreamingDecoder::new(&mut rest).map_err(|e| zerr(Box::new(e)))?;
-        (&mut decoder).take(cap.saturating_sub(produced)).read_to_end(&mut out).map_err(|e| zerr(Box::new(e)))?;
+        let mut decoder =
+            ruzstd::decoding::StreamingDecoder::new(&mut rest).map_err(|e| zerr(Box::new(e)))?;
+        (&mut decoder)
+            .take(cap.saturating_sub(produced))
+            .read_to_end(&mut out)
+            .map_err(|e| zerr(Box::new(e)))?;
         let produced = u64::try_from(out.len()).unwrap_or(u64::MAX);
         if produced > declared {
-            return Err(Error::FatbinSizeMismatch { entry, declared, actual: produced, truncated: true });
+            return Err(Error::FatbinSizeMismatch {
+                entry,
+                declared,
+                actual: produced,
+                truncated: true,
+            });
         }
         if !decoder.decoder.is_finished() {
             // The reader stopped before the frame's end: the input ran out mid-frame.
@@ -106,7 +151,12 @@ fn decompress_zstd(entry: usize, input: &[u8], declared: u64) -> Result<Vec<u8>>
     }
     let actual = u64::try_from(out.len()).unwrap_or(u64::MAX);
     if actual != declared {
-        return Err(Error::FatbinSizeMismatch { entry, declared, actual, truncated: false });
+        return Err(Error::FatbinSizeMismatch {
+            entry,
+            declared,
+            actual,
+            truncated: false,
+        });
     }
     Ok(out)
 }
@@ -117,7 +167,9 @@ mod tests {
 
     // A hand-made LZ4 block: literal "ab", then a match of length 6 at distance 2, then the 5 final literals
     // required by the format ("cdefg"). Decodes to "abababab" + "cdefg".
-    const LZ4_BLOCK: &[u8] = &[0x22, b'a', b'b', 0x02, 0x00, 0x50, b'c', b'd', b'e', b'f', b'g'];
+    const LZ4_BLOCK: &[u8] = &[
+        0x22, b'a', b'b', 0x02, 0x00, 0x50, b'c', b'd', b'e', b'f', b'g',
+    ];
 
     #[test]
     fn lz4_block_decodes_to_declared_size() {
@@ -127,23 +179,57 @@ mod tests {
 
     #[test]
     fn lz4_wrong_declared_size_is_an_error() {
-        let err = decompress(3, Compression::Lz4, LZ4_BLOCK, 12, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
-        assert!(matches!(err, Error::FatbinDecompress { entry: 3, .. }), "{err:?}");
-        let err = decompress(3, Compression::Lz4, LZ4_BLOCK, 20, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
-        assert!(matches!(err, Error::FatbinSizeMismatch { declared: 20, actual: 13, .. }), "{err:?}");
+        let err =
+            decompress(3, Compression::Lz4, LZ4_BLOCK, 12, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
+        assert!(
+            matches!(err, Error::FatbinDecompress { entry: 3, .. }),
+            "{err:?}"
+        );
+        let err =
+            decompress(3, Compression::Lz4, LZ4_BLOCK, 20, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::FatbinSizeMismatch {
+                    declared: 20,
+                    actual: 13,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn declared_size_over_limit_refused_before_decoding() {
-        let err = decompress(1, Compression::Zstd, &[0; 4], 1 << 40, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
-        assert!(matches!(err, Error::FatbinTooLarge { entry: 1, .. }), "{err:?}");
+        let err = decompress(
+            1,
+            Compression::Zstd,
+            &[0; 4],
+            1 << 40,
+            DEFAULT_MAX_UNCOMPRESSED,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::FatbinTooLarge { entry: 1, .. }),
+            "{err:?}"
+        );
         // LZ4 cannot expand 11 bytes to 1 MiB.
-        let err = decompress(1, Compression::Lz4, LZ4_BLOCK, 1 << 20, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
+        let err = decompress(
+            1,
+            Compression::Lz4,
+            LZ4_BLOCK,
+            1 << 20,
+            DEFAULT_MAX_UNCOMPRESSED,
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::FatbinTooLarge { .. }), "{err:?}");
     }
 
     // zstd frame holding one raw block "hello" (frame header: single segment, 1-byte content size 5).
-    const ZSTD_RAW: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x05, 0x29, 0x00, 0x00, b'h', b'e', b'l', b'l', b'o'];
+    const ZSTD_RAW: &[u8] = &[
+        0x28, 0xb5, 0x2f, 0xfd, 0x20, 0x05, 0x29, 0x00, 0x00, b'h', b'e', b'l', b'l', b'o',
+    ];
     // zstd frame holding one RLE block: 100000 x 'A' from 5 bytes of payload (no content size in the header).
     const ZSTD_RLE: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0x03, 0x35, 0x0c, b'A'];
 
@@ -159,18 +245,53 @@ mod tests {
 
     #[test]
     fn zstd_bomb_stops_at_declared_size() {
-        let err = decompress(2, Compression::Zstd, ZSTD_RLE, 1000, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
+        let err = decompress(
+            2,
+            Compression::Zstd,
+            ZSTD_RLE,
+            1000,
+            DEFAULT_MAX_UNCOMPRESSED,
+        )
+        .unwrap_err();
         assert!(
-            matches!(err, Error::FatbinSizeMismatch { entry: 2, declared: 1000, actual: 1001, truncated: true }),
+            matches!(
+                err,
+                Error::FatbinSizeMismatch {
+                    entry: 2,
+                    declared: 1000,
+                    actual: 1001,
+                    truncated: true
+                }
+            ),
             "{err:?}"
         );
     }
 
     #[test]
     fn zstd_garbage_and_truncation_are_errors() {
-        let err = decompress(0, Compression::Zstd, b"not zstd at all", 5, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
+        let err = decompress(
+            0,
+            Compression::Zstd,
+            b"not zstd at all",
+            5,
+            DEFAULT_MAX_UNCOMPRESSED,
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::FatbinDecompress { .. }), "{err:?}");
-        let err = decompress(0, Compression::Zstd, &ZSTD_RAW[..12], 5, DEFAULT_MAX_UNCOMPRESSED).unwrap_err();
-        assert!(matches!(err, Error::FatbinDecompress { .. } | Error::FatbinSizeMismatch { .. }), "{err:?}");
+        let err = decompress(
+            0,
+            Compression::Zstd,
+            &ZSTD_RAW[..12],
+            5,
+            DEFAULT_MAX_UNCOMPRESSED,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::FatbinDecompress { .. } | Error::FatbinSizeMismatch { .. }
+            ),
+            "{err:?}"
+        );
     }
 }

@@ -236,7 +236,12 @@ impl<'a> Elf<'a> {
     /// Parses and validates the headers of `data` (32- or 64-bit, little-endian).
     pub fn parse(data: &'a [u8]) -> Result<Self> {
         let mut ident = [0u8; 16];
-        ident.copy_from_slice(bytes_at(data, 0, 16, "file shorter than the ELF identification")?);
+        ident.copy_from_slice(bytes_at(
+            data,
+            0,
+            16,
+            "file shorter than the ELF identification",
+        )?);
         if ident[0..4] != [0x7f, b'E', b'L', b'F'] {
             return Err(malformed("missing ELF magic", 0));
         }
@@ -705,7 +710,10 @@ mod tests {
         assert_eq!(elf.section_data(data).unwrap(), b"payload!");
         assert_eq!(elf.extent(), f.len() as u64);
         // One byte short of the table is an error, never a panic.
-        assert!(matches!(Elf::parse(&f[..f.len() - 1]), Err(Error::MalformedCubin { .. })));
+        assert!(matches!(
+            Elf::parse(&f[..f.len() - 1]),
+            Err(Error::MalformedCubin { .. })
+        ));
     }
 
     #[test]

@@ -161,14 +161,19 @@ impl Entry<'_> {
     pub fn compression(&self, fatbin: &Fatbin<'_>) -> Compression {
         match self.storage {
             Storage::Direct { compression, .. } => compression,
-            Storage::Grouped { group, .. } => fatbin.groups.get(group).map_or(Compression::None, |g| g.compression),
+            Storage::Grouped { group, .. } => fatbin
+                .groups
+                .get(group)
+                .map_or(Compression::None, |g| g.compression),
         }
     }
 
     /// The uncompressed size of the image as stored (before trimming padding).
     pub fn uncompressed_size(&self) -> u64 {
         match self.storage {
-            Storage::Direct { uncompressed_size, .. } => uncompressed_size,
+            Storage::Direct {
+                uncompressed_size, ..
+            } => uncompressed_size,
             Storage::Grouped { size, .. } => size,
         }
     }
@@ -229,7 +234,12 @@ impl<'a> Bytes<'a> {
     /// `len` bytes at `offset`, or a truncation error naming `what`.
     fn slice(&self, what: &'static str, offset: u64, len: u64) -> Result<&'a [u8]> {
         let have = self.len().saturating_sub(offset);
-        let trunc = || Error::FatbinTruncated { what, offset, need: len, have };
+        let trunc = || Error::FatbinTruncated {
+            what,
+            offset,
+            need: len,
+            have,
+        };
         let start = usize::try_from(offset).map_err(|_| trunc())?;
         let n = usize::try_from(len).map_err(|_| trunc())?;
         let end = start.checked_add(n).ok_or_else(trunc)?;
@@ -257,7 +267,11 @@ impl<'a> Bytes<'a> {
 }
 
 fn add(what: &'static str, offset: u64, a: u64, b: u64) -> Result<u64> {
-    a.checked_add(b).ok_or(Error::FatbinBadField { what, offset, value: b })
+    a.checked_add(b).ok_or(Error::FatbinBadField {
+        what,
+        offset,
+        value: b,
+    })
 }
 
 /// The fixed 64-byte part of an entry header, decoded.
@@ -300,13 +314,27 @@ fn read_raw_entry(b: &Bytes<'_>, at: u64) -> Result<RawEntry> {
 
 /// Header-relative `(offset, len)` region of `header` (a slice of the entry header), checked; the region must lie
 /// past the fixed 64 bytes.
-fn header_region<'a>(header: &'a [u8], at: u64, what: &'static str, off: u32, len: u32) -> Result<&'a [u8]> {
+fn header_region<'a>(
+    header: &'a [u8],
+    at: u64,
+    what: &'static str,
+    off: u32,
+    len: u32,
+) -> Result<&'a [u8]> {
     let hb = Bytes { data: header };
     if u64::from(off) < ENTRY_HEADER_LEN {
-        return Err(Error::FatbinBadField { what, offset: at, value: u64::from(off) });
+        return Err(Error::FatbinBadField {
+            what,
+            offset: at,
+            value: u64::from(off),
+        });
     }
     hb.slice(what, u64::from(off), u64::from(len))
-        .map_err(|_| Error::FatbinBadField { what, offset: at, value: u64::from(off) + u64::from(len) })
+        .map_err(|_| Error::FatbinBadField {
+            what,
+            offset: at,
+            value: u64::from(off) + u64::from(len),
+        })
 }
 
 /// Identifier and options of an entry, and the end of the header bytes they use (for sizing group members).
@@ -322,9 +350,17 @@ fn strings<'a>(header: &'a [u8], at: u64, raw: &RawEntry) -> Result<Strings<'a>>
     let identifier = if raw.ident_len == 0 {
         None
     } else {
-        let s = header_region(header, at, "entry identifier", raw.ident_offset, raw.ident_len)?;
+        let s = header_region(
+            header,
+            at,
+            "entry identifier",
+            raw.ident_offset,
+            raw.ident_len,
+        )?;
         // NUL-terminated, padded to 8.
-        end = end.max(round8(u64::from(raw.ident_offset) + u64::from(raw.ident_len) + 1));
+        end = end.max(round8(
+            u64::from(raw.ident_offset) + u64::from(raw.ident_len) + 1,
+        ));
         Some(s)
     };
     let options = if raw.options_desc == 0 {
@@ -339,7 +375,11 @@ fn strings<'a>(header: &'a [u8], at: u64, raw: &RawEntry) -> Result<Strings<'a>>
         end = end.max(round8(u64::from(off) + u64::from(len) + 1));
         (len != 0).then_some(s)
     };
-    Ok(Strings { identifier, options, used: end })
+    Ok(Strings {
+        identifier,
+        options,
+        used: end,
+    })
 }
 
 /// The entry described by `raw` at `offset` (top-level or group member): every field that comes from the raw
@@ -382,7 +422,10 @@ fn compression_of(index: usize, flags_word: u64) -> Result<Compression> {
         (false, false, false) => Ok(Compression::None),
         (false, true, false) => Ok(Compression::Lz4),
         (false, false, true) => Ok(Compression::Zstd),
-        _ => Err(Error::FatbinUnsupportedCompression { entry: index, flags: flags_word }),
+        _ => Err(Error::FatbinUnsupportedCompression {
+            entry: index,
+            flags: flags_word,
+        }),
     }
 }
 
@@ -393,9 +436,18 @@ fn target_of(at: u64, raw: &RawEntry) -> Result<TargetArch> {
         (false, false) => ArchVariant::Generic,
         (true, false) => ArchVariant::ArchSpecific,
         (false, true) => ArchVariant::FamilySpecific,
-        (true, true) => return Err(Error::FatbinBadField { what: "entry flags (both a and f)", offset: at, value: raw.flags }),
+        (true, true) => {
+            return Err(Error::FatbinBadField {
+                what: "entry flags (both a and f)",
+                offset: at,
+                value: raw.flags,
+            })
+        }
     };
-    Ok(TargetArch { cc: ComputeCapability::from_sm(raw.arch), variant })
+    Ok(TargetArch {
+        cc: ComputeCapability::from_sm(raw.arch),
+        variant,
+    })
 }
 
 fn kind_of(kind: u16) -> EntryKind {
@@ -428,7 +480,12 @@ impl<'a> Fatbin<'a> {
                 reason: "input is a host wrapper record (__fatBinC_Wrapper_t); pass the host ELF or the container",
             });
         }
-        let mut fatbin = Fatbin { containers: Vec::new(), entries: Vec::new(), groups: Vec::new(), wrappers: Vec::new() };
+        let mut fatbin = Fatbin {
+            containers: Vec::new(),
+            entries: Vec::new(),
+            groups: Vec::new(),
+            wrappers: Vec::new(),
+        };
         fatbin.parse_containers(&b, 0, b.len())?;
         Ok(fatbin)
     }
@@ -448,7 +505,9 @@ impl<'a> Fatbin<'a> {
             at = next;
         }
         if self.containers.is_empty() {
-            return Err(Error::FatbinNotFatbin { reason: "no fatbin container in the input" });
+            return Err(Error::FatbinNotFatbin {
+                reason: "no fatbin container in the input",
+            });
         }
         Ok(())
     }
@@ -457,15 +516,27 @@ impl<'a> Fatbin<'a> {
     fn parse_container(&mut self, b: &Bytes<'a>, at: u64, region_end: u64) -> Result<u64> {
         let magic = b.u32("fatbin magic", at)?;
         if magic != FATBIN_MAGIC {
-            return Err(Error::FatbinBadMagic { offset: at, found: magic, expected: FATBIN_MAGIC });
+            return Err(Error::FatbinBadMagic {
+                offset: at,
+                found: magic,
+                expected: FATBIN_MAGIC,
+            });
         }
         let version = b.u16("fatbin version", at + 4)?;
         if version != 1 {
-            return Err(Error::FatbinBadField { what: "container version", offset: at, value: u64::from(version) });
+            return Err(Error::FatbinBadField {
+                what: "container version",
+                offset: at,
+                value: u64::from(version),
+            });
         }
         let header_size = u64::from(b.u16("fatbin header size", at + 6)?);
         if header_size < CONTAINER_HEADER_LEN {
-            return Err(Error::FatbinBadField { what: "container header size", offset: at, value: header_size });
+            return Err(Error::FatbinBadField {
+                what: "container header size",
+                offset: at,
+                value: header_size,
+            });
         }
         let fat_size = b.u64("fatbin size", at + 8)?;
         let body = add("container header size", at, at, header_size)?;
@@ -490,17 +561,30 @@ impl<'a> Fatbin<'a> {
     /// Parses the entry at `at` (inside a container ending at `end`); returns the next entry's offset.
     fn parse_entry(&mut self, b: &Bytes<'a>, container: usize, at: u64, end: u64) -> Result<u64> {
         if end - at < ENTRY_HEADER_LEN {
-            return Err(Error::FatbinTruncated { what: "fatbin entry header", offset: at, need: ENTRY_HEADER_LEN, have: end - at });
+            return Err(Error::FatbinTruncated {
+                what: "fatbin entry header",
+                offset: at,
+                need: ENTRY_HEADER_LEN,
+                have: end - at,
+            });
         }
         let raw = read_raw_entry(b, at)?;
         let header_len = u64::from(raw.word04);
         if header_len < ENTRY_HEADER_LEN || header_len > end - at {
-            return Err(Error::FatbinBadField { what: "entry header size", offset: at, value: header_len });
+            return Err(Error::FatbinBadField {
+                what: "entry header size",
+                offset: at,
+                value: header_len,
+            });
         }
         let header = b.slice("fatbin entry header", at, header_len)?;
         let payload_at = at + header_len;
         if raw.size > end - payload_at {
-            return Err(Error::FatbinBadField { what: "entry payload size", offset: at, value: raw.size });
+            return Err(Error::FatbinBadField {
+                what: "entry payload size",
+                offset: at,
+                value: raw.size,
+            });
         }
         let payload = b.slice("fatbin entry payload", payload_at, raw.size)?;
         let next = payload_at + raw.size;
@@ -511,37 +595,83 @@ impl<'a> Fatbin<'a> {
             Compression::Lz4 | Compression::Zstd => {
                 let csz = u64::from(raw.compressed_size);
                 if csz == 0 || csz > raw.size {
-                    return Err(Error::FatbinBadField { what: "entry compressed size", offset: at, value: csz });
+                    return Err(Error::FatbinBadField {
+                        what: "entry compressed size",
+                        offset: at,
+                        value: csz,
+                    });
                 }
-                let stored = payload.get(..usize::try_from(csz).unwrap_or(usize::MAX)).ok_or(Error::FatbinBadField {
-                    what: "entry compressed size",
-                    offset: at,
-                    value: csz,
-                })?;
+                let stored = payload
+                    .get(..usize::try_from(csz).unwrap_or(usize::MAX))
+                    .ok_or(Error::FatbinBadField {
+                        what: "entry compressed size",
+                        offset: at,
+                        value: csz,
+                    })?;
                 (stored, raw.uncompressed_size)
             }
         };
         if raw.kind == KIND_GROUP {
-            self.parse_group(container, at, header, &raw, Group { offset: at, stored, compression, uncompressed_size })?;
+            self.parse_group(
+                container,
+                at,
+                header,
+                &raw,
+                Group {
+                    offset: at,
+                    stored,
+                    compression,
+                    uncompressed_size,
+                },
+            )?;
             return Ok(next);
         }
         let names = strings(header, at, &raw)?;
         let extension = header.get(64..).unwrap_or(&[]);
-        let storage = Storage::Direct { stored, compression, uncompressed_size };
-        self.entries.push(entry_of(index, container, at, &raw, names, extension, storage)?);
+        let storage = Storage::Direct {
+            stored,
+            compression,
+            uncompressed_size,
+        };
+        self.entries.push(entry_of(
+            index, container, at, &raw, names, extension, storage,
+        )?);
         Ok(next)
     }
 
     /// Expands a concatenated group's member table into entries.
-    fn parse_group(&mut self, container: usize, at: u64, header: &'a [u8], raw: &RawEntry, group: Group<'a>) -> Result<()> {
+    fn parse_group(
+        &mut self,
+        container: usize,
+        at: u64,
+        header: &'a [u8],
+        raw: &RawEntry,
+        group: Group<'a>,
+    ) -> Result<()> {
         if raw.options_desc == 0 {
-            return Err(Error::FatbinBadField { what: "group member table descriptor", offset: at, value: 0 });
+            return Err(Error::FatbinBadField {
+                what: "group member table descriptor",
+                offset: at,
+                value: 0,
+            });
         }
-        let desc = header_region(header, at, "group member table descriptor", raw.options_desc, 8)?;
+        let desc = header_region(
+            header,
+            at,
+            "group member table descriptor",
+            raw.options_desc,
+            8,
+        )?;
         let db = Bytes { data: desc };
         let count = db.u32("group member count", 0)?;
         let table_bytes = db.u32("group member table size", 4)?;
-        let table = header_region(header, at, "group member table", raw.options_desc, table_bytes)?;
+        let table = header_region(
+            header,
+            at,
+            "group member table",
+            raw.options_desc,
+            table_bytes,
+        )?;
         let tb = Bytes { data: table };
         let table_len = tb.len();
         let group_index = self.groups.len();
@@ -552,32 +682,60 @@ impl<'a> Fatbin<'a> {
             let member_at = at + u64::from(raw.options_desc) + cur;
             let m = read_raw_entry(&tb, cur)?;
             if !matches!(compression_of(0, m.flags), Ok(Compression::None)) {
-                return Err(Error::FatbinBadField { what: "group member flags (nested compression)", offset: member_at, value: m.flags });
+                return Err(Error::FatbinBadField {
+                    what: "group member flags (nested compression)",
+                    offset: member_at,
+                    value: m.flags,
+                });
             }
             if m.kind == KIND_GROUP {
-                return Err(Error::FatbinBadField { what: "group member kind (nested group)", offset: member_at, value: u64::from(m.kind) });
+                return Err(Error::FatbinBadField {
+                    what: "group member kind (nested group)",
+                    offset: member_at,
+                    value: u64::from(m.kind),
+                });
             }
-            let member_header = table.get(usize::try_from(cur).unwrap_or(usize::MAX)..).unwrap_or(&[]);
+            let member_header = table
+                .get(usize::try_from(cur).unwrap_or(usize::MAX)..)
+                .unwrap_or(&[]);
             let names = strings(member_header, member_at, &m)?;
             let used = names.used;
             let image_off = u64::from(m.word04);
             let image_end = add("group member size", member_at, image_off, m.size)?;
             if image_end > group_size {
-                return Err(Error::FatbinBadField { what: "group member offset/size", offset: member_at, value: image_end });
+                return Err(Error::FatbinBadField {
+                    what: "group member offset/size",
+                    offset: member_at,
+                    value: image_end,
+                });
             }
             let member_len = round8(used);
             let ext_end = usize::try_from(member_len).unwrap_or(usize::MAX);
             let index = self.entries.len();
             let extension = member_header.get(64..ext_end).unwrap_or(&[]);
-            let storage = Storage::Grouped { group: group_index, offset: image_off, size: m.size };
-            self.entries.push(entry_of(index, container, member_at, &m, names, extension, storage)?);
+            let storage = Storage::Grouped {
+                group: group_index,
+                offset: image_off,
+                size: m.size,
+            };
+            self.entries.push(entry_of(
+                index, container, member_at, &m, names, extension, storage,
+            )?);
             cur = add("group member table", member_at, cur, member_len)?;
             if cur > table_len {
-                return Err(Error::FatbinBadField { what: "group member table size", offset: at, value: u64::from(table_bytes) });
+                return Err(Error::FatbinBadField {
+                    what: "group member table size",
+                    offset: at,
+                    value: u64::from(table_bytes),
+                });
             }
         }
         if cur != table_len {
-            return Err(Error::FatbinBadField { what: "group member table size", offset: at, value: u64::from(table_bytes) });
+            return Err(Error::FatbinBadField {
+                what: "group member table size",
+                offset: at,
+                value: u64::from(table_bytes),
+            });
         }
         Ok(())
     }
@@ -585,19 +743,30 @@ impl<'a> Fatbin<'a> {
     /// Parses a host ELF (64- or 32-bit, little-endian): every container in `.nv_fatbin` and `__nv_relfatbin`,
     /// plus the wrappers in `.nvFatBinSegment`.
     fn parse_host_elf(data: &'a [u8]) -> Result<Self> {
-        let elf = Elf::parse(data).map_err(|e| Error::FatbinHostElf { source: Box::new(e) })?;
+        let elf = Elf::parse(data).map_err(|e| Error::FatbinHostElf {
+            source: Box::new(e),
+        })?;
         if elf.header.machine == EM_CUDA {
-            return Err(Error::FatbinNotFatbin { reason: "input is a CUBIN (ELF for EM_CUDA), not a fatbin" });
+            return Err(Error::FatbinNotFatbin {
+                reason: "input is a CUBIN (ELF for EM_CUDA), not a fatbin",
+            });
         }
         let b = Bytes { data };
-        let mut fatbin = Fatbin { containers: Vec::new(), entries: Vec::new(), groups: Vec::new(), wrappers: Vec::new() };
+        let mut fatbin = Fatbin {
+            containers: Vec::new(),
+            entries: Vec::new(),
+            groups: Vec::new(),
+            wrappers: Vec::new(),
+        };
         let mut fatbin_sections = Vec::new();
         let sections = host_sections(&elf)?;
         let is_relocatable = elf.header.file_type == ET_REL;
         for s in &sections {
             if s.name == b".nv_fatbin" || s.name == b"__nv_relfatbin" {
                 if s.is_nobits {
-                    return Err(Error::FatbinNotFatbin { reason: "fatbin section has no file data (SHT_NOBITS)" });
+                    return Err(Error::FatbinNotFatbin {
+                        reason: "fatbin section has no file data (SHT_NOBITS)",
+                    });
                 }
                 let end = add("ELF section size", s.offset, s.offset, s.size)?;
                 b.slice("ELF fatbin section", s.offset, s.size)?;
@@ -606,7 +775,9 @@ impl<'a> Fatbin<'a> {
             }
         }
         if fatbin_sections.is_empty() {
-            return Err(Error::FatbinNotFatbin { reason: "host ELF has no .nv_fatbin or __nv_relfatbin section" });
+            return Err(Error::FatbinNotFatbin {
+                reason: "host ELF has no .nv_fatbin or __nv_relfatbin section",
+            });
         }
         for s in &sections {
             if s.name != b".nvFatBinSegment" || s.is_nobits {
@@ -619,7 +790,11 @@ impl<'a> Fatbin<'a> {
                 let w = s.offset + i * WRAPPER_LEN;
                 let magic = b.u32("fatbin wrapper magic", w)?;
                 if magic != WRAPPER_MAGIC {
-                    return Err(Error::FatbinBadMagic { offset: w, found: magic, expected: WRAPPER_MAGIC });
+                    return Err(Error::FatbinBadMagic {
+                        offset: w,
+                        found: magic,
+                        expected: WRAPPER_MAGIC,
+                    });
                 }
                 let version = b.u32("fatbin wrapper version", w + 4)?;
                 let data_address = b.u64("fatbin wrapper data", w + 8)?;
@@ -633,12 +808,20 @@ impl<'a> Fatbin<'a> {
                     });
                     match file_off {
                         Some(off) => Some(fatbin.containers.iter().position(|&c| c == off).ok_or(
-                            Error::FatbinBadField { what: "wrapper data address (not a container start)", offset: w, value: data_address },
+                            Error::FatbinBadField {
+                                what: "wrapper data address (not a container start)",
+                                offset: w,
+                                value: data_address,
+                            },
                         )?),
                         None => None,
                     }
                 };
-                fatbin.wrappers.push(Wrapper { version, data_address, container });
+                fatbin.wrappers.push(Wrapper {
+                    version,
+                    data_address,
+                    container,
+                });
             }
         }
         Ok(fatbin)
@@ -649,11 +832,27 @@ impl<'a> Fatbin<'a> {
     /// extract. `limit` bounds the decompressed size ([`compress::DEFAULT_MAX_UNCOMPRESSED`] is a sane default).
     pub fn image(&self, entry: &Entry<'a>, limit: u64) -> Result<Cow<'a, [u8]>> {
         let raw: Cow<'a, [u8]> = match entry.storage {
-            Storage::Direct { stored, compression: Compression::None, .. } => Cow::Borrowed(stored),
-            Storage::Direct { stored, compression, uncompressed_size } => {
-                Cow::Owned(compress::decompress(entry.index, compression, stored, uncompressed_size, limit)?)
-            }
-            Storage::Grouped { group, offset, size } => {
+            Storage::Direct {
+                stored,
+                compression: Compression::None,
+                ..
+            } => Cow::Borrowed(stored),
+            Storage::Direct {
+                stored,
+                compression,
+                uncompressed_size,
+            } => Cow::Owned(compress::decompress(
+                entry.index,
+                compression,
+                stored,
+                uncompressed_size,
+                limit,
+            )?),
+            Storage::Grouped {
+                group,
+                offset,
+                size,
+            } => {
                 let bytes = self.group_bytes(group, entry.index, limit)?;
                 let gb = Bytes { data: &bytes };
                 Cow::Owned(gb.slice("group member image", offset, size)?.to_vec())
@@ -677,10 +876,20 @@ impl<'a> Fatbin<'a> {
     }
 
     fn group_bytes(&self, group: usize, entry: usize, limit: u64) -> Result<Cow<'a, [u8]>> {
-        let g = self.groups.get(group).ok_or(Error::FatbinBadField { what: "group index", offset: 0, value: u64::try_from(group).unwrap_or(u64::MAX) })?;
+        let g = self.groups.get(group).ok_or(Error::FatbinBadField {
+            what: "group index",
+            offset: 0,
+            value: u64::try_from(group).unwrap_or(u64::MAX),
+        })?;
         Ok(match g.compression {
             Compression::None => Cow::Borrowed(g.stored),
-            c => Cow::Owned(compress::decompress(entry, c, g.stored, g.uncompressed_size, limit)?),
+            c => Cow::Owned(compress::decompress(
+                entry,
+                c,
+                g.stored,
+                g.uncompressed_size,
+                limit,
+            )?),
         })
     }
 
@@ -712,7 +921,9 @@ struct HostSection<'a> {
 
 /// Every section of a host ELF with its name (the shared checked reader, [`crate::module::elf`]).
 fn host_sections<'a>(elf: &Elf<'a>) -> Result<Vec<HostSection<'a>>> {
-    let wrap = |e| Error::FatbinHostElf { source: Box::new(e) };
+    let wrap = |e| Error::FatbinHostElf {
+        source: Box::new(e),
+    };
     elf.sections
         .iter()
         .skip(1)

@@ -277,9 +277,27 @@ mod tests {
 
     #[test]
     fn truncated_records_are_errors() {
-        assert!(matches!(parse(&[0x04, 0x17, 12, 0, 0]), Err(Error::MalformedCubin { what: "attribute payload outside its section", offset: 4 })));
-        assert!(matches!(parse(&[0x04, 0x17]), Err(Error::MalformedCubin { what: "attribute header truncated", offset: 2 })));
-        assert!(matches!(parse(&[0x07, 0x17, 0, 0]), Err(Error::MalformedCubin { what: "unknown attribute format", offset: 0 })));
+        assert!(matches!(
+            parse(&[0x04, 0x17, 12, 0, 0]),
+            Err(Error::MalformedCubin {
+                what: "attribute payload outside its section",
+                offset: 4
+            })
+        ));
+        assert!(matches!(
+            parse(&[0x04, 0x17]),
+            Err(Error::MalformedCubin {
+                what: "attribute header truncated",
+                offset: 2
+            })
+        ));
+        assert!(matches!(
+            parse(&[0x07, 0x17, 0, 0]),
+            Err(Error::MalformedCubin {
+                what: "unknown attribute format",
+                offset: 0
+            })
+        ));
         assert!(parse(&[]).unwrap().is_empty());
     }
 

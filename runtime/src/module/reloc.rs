@@ -244,13 +244,17 @@ fn outside(offset: u64) -> Error {
 /// The `len` bytes of `target` at `offset`, or the "outside its target section" error.
 fn span(target: &[u8], offset: u64, len: usize) -> Result<&[u8]> {
     let at = usize::try_from(offset).map_err(|_| outside(offset))?;
-    at.checked_add(len).and_then(|end| target.get(at..end)).ok_or_else(|| outside(offset))
+    at.checked_add(len)
+        .and_then(|end| target.get(at..end))
+        .ok_or_else(|| outside(offset))
 }
 
 /// [`span`], writable.
 fn span_mut(target: &mut [u8], offset: u64, len: usize) -> Result<&mut [u8]> {
     let at = usize::try_from(offset).map_err(|_| outside(offset))?;
-    at.checked_add(len).and_then(|end| target.get_mut(at..end)).ok_or_else(|| outside(offset))
+    at.checked_add(len)
+        .and_then(|end| target.get_mut(at..end))
+        .ok_or_else(|| outside(offset))
 }
 
 fn read_le(bytes: &[u8]) -> u128 {
@@ -392,7 +396,13 @@ mod tests {
         assert_eq!(&t[..8], &[0xee, 0xee, 0xee, 0xee, 4, 3, 2, 1]);
         apply(RelocKind::Abs32Hi32, &mut t, 0, 0xaabb_ccdd_0102_0304, None).unwrap();
         assert_eq!(&t[4..8], &[0xdd, 0xcc, 0xbb, 0xaa]);
-        assert!(matches!(apply(RelocKind::Abs32, &mut t, 0, 1 << 40, None), Err(Error::UnsupportedCubin { what: "32-bit relocation of an address above 4 GiB", .. })));
+        assert!(matches!(
+            apply(RelocKind::Abs32, &mut t, 0, 1 << 40, None),
+            Err(Error::UnsupportedCubin {
+                what: "32-bit relocation of an address above 4 GiB",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -410,8 +420,20 @@ mod tests {
             addr as i64
         );
         // Misaligned code addresses and values wider than the field are refused.
-        assert!(matches!(apply(RelocKind::Abs47At34, &mut t, 0, 0x2, None), Err(Error::UnsupportedCubin { what: "relocation value not aligned for its field", .. })));
-        assert!(matches!(apply(RelocKind::Abs24At40, &mut t, 0, 1 << 24, None), Err(Error::UnsupportedCubin { what: "relocation value does not fit its field", .. })));
+        assert!(matches!(
+            apply(RelocKind::Abs47At34, &mut t, 0, 0x2, None),
+            Err(Error::UnsupportedCubin {
+                what: "relocation value not aligned for its field",
+                ..
+            })
+        ));
+        assert!(matches!(
+            apply(RelocKind::Abs24At40, &mut t, 0, 1 << 24, None),
+            Err(Error::UnsupportedCubin {
+                what: "relocation value does not fit its field",
+                ..
+            })
+        ));
         // CONST_FIELD19_40: word offset at 40, bank at 54; without a bank it is an error.
         let mut t = [0xffu8; 16];
         apply(RelocKind::ConstField19At40, &mut t, 0, 0x44, Some(3)).unwrap();
@@ -420,8 +442,20 @@ mod tests {
         assert_eq!((w >> 54) & 0x1f, 3);
         assert_eq!(w >> 59, u128::MAX >> 59);
         assert_eq!(w & ((1 << 40) - 1), (1 << 40) - 1);
-        assert!(matches!(apply(RelocKind::ConstField19At40, &mut t, 0, 0x44, None), Err(Error::UnsupportedCubin { what: "constant-bank relocation against a symbol outside a constant bank", .. })));
-        assert!(matches!(apply(RelocKind::ConstField21At38, &mut t, 0, 0x1_0000, Some(3)), Err(Error::UnsupportedCubin { what: "relocation value does not fit its field", .. })));
+        assert!(matches!(
+            apply(RelocKind::ConstField19At40, &mut t, 0, 0x44, None),
+            Err(Error::UnsupportedCubin {
+                what: "constant-bank relocation against a symbol outside a constant bank",
+                ..
+            })
+        ));
+        assert!(matches!(
+            apply(RelocKind::ConstField21At38, &mut t, 0, 0x1_0000, Some(3)),
+            Err(Error::UnsupportedCubin {
+                what: "relocation value does not fit its field",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -453,7 +487,13 @@ mod tests {
         let t = 0x10u64.to_le_bytes();
         assert_eq!(implicit_addend(RelocKind::Abs64, &t, 0).unwrap(), 0x10);
         assert_eq!(implicit_addend(RelocKind::Abs32, &t, 0).unwrap(), 0x10);
-        assert!(matches!(implicit_addend(RelocKind::Abs64, &t, 4), Err(Error::MalformedCubin { what: "relocation offset outside its target section", offset: 4 })));
+        assert!(matches!(
+            implicit_addend(RelocKind::Abs64, &t, 4),
+            Err(Error::MalformedCubin {
+                what: "relocation offset outside its target section",
+                offset: 4
+            })
+        ));
         let mut i = [0u8; 16];
         apply(RelocKind::Abs24At40, &mut i, 0, 0x104, None).unwrap();
         assert_eq!(implicit_addend(RelocKind::Abs24At40, &i, 0).unwrap(), 0x104);

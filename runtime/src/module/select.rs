@@ -32,7 +32,10 @@ pub struct ComputeCapability {
 impl ComputeCapability {
     /// From an SM number as written in `sm_86` / fatbin headers (86 -> 8.6, 120 -> 12.0).
     pub const fn from_sm(sm: u32) -> Self {
-        ComputeCapability { major: sm / 10, minor: sm % 10 }
+        ComputeCapability {
+            major: sm / 10,
+            minor: sm % 10,
+        }
     }
 
     /// The SM number (8.6 -> 86).
@@ -96,7 +99,9 @@ impl TargetArch {
         match self.variant {
             ArchVariant::Generic => self.cc <= device,
             ArchVariant::ArchSpecific => self.cc == device,
-            ArchVariant::FamilySpecific => self.cc.major == device.major && self.cc.minor <= device.minor,
+            ArchVariant::FamilySpecific => {
+                self.cc.major == device.major && self.cc.minor <= device.minor
+            }
         }
     }
 }
@@ -141,7 +146,10 @@ fn variant_rank(v: ArchVariant) -> u8 {
 
 /// Picks the best image of `fatbin` for a device of compute capability `device` (see the module documentation).
 /// Fails with [`Error::NoImageForSm`] listing the fatbin's images when nothing fits.
-pub fn select<'f, 'a>(fatbin: &'f Fatbin<'a>, device: ComputeCapability) -> Result<Selection<'f, 'a>> {
+pub fn select<'f, 'a>(
+    fatbin: &'f Fatbin<'a>,
+    device: ComputeCapability,
+) -> Result<Selection<'f, 'a>> {
     let exact = fatbin
         .entries
         .iter()
@@ -204,7 +212,10 @@ mod tests {
     use super::*;
 
     fn t(sm: u32, variant: ArchVariant) -> TargetArch {
-        TargetArch { cc: ComputeCapability::from_sm(sm), variant }
+        TargetArch {
+            cc: ComputeCapability::from_sm(sm),
+            variant,
+        }
     }
     fn cc(sm: u32) -> ComputeCapability {
         ComputeCapability::from_sm(sm)
@@ -238,7 +249,16 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(t(90, ArchVariant::ArchSpecific).to_string(), "sm_90a");
-        assert_eq!(t(100, ArchVariant::FamilySpecific).compute_name(), "compute_100f");
-        assert_eq!(cc(121), ComputeCapability { major: 12, minor: 1 });
+        assert_eq!(
+            t(100, ArchVariant::FamilySpecific).compute_name(),
+            "compute_100f"
+        );
+        assert_eq!(
+            cc(121),
+            ComputeCapability {
+                major: 12,
+                minor: 1
+            }
+        );
     }
 }

@@ -379,7 +379,11 @@ impl NvidiaCtl {
                 0,
             )
         }
-        .map_err(|source| Error::Mmap { what: "mapping GPU memory into the CPU address space", len: len.get(), source })?;
+        .map_err(|source| Error::Mmap {
+            what: "mapping GPU memory into the CPU address space",
+            len: len.get(),
+            source,
+        })?;
         let ctl = self.ctl.try_clone().map_err(|source| Error::OpenNode {
             path: NVIDIACTL.into(),
             source,
@@ -432,7 +436,11 @@ pub fn anonymous_mapping(len: u64) -> Result<CpuMapping> {
     let ptr = unsafe {
         nix::sys::mman::mmap_anonymous(None, n, prot, nix::sys::mman::MapFlags::MAP_SHARED)
     }
-    .map_err(|source| Error::Mmap { what: "anonymous shared mapping for host memory", len: n.get(), source })?;
+    .map_err(|source| Error::Mmap {
+        what: "anonymous shared mapping for host memory",
+        len: n.get(),
+        source,
+    })?;
     let unmap = |p: std::ptr::NonNull<u8>, l: usize| {
         // SAFETY: exactly the range mapped above, unmapped once.
         let _ = unsafe { nix::sys::mman::munmap(p.cast(), l) };
