@@ -9,8 +9,8 @@ cd "$(dirname "$0")/.."
 # Tools the asset fetchers and checks use, by the Debian package that carries each. Rust itself (cargo 1.80+,
 # e.g. from rustup) must already be there: Debian's own rustc is too old for the dependencies.
 declare -A need=(
-    [python3]=python3 [dpkg-deb]=dpkg [apt-get]=apt [gcc]=gcc [g++]=g++ [xz]=xz-utils [zstd]=zstd
-    [cpio]=cpio [gzip]=gzip [timeout]=coreutils [ldd]=libc-bin [find]=findutils
+    [python3]=python3 [dpkg-deb]=dpkg [apt-get]=apt [gcc]=gcc [g++]=g++ [xz]=xz-utils
+    [gzip]=gzip [timeout]=coreutils [ldd]=libc-bin [find]=findutils
 )
 missing=()
 for cmd in "${!need[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}"); done

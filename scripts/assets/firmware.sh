@@ -38,7 +38,9 @@ fetch() { # PACKAGE SUITE PINNED_VERSION
     # Decompress what the package ships compressed (the parsers want the raw images).
     while IFS= read -r -d '' f; do
         case "$f" in
-            *.zst) zstd -q -d -f "$f" -o "${f%.zst}" ;;
+            *.zst)
+                command -v zstd >/dev/null || { echo "firmware.sh: $f is zstd-compressed: install the zstd package" >&2; exit 1; }
+                zstd -q -d -f "$f" -o "${f%.zst}" ;;
             *.xz) xz -d -k -f "$f" ;;
         esac
     done < <(find "$out.tmp" -type f \( -name '*.zst' -o -name '*.xz' \) -print0)
