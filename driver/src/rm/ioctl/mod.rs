@@ -349,6 +349,12 @@ impl NvidiaCtl {
             MapVia::GpuNode => self.open_gpu_node(self.minor_of(device)?)?,
             MapVia::Control => open_node(NVIDIACTL)?,
         };
+        // The unmap closure needs its own control fd; take it before RM creates the mapping so a
+        // failure here leaves nothing to undo.
+        let ctl = self.ctl.try_clone().map_err(|source| Error::OpenNode {
+            path: NVIDIACTL.into(),
+            source,
+        })?;
         let mut p = abi::Nvos33WithFd::zeroed();
         p.params.h_client = client.0;
         p.params.h_device = device.0;
@@ -366,10 +372,27 @@ impl NvidiaCtl {
         )?;
         rm_status("map_cpu", p.params.status)?;
         let linear = p.params.p_linear_address;
+        // Undoes RM_MAP_MEMORY (RM keeps the mapping record until told): on drop, and also when
+        // the mmap below fails, so that failure does not leave RM's record behind.
+        let rm_unmap = move |ctl: &File| {
+            let mut u = abi::Nvos34::zeroed();
+            u.h_client = client.0;
+            u.h_device = device.0;
+            u.h_memory = memory.0;
+            u.p_linear_address = linear;
+            nv_ioctl(
+                ctl.as_fd(),
+                abi::NV_ESC_RM_UNMAP_MEMORY,
+                &mut u,
+                "RM_UNMAP_MEMORY",
+                NVIDIACTL,
+            )
+            .and_then(|()| rm_status("RM_UNMAP_MEMORY", u.status))
+        };
         let prot = nix::sys::mman::ProtFlags::PROT_READ | nix::sys::mman::ProtFlags::PROT_WRITE;
         // SAFETY: maps the RM memory object prepared by RM_MAP_MEMORY on `node` at a kernel-chosen
         // address (no MAP_FIXED, so nothing existing is replaced); see SAFETY.md "RM memory mappings".
-        let ptr = unsafe {
+        let mapped = unsafe {
             nix::sys::mman::mmap(
                 None,
                 len,
@@ -378,31 +401,32 @@ impl NvidiaCtl {
                 &node,
                 0,
             )
-        }
-        .map_err(|source| Error::Mmap {
-            what: "mapping GPU memory into the CPU address space",
-            len: len.get(),
-            source,
-        })?;
-        let ctl = self.ctl.try_clone().map_err(|source| Error::OpenNode {
-            path: NVIDIACTL.into(),
-            source,
-        })?;
+        };
+        let ptr = match mapped {
+            Ok(ptr) => ptr,
+            Err(source) => {
+                let err = Error::Mmap {
+                    what: "mapping GPU memory into the CPU address space",
+                    len: len.get(),
+                    source,
+                };
+                // The mmap error is the one to report; a failing RM_UNMAP_MEMORY on top of it
+                // would only leave RM's record until the client is freed (which frees it too).
+                return match rm_unmap(&ctl) {
+                    Ok(()) => Err(err),
+                    Err(cleanup) => Err(Error::CleanupAfterError {
+                        what: "RM_UNMAP_MEMORY after a failed mmap",
+                        original: Box::new(err),
+                        source: Box::new(cleanup),
+                    }),
+                };
+            }
+        };
         let unmap = move |p: std::ptr::NonNull<u8>, l: usize| {
             // SAFETY: `p`/`l` are exactly the range returned by the mmap above, unmapped once.
             let _ = unsafe { nix::sys::mman::munmap(p.cast(), l) };
-            let mut u = abi::Nvos34::zeroed();
-            u.h_client = client.0;
-            u.h_device = device.0;
-            u.h_memory = memory.0;
-            u.p_linear_address = linear;
-            let _ = nv_ioctl(
-                ctl.as_fd(),
-                abi::NV_ESC_RM_UNMAP_MEMORY,
-                &mut u,
-                "RM_UNMAP_MEMORY",
-                NVIDIACTL,
-            );
+            // Drop cannot report: RM frees the record with the memory object or client anyway.
+            let _ = rm_unmap(&ctl);
             drop(node);
         };
         // SAFETY: `ptr..ptr+len` is the fresh shared mapping created above; only `unmap` unmaps it.
