@@ -1337,6 +1337,33 @@ mod tests {
         assert_eq!(sim.uvm_registered(), (false, false, 0));
     }
 
+    /// An allocation the (simulated) RM refuses comes back as its RM status and leaves no object
+    /// behind.
+    #[test]
+    fn refused_allocation_is_typed_and_leaves_nothing() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { crate::rm::ioctl::sim::SimGpu::new() };
+        let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
+        let live = sim.live_objects();
+        let e = gpu
+            .alloc(2 << 30, Placement::Vram { contiguous: false }, true)
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Rm { status, .. } if status == crate::rm::NvStatus::NO_MEMORY),
+            "{e}"
+        );
+        assert_eq!(sim.live_objects(), live);
+        let m = gpu
+            .alloc(4096, Placement::Vram { contiguous: false }, true)
+            .unwrap();
+        assert_eq!(sim.live_objects(), live + 1);
+        drop(m);
+        gpu.reclaim().unwrap();
+        assert_eq!(sim.live_objects(), live);
+        drop(gpu);
+        assert_eq!(sim.live_objects(), 0);
+    }
+
     #[test]
     fn local_memory_sizing() {
         // H100-like: 64 warps/SM, 2 SM/TPC, 9 TPC/GPC, 8 GPC; 0x240 bytes per thread.

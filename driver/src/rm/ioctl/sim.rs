@@ -95,6 +95,11 @@ pub struct SimGpu {
 
 const GPU_UUID: Uuid = [0x5a; 16];
 const TOKEN_BASE: u32 = 0x100;
+/// Framebuffer size the simulated card reports.
+const SIM_FB_SIZE: u64 = 128 << 20;
+/// Most backing storage (all memory objects together) the simulator hands out; a larger request
+/// fails with `NV_ERR_NO_MEMORY` as RM would, instead of aborting the process on allocation.
+const SIM_MEMORY_LIMIT: u64 = 1 << 30;
 
 impl SimGpu {
     /// A simulated H100-like GPU.
@@ -351,6 +356,12 @@ impl SimState {
             .cloned()
             .ok_or_else(|| sim_err("channel".into()))?;
         let put = self.mem_u32(c.userd, c.userd_offset + 0x8c)?;
+        if put >= c.entries {
+            return Err(sim_err(format!(
+                "GP_PUT {put} outside the {}-entry GPFIFO",
+                c.entries
+            )));
+        }
         let mut get = c.get;
         let mut progress = false;
         while get != put {
@@ -445,8 +456,16 @@ impl Rm for SimGpu {
         match class {
             class::NV01_MEMORY_LOCAL_USER | class::NV01_MEMORY_SYSTEM => {
                 let p: abi::MemoryAlloc = from_bytes(params);
-                let words =
-                    usize::try_from(p.size.div_ceil(8)).map_err(|_| sim_err("size".into()))?;
+                let in_use: u64 = st.memory.values().map(|b| b.len() as u64 * 8).sum();
+                let words = p
+                    .size
+                    .checked_add(in_use)
+                    .filter(|&total| total <= SIM_MEMORY_LIMIT)
+                    .and_then(|_| usize::try_from(p.size.div_ceil(8)).ok())
+                    .ok_or(Error::Rm {
+                        op: "alloc",
+                        status: NvStatus::NO_MEMORY,
+                    })?;
                 st.memory
                     .insert(h, (0..words).map(|_| AtomicU64::new(0)).collect());
             }
@@ -456,6 +475,12 @@ impl Rm for SimGpu {
             }
             class::HOPPER_CHANNEL_GPFIFO_A => {
                 let p: abi::ChannelAlloc = from_bytes(params);
+                if p.gp_fifo_entries == 0 {
+                    return Err(Error::Rm {
+                        op: "alloc",
+                        status: NvStatus::INVALID_ARGUMENT,
+                    });
+                }
                 let token = TOKEN_BASE + u32::try_from(st.channels.len()).unwrap_or(0);
                 st.channels.push(SimChannel {
                     handle: h,
@@ -692,7 +717,7 @@ impl NvkBackend for SimGpu {
             vendor_id: 0x10de,
             device_id: 0x2330,
             reg_size: 16 << 20,
-            fb_size: 128 << 20,
+            fb_size: SIM_FB_SIZE,
         }])
     }
     fn note_device(&self, _device: Handle, _minor: u32) {}
@@ -839,7 +864,15 @@ impl NvkBackend for SimGpu {
             return Err(sim_err(format!("doorbell with unknown token {token:#x}")));
         }
         // Run every channel until none makes progress (cross-channel acquires resolve in order).
-        loop {
+        // Each pass with progress consumes at least one GPFIFO entry, so with GP_PUT fixed there
+        // are at most as many passes as entries; more means the work moved a GP_PUT itself.
+        let max_passes = st
+            .channels
+            .iter()
+            .map(|c| u64::from(c.entries))
+            .sum::<u64>()
+            .saturating_add(1);
+        for _ in 0..max_passes {
             let mut progress = false;
             for ch in 0..st.channels.len() {
                 progress |= st.run_channel(ch)?;
@@ -848,6 +881,10 @@ impl NvkBackend for SimGpu {
                 return Ok(());
             }
         }
+        Err(sim_err(format!(
+            "doorbell {token:#x}: channels still progressing after {max_passes} passes \
+             (submitted work rewrote a GP_PUT)"
+        )))
     }
 }
 
