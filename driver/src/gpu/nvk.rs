@@ -647,8 +647,14 @@ impl NvkGpu {
                     size,
                 )
             }) {
-                let _ = self.backend.uvm_free(va, size);
-                return Err(e);
+                return Err(match self.backend.uvm_free(va, size) {
+                    Ok(()) => e,
+                    Err(cleanup) => Error::CleanupAfterError {
+                        what: "freeing the UVM range of a failed GPU mapping",
+                        original: Box::new(e),
+                        source: Box::new(cleanup),
+                    },
+                });
             }
             Ok(cpu)
         })();
@@ -666,11 +672,19 @@ impl NvkGpu {
                 } else {
                     &self.high_va
                 };
-                if let Ok(mut a) = alloc.lock() {
-                    let _ = a.free_after(va, 0);
+                let freed = lock(alloc).and_then(|mut a| {
+                    a.free_after(va, 0)?;
                     a.reclaim(0);
-                }
-                Err(e)
+                    Ok(())
+                });
+                Err(match freed {
+                    Ok(()) => e,
+                    Err(cleanup) => Error::CleanupAfterError {
+                        what: "returning the VA range of a failed GPU mapping",
+                        original: Box::new(e),
+                        source: Box::new(cleanup),
+                    },
+                })
             }
         }
     }
@@ -705,15 +719,20 @@ impl NvkGpu {
             st.pending = keep;
             ready.into_iter().map(|(_, f)| f).collect()
         };
+        // Every ready allocation is torn down even when one step fails; the first failure is
+        // returned. A VA range whose UVM range or DMA mapping could not be removed is not handed
+        // out again (a later mapping there would fail or alias).
+        let mut first_err = None;
         for f in ready {
-            let _ = self.backend.uvm_free(f.va, f.size);
-            let _ = self.backend.rm().unmap_dma(
-                self.client.handle(),
-                self.device.handle(),
-                self.virtmem.handle(),
-                f.parts.object.handle(),
-                f.va,
-            );
+            let unmapped = self.backend.uvm_free(f.va, f.size).and_then(|()| {
+                self.backend.rm().unmap_dma(
+                    self.client.handle(),
+                    self.device.handle(),
+                    self.virtmem.handle(),
+                    f.parts.object.handle(),
+                    f.va,
+                )
+            });
             let cpu_mapped = f.parts.cpu.is_some();
             drop(f.parts); // munmap + RM free
             let alloc = if cpu_mapped {
@@ -721,11 +740,17 @@ impl NvkGpu {
             } else {
                 &self.high_va
             };
-            let mut a = lock(alloc)?;
-            a.free_after(f.va, 0)?;
-            a.reclaim(0);
+            let step = unmapped.and_then(|()| {
+                let mut a = lock(alloc)?;
+                a.free_after(f.va, 0)?;
+                a.reclaim(0);
+                Ok(())
+            });
+            if let Err(e) = step {
+                first_err.get_or_insert(e);
+            }
         }
-        Ok(())
+        first_err.map_or(Ok(()), Err)
     }
 
     /// The last timeline value handed to a submission (0 before the first).
