@@ -86,7 +86,9 @@ mod tests {
             slot: None,
         };
         assert_eq!(b.elapsed_since(&a).unwrap(), Duration::from_nanos(3_500));
-        assert!(a.elapsed_since(&b).is_err());
+        assert!(
+            matches!(a.elapsed_since(&b), Err(crate::error::Error::InvalidLaunchConfig(m)) if m.contains("event order"))
+        );
         let c = Event {
             value: 3,
             gpu_ns: None,

@@ -375,13 +375,31 @@ mod tests {
     fn rejects_malformed_replies() {
         let (name, mut gid, arch, mut gr, fb, mut cl) = replies();
         cl.num_classes = 1000;
-        assert!(GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl).is_err());
+        assert!(matches!(
+            GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl),
+            Err(crate::error::Error::OutOfRange {
+                what: "class list length",
+                ..
+            })
+        ));
         cl.num_classes = 5;
         gid.length = 40;
-        assert!(GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl).is_err());
+        assert!(matches!(
+            GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl),
+            Err(crate::error::Error::InvalidArgument {
+                what: "GPU UUID reply",
+                ..
+            })
+        ));
         gid.length = 16;
         gr.gr_info_list_size = 1; // SM version only: the rest is missing
-        assert!(GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl).is_err());
+        assert!(matches!(
+            GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl),
+            Err(crate::error::Error::InvalidArgument {
+                what: "GR info reply",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -406,7 +424,13 @@ mod tests {
         );
         let e = pick_class(&[class::TURING_COMPUTE_A], COMPUTE_CLASSES).unwrap_err();
         assert!(e.to_string().contains("compute"));
-        assert!(require_class(avail, class::ADA_COMPUTE_A, COMPUTE_CLASSES).is_err());
+        assert!(matches!(
+            require_class(avail, class::ADA_COMPUTE_A, COMPUTE_CLASSES),
+            Err(crate::error::Error::NoSupportedClass {
+                role: "compute",
+                ..
+            })
+        ));
         assert!(require_class(avail, class::HOPPER_COMPUTE_A, COMPUTE_CLASSES).is_ok());
     }
 }

@@ -1219,10 +1219,34 @@ mod tests {
             gp_entry(addr, 0x40).unwrap(),
             ((addr / 4) << 2) | (0x40 << 42) | (1 << 41)
         );
-        assert!(gp_entry(2, 1).is_err());
-        assert!(gp_entry(1 << 40, 1).is_err());
-        assert!(gp_entry(0, 0).is_err());
-        assert!(gp_entry(0, 1 << 21).is_err());
+        assert!(matches!(
+            gp_entry(2, 1),
+            Err(crate::error::Error::InvalidArgument {
+                what: "pushbuffer address",
+                ..
+            })
+        ));
+        assert!(matches!(
+            gp_entry(1 << 40, 1),
+            Err(crate::error::Error::InvalidArgument {
+                what: "pushbuffer address",
+                ..
+            })
+        ));
+        assert!(matches!(
+            gp_entry(0, 0),
+            Err(crate::error::Error::OutOfRange {
+                what: "pushbuffer dwords",
+                ..
+            })
+        ));
+        assert!(matches!(
+            gp_entry(0, 1 << 21),
+            Err(crate::error::Error::OutOfRange {
+                what: "pushbuffer dwords",
+                ..
+            })
+        ));
     }
 
     /// Host semaphore release of `value` at `sem` (clc56f.h: SEM_ADDR_LO 0x5c .. SEM_EXECUTE 0x6c,
@@ -1398,7 +1422,13 @@ mod tests {
         assert_eq!(total, 0x24_0000 * 72);
         let (pt, ..) = local_memory_size(1, 64, 2, 9, 8).unwrap();
         assert_eq!(pt, 32);
-        assert!(local_memory_size(u64::MAX, 64, 2, 9, 8).is_err());
+        assert!(matches!(
+            local_memory_size(u64::MAX, 64, 2, 9, 8),
+            Err(crate::error::Error::OutOfRange {
+                what: "local memory size",
+                ..
+            })
+        ));
         assert_eq!(local_memory_size(0, 64, 2, 9, 8).unwrap(), (0, 0, 0));
     }
 
