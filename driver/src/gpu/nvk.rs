@@ -988,18 +988,17 @@ impl NvkGpu {
                 p.h_target_channel = channel.0;
                 p.num_sms_to_read =
                     u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
-                if debugger
-                    .control::<controls::DebugReadAllSmErrorStates>(&mut p)
-                    .is_ok()
-                    && r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL)
-                {
-                    let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
-                    if debugger
-                        .control::<controls::DebugReadMmuFaultInfo>(&mut m)
-                        .is_ok()
-                    {
-                        r.add_mmu_faults(&m);
+                match debugger.control::<controls::DebugReadAllSmErrorStates>(&mut p) {
+                    Ok(()) => {
+                        if r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL) {
+                            let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
+                            match debugger.control::<controls::DebugReadMmuFaultInfo>(&mut m) {
+                                Ok(()) => r.add_mmu_faults(&m),
+                                Err(e) => r.note_unread("MMU fault info", &e),
+                            }
+                        }
                     }
+                    Err(e) => r.note_unread("SM error states", &e),
                 }
             }
         }
