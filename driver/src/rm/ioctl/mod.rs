@@ -482,16 +482,18 @@ pub enum MapVia {
     Control,
 }
 
-fn slice_ptr(params: &mut [u8]) -> (u64, u32) {
+/// Address and length of a parameter buffer for `NVOS64.pAllocParms`/`NVOS54.params`; a buffer
+/// longer than RM's 32-bit size field is refused rather than passed with a cut length.
+fn slice_ptr(params: &mut [u8]) -> Result<(u64, u32)> {
     if params.is_empty() {
-        (0, 0)
-    } else {
-        // Parameter structs are at most a few KiB (Pod types in abi::r580), far below u32::MAX.
-        (
-            params.as_mut_ptr() as u64,
-            u32::try_from(params.len()).unwrap_or(u32::MAX),
-        )
+        return Ok((0, 0));
     }
+    let len = u32::try_from(params.len()).map_err(|_| Error::OutOfRange {
+        what: "RM parameter buffer length",
+        value: params.len() as u64,
+        limit: u64::from(u32::MAX),
+    })?;
+    Ok((params.as_mut_ptr() as u64, len))
 }
 
 impl Rm for NvidiaCtl {
@@ -502,7 +504,7 @@ impl Rm for NvidiaCtl {
         class: u32,
         params: &mut [u8],
     ) -> Result<Handle> {
-        let (ptr, size) = slice_ptr(params);
+        let (ptr, size) = slice_ptr(params)?;
         let mut p = abi::Nvos64::zeroed();
         p.h_root = client.0;
         p.h_object_parent = parent.0;
@@ -557,7 +559,7 @@ impl Rm for NvidiaCtl {
         name: &'static str,
         params: &mut [u8],
     ) -> Result<()> {
-        let (ptr, size) = slice_ptr(params);
+        let (ptr, size) = slice_ptr(params)?;
         let mut p = abi::Nvos54 {
             h_client: client.0,
             h_object: object.0,
