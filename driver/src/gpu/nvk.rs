@@ -776,6 +776,35 @@ impl NvkGpu {
         })
     }
 
+    /// Reserves `bytes` of `arena` for the submission that will signal `value`. When the space is
+    /// still in use, waits (bounded; the caller holds the state lock, so nothing new is submitted
+    /// meanwhile) for everything submitted so far, reclaims, and tries once more.
+    fn arena_alloc(
+        &self,
+        arena: &mut PushArena,
+        bytes: u64,
+        value: u64,
+        wait_what: &'static str,
+        what: &'static str,
+    ) -> Result<u64> {
+        if let Some(o) = arena.alloc(bytes, value)? {
+            return Ok(o);
+        }
+        let last = self.last_submitted.load(Ordering::Acquire);
+        let done = Timeline::wait(
+            wait_what,
+            last,
+            Duration::from_secs(10),
+            || self.completed(),
+            || Ok(()),
+        )?;
+        arena.reclaim(done);
+        arena.alloc(bytes, value)?.ok_or(Error::InvalidArgument {
+            what,
+            detail: "no space after waiting for idle".into(),
+        })
+    }
+
     /// Like [`NvkGpu::submit`], with `data_len` bytes of GPU-visible scratch (256-byte aligned, in
     /// system memory, reused once this submission completes): `build` also receives its GPU VA and
     /// a zeroed buffer to fill, which is copied there before the submission is published.
@@ -817,35 +846,28 @@ impl NvkGpu {
         let data_off = if data_len_aligned == 0 {
             0
         } else {
-            match st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)? {
-                Some(o) => o
-                    .checked_add(DATA_ALIGN - 1)
-                    .map(|v| v & !(DATA_ALIGN - 1))
-                    .unwrap_or(o),
-                None => {
-                    // Data arena busy: wait (bounded, state lock held) for everything submitted so
-                    // far, then retry once.
-                    let last = self.last_submitted.load(Ordering::Acquire);
-                    let done = Timeline::wait(
-                        "data arena space",
-                        last,
-                        Duration::from_secs(10),
-                        || self.completed(),
-                        || Ok(()),
-                    )?;
-                    st.data_arena.reclaim(done);
-                    let o = st
-                        .data_arena
-                        .alloc(data_len_aligned + DATA_ALIGN, value)?
-                        .ok_or(Error::InvalidArgument {
-                            what: "data arena",
-                            detail: "no space after waiting for idle".into(),
-                        })?;
-                    o.checked_add(DATA_ALIGN - 1)
-                        .map(|v| v & !(DATA_ALIGN - 1))
-                        .unwrap_or(o)
-                }
-            }
+            // One alignment unit of slack, so the aligned start still fits.
+            let request = data_len_aligned
+                .checked_add(DATA_ALIGN)
+                .ok_or(Error::OutOfRange {
+                    what: "submission data",
+                    value: data_len,
+                    limit: DATA_ARENA_BYTES,
+                })?;
+            let o = self.arena_alloc(
+                &mut st.data_arena,
+                request,
+                value,
+                "data arena space",
+                "data arena",
+            )?;
+            o.checked_add(DATA_ALIGN - 1)
+                .map(|v| v & !(DATA_ALIGN - 1))
+                .ok_or(Error::OutOfRange {
+                    what: "data arena offset",
+                    value: o,
+                    limit: DATA_ARENA_BYTES,
+                })?
         };
         let mut data = vec![
             0u8;
@@ -874,28 +896,13 @@ impl NvkGpu {
         let bytes = u64::try_from(words.len())
             .unwrap_or(u64::MAX)
             .saturating_mul(4);
-        let offset = match st.arena.alloc(bytes, value)? {
-            Some(o) => o,
-            None => {
-                // Pushbuffer busy: wait (bounded, state lock held) for everything submitted so far,
-                // then retry once.
-                let last = self.last_submitted.load(Ordering::Acquire);
-                let done = Timeline::wait(
-                    "pushbuffer space",
-                    last,
-                    Duration::from_secs(10),
-                    || self.completed(),
-                    || Ok(()),
-                )?;
-                st.arena.reclaim(done);
-                st.arena
-                    .alloc(bytes, value)?
-                    .ok_or(Error::InvalidArgument {
-                        what: "pushbuffer",
-                        detail: "no space after waiting for idle".into(),
-                    })?
-            }
-        };
+        let offset = self.arena_alloc(
+            &mut st.arena,
+            bytes,
+            value,
+            "pushbuffer space",
+            "pushbuffer",
+        )?;
         let cpu = push.cpu_required()?;
         let off = usize::try_from(offset).map_err(|_| Error::OutOfRange {
             what: "pushbuffer offset",
@@ -1410,6 +1417,32 @@ mod tests {
         assert_eq!(sim.live_objects(), live);
         drop(gpu);
         assert_eq!(sim.live_objects(), 0);
+    }
+
+    /// A data request near `u64::MAX` is a typed error (it overflowed the arena request before),
+    /// and one larger than the arena is refused without waiting.
+    #[test]
+    fn oversized_submission_data_is_a_typed_error() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { crate::rm::ioctl::sim::SimGpu::new() };
+        let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
+        let before = gpu.last_submitted();
+        for len in [u64::MAX - 300, u64::MAX, DATA_ARENA_BYTES + 1] {
+            let e = gpu
+                .submit_with_data(Engine::Compute, len, |_, _, _, _, _| Ok(()))
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::OutOfRange {
+                        what: "submission data" | "pushbuffer bytes",
+                        ..
+                    }
+                ),
+                "{len:#x}: {e}"
+            );
+        }
+        assert_eq!(gpu.last_submitted(), before, "nothing was submitted");
     }
 
     #[test]
