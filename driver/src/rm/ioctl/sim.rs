@@ -105,10 +105,10 @@ impl SimGpu {
     /// A simulated H100-like GPU.
     ///
     /// # Safety
-    /// Memory handed out by the simulator is shared between the CPU mappings it returns and the
-    /// simulated GPU, which runs inside doorbell writes. The caller must not access those
-    /// mappings from one thread while another thread submits work (rings a doorbell): use it from
-    /// one thread at a time, as the tests do.
+    /// Memory handed out by the simulator is a Rust allocation shared between the CPU mappings it
+    /// returns and the simulated GPU, which runs inside doorbell writes. The caller must not
+    /// access those mappings from two threads at once, nor from one thread while another rings a
+    /// doorbell: use the simulator and its mappings from one thread at a time, as the tests do.
     pub unsafe fn new() -> Arc<Self> {
         Arc::new_cyclic(|me| SimGpu {
             state: Mutex::new(SimState {
