@@ -165,6 +165,19 @@ pub struct GpuMemory {
 struct MemoryParts {
     object: Object<kind::Memory>,
     cpu: Option<CpuMapping>,
+    /// `cpu` is the host memory an OS-descriptor `object` was registered over, which must stay
+    /// mapped until the object is freed; otherwise `cpu` is a CPU mapping *of* `object`, which
+    /// must be unmapped before the object is freed (SAFETY.md, "RM memory mappings").
+    cpu_backs_object: bool,
+}
+
+impl Drop for MemoryParts {
+    fn drop(&mut self) {
+        // The fields then drop in declaration order: the object, then whatever `cpu` is left.
+        if !self.cpu_backs_object {
+            drop(self.cpu.take());
+        }
+    }
 }
 
 impl GpuMemory {
@@ -611,6 +624,13 @@ impl NvkGpu {
         placement: Placement,
     ) -> Result<GpuMemory> {
         let cpu_access = cpu.is_some();
+        // Built first so that every error path below drops object and CPU memory in the right
+        // order.
+        let parts = MemoryParts {
+            object,
+            cpu,
+            cpu_backs_object: placement == Placement::Host,
+        };
         let va = if cpu_access {
             lock(&self.low_va)?.alloc(size, page.bytes())?
         } else {
@@ -622,7 +642,7 @@ impl NvkGpu {
                 client: self.client.handle(),
                 device: self.device.handle(),
                 dma: self.virtmem.handle(),
-                memory: object.handle(),
+                memory: parts.object.handle(),
                 offset: 0,
                 length: size,
                 flags: memory::dma_map_flags(PageSize::K4),
@@ -642,7 +662,7 @@ impl NvkGpu {
                 self.backend.uvm_map_external_allocation(
                     self.info.uuid,
                     self.client.handle(),
-                    object.handle(),
+                    parts.object.handle(),
                     va,
                     size,
                 )
@@ -656,12 +676,12 @@ impl NvkGpu {
                     },
                 });
             }
-            Ok(cpu)
+            Ok(())
         })();
         match result {
-            Ok(cpu) => Ok(GpuMemory {
+            Ok(()) => Ok(GpuMemory {
                 gpu: Arc::downgrade(self),
-                inner: Some(MemoryParts { object, cpu }),
+                inner: Some(parts),
                 va,
                 size,
                 placement,

@@ -72,6 +72,9 @@ struct SimState {
     next_handle: u32,
     objects: Vec<SimObject>,
     memory: HashMap<Handle, Backing>,
+    /// Live CPU mappings per memory object (RM refuses nothing here, but nvbare must unmap
+    /// before it frees, so the simulator checks that order).
+    cpu_mappings: HashMap<Handle, usize>,
     /// (va, length, memory) from fixed-VA DMA mappings.
     va_map: Vec<(u64, u64, Handle)>,
     uvm_ranges: Vec<(u64, u64)>,
@@ -515,6 +518,11 @@ impl Rm for SimGpu {
                 "free of {object:?} while it still has children"
             )));
         }
+        if st.cpu_mappings.get(&object).is_some_and(|&n| n > 0) {
+            return Err(sim_err(format!(
+                "free of memory {object:?} while it is still CPU-mapped"
+            )));
+        }
         let before = st.objects.len();
         st.objects
             .retain(|o| !(o.handle == object && o.parent == parent));
@@ -525,6 +533,7 @@ impl Rm for SimGpu {
             });
         }
         st.memory.remove(&object);
+        st.cpu_mappings.remove(&object);
         st.va_map.retain(|&(_, _, m)| m != object);
         st.channels.retain(|c| c.handle != object);
         Ok(())
@@ -690,10 +699,22 @@ impl Rm for SimGpu {
         let ptr = NonNull::new(unsafe { base.add(usize::try_from(offset).unwrap_or(0)) })
             .ok_or_else(|| sim_err("null".into()))?;
         let keep = b.clone();
-        // SAFETY: as above; the closure only drops its `Arc`.
+        let len = usize::try_from(length).map_err(|_| sim_err("mapping length".into()))?;
+        let mut st = st;
+        *st.cpu_mappings.entry(memory).or_insert(0) += 1;
+        drop(st);
+        let sim = self.me.clone();
+        // SAFETY: as above; the closure drops its `Arc` and counts the unmap.
         Ok(unsafe {
-            CpuMapping::from_raw(ptr, usize::try_from(length).unwrap_or(0), move |_, _| {
-                drop(keep)
+            CpuMapping::from_raw(ptr, len, move |_, _| {
+                drop(keep);
+                if let Some(sim) = sim.upgrade() {
+                    if let Ok(mut st) = sim.state.lock() {
+                        if let Some(n) = st.cpu_mappings.get_mut(&memory) {
+                            *n = n.saturating_sub(1);
+                        }
+                    }
+                }
             })
         })
     }
