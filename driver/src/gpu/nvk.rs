@@ -403,7 +403,18 @@ impl NvkGpu {
         let vaspace: Object<kind::VaSpace> = device.alloc(class::FERMI_VASPACE_A, &mut vas)?;
 
         ctl.uvm_register_gpu(info.uuid)?;
-        ctl.uvm_register_gpu_vaspace(info.uuid, client.handle(), vaspace.handle())?;
+        // From here `NvkGpu`'s drop unregisters both; until it exists, undo the GPU registration
+        // by hand so a later open in this process does not find it taken.
+        if let Err(e) = ctl.uvm_register_gpu_vaspace(info.uuid, client.handle(), vaspace.handle()) {
+            return Err(match ctl.uvm_unregister_gpu(info.uuid) {
+                Ok(()) => e,
+                Err(cleanup) => Error::CleanupAfterError {
+                    what: "UVM_UNREGISTER_GPU after a failed VA space registration",
+                    original: Box::new(e),
+                    source: Box::new(cleanup),
+                },
+            });
+        }
 
         let gpu = Arc::new(NvkGpu {
             info,
@@ -1463,6 +1474,33 @@ mod tests {
             );
         }
         assert_eq!(gpu.last_submitted(), before, "nothing was submitted");
+    }
+
+    /// A failed UVM VA space registration while opening leaves the GPU unregistered and no RM
+    /// object behind, so the next open succeeds.
+    #[test]
+    fn failed_open_undoes_uvm_registration() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { crate::rm::ioctl::sim::SimGpu::new() };
+        sim.refuse_uvm_vaspace(true).unwrap();
+        let e = NvkGpu::open_with(sim.clone(), 0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Uvm {
+                    op: "REGISTER_GPU_VASPACE",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(sim.uvm_registered(), (false, false, 0));
+        assert_eq!(sim.live_objects(), 0);
+        sim.refuse_uvm_vaspace(false).unwrap();
+        let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
+        assert_eq!(sim.uvm_registered(), (true, true, 2));
+        drop(gpu);
+        assert_eq!(sim.live_objects(), 0);
     }
 
     #[test]

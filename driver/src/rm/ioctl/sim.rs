@@ -87,6 +87,8 @@ struct SimState {
     clock_ns: u64,
     /// MMU fault the debugger object reports (address, fault type, access type).
     mmu_fault: Option<(u64, u32, u32)>,
+    /// Whether `UVM_REGISTER_GPU_VASPACE` fails (error-path tests).
+    refuse_uvm_vaspace: bool,
 }
 
 /// The simulated kernel driver and GPU. See the module docs.
@@ -174,6 +176,13 @@ impl SimGpu {
             .ok_or_else(|| sim_err("no channel".into()))?;
         st.set_mem_u32(n, 8, code)?;
         st.set_mem_u32(n, 12, if code == 0 { 0 } else { 0xffff_0000 })?;
+        Ok(())
+    }
+
+    /// Makes `UVM_REGISTER_GPU_VASPACE` fail with `NV_ERR_INSUFFICIENT_RESOURCES` (`true`) or
+    /// succeed again (`false`), to test the error path of opening a GPU.
+    pub fn refuse_uvm_vaspace(&self, refuse: bool) -> Result<()> {
+        self.st()?.refuse_uvm_vaspace = refuse;
         Ok(())
     }
 
@@ -785,6 +794,12 @@ impl NvkBackend for SimGpu {
         vaspace: Handle,
     ) -> Result<()> {
         let mut st = self.st()?;
+        if st.refuse_uvm_vaspace {
+            return Err(Error::Uvm {
+                op: "REGISTER_GPU_VASPACE",
+                status: NvStatus(0x1a),
+            });
+        }
         if !st.uvm_gpu
             || !st
                 .objects
