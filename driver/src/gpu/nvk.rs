@@ -312,6 +312,26 @@ fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
     })
 }
 
+/// Returns `va` to `alloc` at once (nothing submitted can still use it).
+fn free_va_now(alloc: &Mutex<VaAllocator>, va: u64) -> Result<()> {
+    let mut a = lock(alloc)?;
+    a.free_after(va, 0)?;
+    a.reclaim(0);
+    Ok(())
+}
+
+/// `original`, or, when undoing its partial effect (`cleanup`) failed too, both.
+fn after_cleanup(original: Error, what: &'static str, cleanup: Result<()>) -> Error {
+    match cleanup {
+        Ok(()) => original,
+        Err(source) => Error::CleanupAfterError {
+            what,
+            original: Box::new(original),
+            source: Box::new(source),
+        },
+    }
+}
+
 impl NvkGpu {
     /// Opens GPU `index` (in `NV_ESC_CARD_INFO` order) and builds the whole object graph.
     pub fn open(ctl: Arc<NvidiaCtl>, index: usize) -> Result<Arc<Self>> {
@@ -406,14 +426,11 @@ impl NvkGpu {
         // From here `NvkGpu`'s drop unregisters both; until it exists, undo the GPU registration
         // by hand so a later open in this process does not find it taken.
         if let Err(e) = ctl.uvm_register_gpu_vaspace(info.uuid, client.handle(), vaspace.handle()) {
-            return Err(match ctl.uvm_unregister_gpu(info.uuid) {
-                Ok(()) => e,
-                Err(cleanup) => Error::CleanupAfterError {
-                    what: "UVM_UNREGISTER_GPU after a failed VA space registration",
-                    original: Box::new(e),
-                    source: Box::new(cleanup),
-                },
-            });
+            return Err(after_cleanup(
+                e,
+                "UVM_UNREGISTER_GPU after a failed VA space registration",
+                ctl.uvm_unregister_gpu(info.uuid),
+            ));
         }
 
         let gpu = Arc::new(NvkGpu {
@@ -551,21 +568,30 @@ impl NvkGpu {
             work_submit_token: u32::MAX,
         };
         object.control::<controls::GpfifoGetWorkSubmitToken>(&mut tok)?;
+        // Everything that can fail comes before the UVM registration, which has no undo here.
+        let ring = GpfifoRing::new(GPFIFO_ENTRIES)?;
         let window = lock(&self.low_va)?.alloc(CHANNEL_UVM_WINDOW, 4096)?;
-        self.backend.uvm_register_channel(
+        if let Err(e) = self.backend.uvm_register_channel(
             self.info.uuid,
             self.client.handle(),
             object.handle(),
             window,
             CHANNEL_UVM_WINDOW,
-        )?;
+        ) {
+            // Give the window back so a retry does not lose VA space.
+            return Err(after_cleanup(
+                e,
+                "returning the channel's UVM window VA",
+                free_va_now(&self.low_va, window),
+            ));
+        }
         Ok(Channel {
             engine: engine_obj,
             object,
             area_offset: offset,
             token: tok.work_submit_token,
             notifier,
-            ring: GpfifoRing::new(GPFIFO_ENTRIES)?,
+            ring,
         })
     }
 
@@ -678,14 +704,11 @@ impl NvkGpu {
                     size,
                 )
             }) {
-                return Err(match self.backend.uvm_free(va, size) {
-                    Ok(()) => e,
-                    Err(cleanup) => Error::CleanupAfterError {
-                        what: "freeing the UVM range of a failed GPU mapping",
-                        original: Box::new(e),
-                        source: Box::new(cleanup),
-                    },
-                });
+                return Err(after_cleanup(
+                    e,
+                    "freeing the UVM range of a failed GPU mapping",
+                    self.backend.uvm_free(va, size),
+                ));
             }
             Ok(())
         })();
@@ -703,19 +726,11 @@ impl NvkGpu {
                 } else {
                     &self.high_va
                 };
-                let freed = lock(alloc).and_then(|mut a| {
-                    a.free_after(va, 0)?;
-                    a.reclaim(0);
-                    Ok(())
-                });
-                Err(match freed {
-                    Ok(()) => e,
-                    Err(cleanup) => Error::CleanupAfterError {
-                        what: "returning the VA range of a failed GPU mapping",
-                        original: Box::new(e),
-                        source: Box::new(cleanup),
-                    },
-                })
+                Err(after_cleanup(
+                    e,
+                    "returning the VA range of a failed GPU mapping",
+                    free_va_now(alloc, va),
+                ))
             }
         }
     }
@@ -771,12 +786,7 @@ impl NvkGpu {
             } else {
                 &self.high_va
             };
-            let step = unmapped.and_then(|()| {
-                let mut a = lock(alloc)?;
-                a.free_after(f.va, 0)?;
-                a.reclaim(0);
-                Ok(())
-            });
+            let step = unmapped.and_then(|()| free_va_now(alloc, f.va));
             if let Err(e) = step {
                 first_err.get_or_insert(e);
             }
