@@ -463,7 +463,10 @@ impl Rm for SimGpu {
                 status: NvStatus(0x1e),
             });
         }
-        st.next_handle += 1;
+        st.next_handle = st.next_handle.checked_add(1).ok_or(Error::Rm {
+            op: "alloc",
+            status: NvStatus(0x1a), // NV_ERR_INSUFFICIENT_RESOURCES: handle space used up
+        })?;
         let h = Handle(st.next_handle);
         match class {
             class::NV01_MEMORY_LOCAL_USER | class::NV01_MEMORY_SYSTEM => {
