@@ -1030,24 +1030,28 @@ impl NvkGpu {
             notifier,
             ..Default::default()
         };
-        if let Ok(dbg) = self.debugger.lock() {
-            if let Some((debugger, channel)) = dbg.as_ref() {
-                let mut p = Box::new(abi::Nv83deReadAllSmErrorStates::zeroed());
-                p.h_target_channel = channel.0;
-                p.num_sms_to_read =
-                    u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
-                match debugger.control::<controls::DebugReadAllSmErrorStates>(&mut p) {
-                    Ok(()) => {
-                        if r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL) {
-                            let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
-                            match debugger.control::<controls::DebugReadMmuFaultInfo>(&mut m) {
-                                Ok(()) => r.add_mmu_faults(&m),
-                                Err(e) => r.note_unread("MMU fault info", &e),
-                            }
+        let dbg = match lock(&self.debugger) {
+            Ok(dbg) => dbg,
+            Err(e) => {
+                r.note_unread("debugger object", &e);
+                return r;
+            }
+        };
+        if let Some((debugger, channel)) = dbg.as_ref() {
+            let mut p = Box::new(abi::Nv83deReadAllSmErrorStates::zeroed());
+            p.h_target_channel = channel.0;
+            p.num_sms_to_read = u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
+            match debugger.control::<controls::DebugReadAllSmErrorStates>(&mut p) {
+                Ok(()) => {
+                    if r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL) {
+                        let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
+                        match debugger.control::<controls::DebugReadMmuFaultInfo>(&mut m) {
+                            Ok(()) => r.add_mmu_faults(&m),
+                            Err(e) => r.note_unread("MMU fault info", &e),
                         }
                     }
-                    Err(e) => r.note_unread("SM error states", &e),
                 }
+                Err(e) => r.note_unread("SM error states", &e),
             }
         }
         r
