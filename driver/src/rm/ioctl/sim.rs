@@ -613,8 +613,12 @@ impl Rm for SimGpu {
                     class::HOPPER_USERMODE_A,
                     class::TURING_USERMODE_A,
                 ];
-                p.class_list[..list.len()].copy_from_slice(&list);
-                p.num_classes = u32::try_from(list.len()).unwrap_or(0);
+                let mut n = 0u32;
+                for (slot, &c) in p.class_list.iter_mut().zip(&list) {
+                    *slot = c;
+                    n += 1;
+                }
+                p.num_classes = n;
             }),
             controls::GpfifoGetWorkSubmitToken::CMD => {
                 let t =
