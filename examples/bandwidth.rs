@@ -11,7 +11,7 @@ fn gbps(bytes: usize, secs: f64) -> f64 {
     bytes as f64 / secs / 1e9
 }
 
-fn run() -> nvbare::Result<()> {
+fn run() -> Result<(), common::CheckError> {
     let dev = Device::open(0)?;
     println!("{:>12} {:>12} {:>12}", "bytes", "H2D GB/s", "D2H GB/s");
     let mut size = 4096usize;
@@ -35,7 +35,7 @@ fn run() -> nvbare::Result<()> {
         }
         let d2h = gbps(size * reps, t.elapsed().as_secs_f64());
         if back != host {
-            return Err(nvbare::Error::InvalidLaunchConfig(format!(
+            return Err(common::CheckError::Mismatch(format!(
                 "round trip of {size} bytes differs"
             )));
         }

@@ -6,7 +6,7 @@ mod common;
 use nvbare::{Device, LaunchConfig};
 use std::process::ExitCode;
 
-fn run() -> nvbare::Result<()> {
+fn run() -> Result<(), common::CheckError> {
     let dev = Device::open(0)?;
     let f = dev.load_module(common::KERNELS)?.function("saxpy")?;
     let n: i32 = 1_000_003;
@@ -29,7 +29,7 @@ fn run() -> nvbare::Result<()> {
         .filter(|(o, (x, y))| (**o - (a * **x + **y)).abs() > 1e-5)
         .count();
     if bad != 0 {
-        return Err(nvbare::Error::InvalidLaunchConfig(format!(
+        return Err(common::CheckError::Mismatch(format!(
             "{bad} of {n} results differ from the CPU"
         )));
     }

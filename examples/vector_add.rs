@@ -6,7 +6,7 @@ mod common;
 use nvbare::{Device, LaunchConfig};
 use std::process::ExitCode;
 
-fn run() -> nvbare::Result<()> {
+fn run() -> Result<(), common::CheckError> {
     let dev = Device::open(0)?;
     let module = dev.load_module(common::KERNELS)?;
     let f = module.function("vector_add")?;
@@ -31,7 +31,7 @@ fn run() -> nvbare::Result<()> {
         .filter(|(c, (a, b))| **c != **a + **b)
         .count();
     if bad != 0 {
-        return Err(nvbare::Error::InvalidLaunchConfig(format!(
+        return Err(common::CheckError::Mismatch(format!(
             "{bad} of {n} results differ from the CPU"
         )));
     }

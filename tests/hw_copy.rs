@@ -33,8 +33,30 @@ fn length_mismatch_is_an_error_not_a_copy() {
     let dev = hw_common::device();
     let mut buf = dev.alloc_zeros::<u32>(10).unwrap();
     let e = dev.htod_copy_into(&[1u32; 11], &mut buf).unwrap_err();
-    assert!(matches!(e, nvbare::Error::LengthMismatch { .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            nvbare::Error::LengthMismatch {
+                dst: 10,
+                src: 11,
+                ..
+            }
+        ),
+        "{e}"
+    );
     let mut small = [0u32; 9];
-    assert!(dev.dtoh_copy_into(&buf, &mut small).is_err());
+    let e = dev.dtoh_copy_into(&buf, &mut small).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            nvbare::Error::LengthMismatch {
+                what: "dtoh_copy_into",
+                dst: 9,
+                src: 10
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(small, [0u32; 9], "nothing copied on a mismatch");
     assert_eq!(dev.dtoh_copy(&buf).unwrap(), vec![0u32; 10]);
 }

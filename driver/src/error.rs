@@ -321,4 +321,14 @@ pub enum Error {
     /// The GPU stopped a channel and reported why (SM exception, MMU fault, ...).
     #[error("GPU fault: {0}")]
     GpuFault(crate::gpu::fault::FaultReport),
+
+    /// An operation failed and undoing its partial effect failed too; `original` is the first
+    /// failure (the one to fix), `source` the failed cleanup.
+    #[error("{original}; undoing it ({what}) also failed")]
+    CleanupAfterError {
+        what: &'static str,
+        original: Box<Error>,
+        #[source]
+        source: Box<Error>,
+    },
 }

@@ -246,6 +246,30 @@ mod tests {
         );
     }
 
+    /// Opening a device, using it and dropping everything, five times over one simulated GPU:
+    /// nothing accumulates (RM objects, UVM ranges, UVM registrations).
+    #[test]
+    fn open_use_drop_loop_does_not_grow() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { nvbare_driver::rm::ioctl::sim::SimGpu::new() };
+        for round in 0..5u32 {
+            let dev = Device::open_backend(sim.clone(), 0).unwrap();
+            let host = vec![round; 4096];
+            let buf = dev.htod_copy(&host).unwrap();
+            assert_eq!(dev.dtoh_copy(&buf).unwrap(), host);
+            let stream = dev.default_stream();
+            stream.synchronize().unwrap();
+            drop((buf, stream, dev));
+            assert_eq!(sim.live_objects(), 0, "round {round}: RM objects left");
+            assert_eq!(sim.live_uvm_mappings(), 0, "round {round}: UVM ranges left");
+            assert_eq!(
+                sim.uvm_registered(),
+                (false, false, 0),
+                "round {round}: UVM registrations left"
+            );
+        }
+    }
+
     #[test]
     fn empty_machine_names_everything_it_looked_for() {
         let dev = tmp("dev-empty");

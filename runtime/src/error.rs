@@ -265,6 +265,11 @@ pub enum Error {
     #[error("event not reached yet: synchronize before reading its GPU time")]
     EventNotReached,
 
+    /// `elapsed_since` was given its events the wrong way round: `earlier` was reached after
+    /// `self`. Swap the arguments.
+    #[error("event order: the later event's GPU time {later_ns} ns precedes the earlier one's {earlier_ns} ns (swap the arguments of elapsed_since)")]
+    EventOrder { earlier_ns: u64, later_ns: u64 },
+
     /// A path of the runtime API that this build cannot perform yet; names what is missing.
     #[error("not yet implemented: {0}")]
     NotYetImplemented(&'static str),

@@ -46,9 +46,10 @@ impl Event {
             (Some(a), Some(b)) => {
                 b.checked_sub(a)
                     .map(Duration::from_nanos)
-                    .ok_or(Error::InvalidLaunchConfig(format!(
-                "event order: the later event's GPU time {b} ns precedes the earlier one's {a} ns"
-            )))
+                    .ok_or(Error::EventOrder {
+                        earlier_ns: a,
+                        later_ns: b,
+                    })
             }
             _ => Err(Error::EventNotReached),
         }
@@ -86,7 +87,13 @@ mod tests {
             slot: None,
         };
         assert_eq!(b.elapsed_since(&a).unwrap(), Duration::from_nanos(3_500));
-        assert!(a.elapsed_since(&b).is_err());
+        assert!(matches!(
+            a.elapsed_since(&b),
+            Err(Error::EventOrder {
+                earlier_ns: 4_500,
+                later_ns: 1_000
+            })
+        ));
         let c = Event {
             value: 3,
             gpu_ns: None,

@@ -645,7 +645,10 @@ mod tests {
             }],
             param_bytes: 8,
         };
-        assert!(huge.pack(&[0u64.to_arg()]).is_err());
+        assert!(matches!(
+            huge.pack(&[0u64.to_arg()]),
+            Err(crate::error::Error::BadParamTable { detail, .. }) if detail.contains("exceeds")
+        ));
         let empty = ParamTable {
             kernel: "k".into(),
             params: vec![],
@@ -936,9 +939,15 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("block y = 0"));
-        assert!(bad((1, 65536, 1), (1, 1, 1), 0).is_err());
-        assert!(bad((1 << 31, 1, 1), (1, 1, 1), 0).is_err());
-        assert!(bad((1, 1, 1), (1, 1, 65), 0).is_err());
+        assert!(
+            matches!(bad((1, 65536, 1), (1, 1, 1), 0), Err(crate::error::Error::InvalidLaunchConfig(m)) if m.contains("grid y"))
+        );
+        assert!(
+            matches!(bad((1 << 31, 1, 1), (1, 1, 1), 0), Err(crate::error::Error::InvalidLaunchConfig(m)) if m.contains("grid x"))
+        );
+        assert!(
+            matches!(bad((1, 1, 1), (1, 1, 65), 0), Err(crate::error::Error::InvalidLaunchConfig(m)) if m.contains("block z"))
+        );
         assert!(bad((1, 1, 1), (1024, 2, 1), 0)
             .unwrap_err()
             .to_string()
@@ -956,6 +965,8 @@ mod tests {
             c.validate(&l, 48 * 1024).is_err(),
             "static + dynamic shared counts"
         );
-        assert!(c.validate(&l, u64::MAX).is_err());
+        assert!(
+            matches!(c.validate(&l, u64::MAX), Err(crate::error::Error::InvalidLaunchConfig(m)) if m.contains("18446744073709551615 bytes of shared memory per block "))
+        );
     }
 }

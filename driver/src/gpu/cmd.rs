@@ -295,7 +295,13 @@ mod tests {
         assert!(c
             .release(class::VOLTA_CHANNEL_GPFIFO_A, 0x1000, 1, false)
             .is_err());
-        assert!(c.launch_qmd(class::TURING_COMPUTE_A, 0x100).is_err());
+        assert!(matches!(
+            c.launch_qmd(class::TURING_COMPUTE_A, 0x100),
+            Err(crate::error::Error::NoSupportedClass {
+                role: "compute",
+                ..
+            })
+        ));
         assert!(
             c.launch_qmd(class::HOPPER_COMPUTE_A, 0x101).is_err(),
             "QMD must be 256-aligned"

@@ -149,9 +149,33 @@ mod tests {
 
     #[test]
     fn rejects_overflow_and_bad_chunk() {
-        assert!(split_copy(u64::MAX, 0, 2, 4).is_err());
-        assert!(split_copy(0, u64::MAX - 1, 2, 4).is_err());
-        assert!(split_copy(0, 0, 2, 0).is_err());
-        assert!(split_copy(0, 0, 2, 1 << 32).is_err());
+        assert!(matches!(
+            split_copy(u64::MAX, 0, 2, 4),
+            Err(crate::error::Error::OutOfRange {
+                what: "copy source end",
+                ..
+            })
+        ));
+        assert!(matches!(
+            split_copy(0, u64::MAX - 1, 2, 4),
+            Err(crate::error::Error::OutOfRange {
+                what: "copy destination end",
+                ..
+            })
+        ));
+        assert!(matches!(
+            split_copy(0, 0, 2, 0),
+            Err(crate::error::Error::OutOfRange {
+                what: "copy chunk size",
+                ..
+            })
+        ));
+        assert!(matches!(
+            split_copy(0, 0, 2, 1 << 32),
+            Err(crate::error::Error::OutOfRange {
+                what: "copy chunk size",
+                ..
+            })
+        ));
     }
 }

@@ -151,6 +151,9 @@ pub struct FaultReport {
     pub mmu_faults: Vec<MmuFault>,
     /// SMs with exceptions (from `READ_ALL_SM_ERROR_STATES`).
     pub sm_errors: Vec<SmError>,
+    /// Sources that could not be read, each with the error (so a report that looks empty says
+    /// why).
+    pub unread: Vec<(&'static str, String)>,
 }
 
 impl FaultReport {
@@ -192,14 +195,20 @@ impl FaultReport {
     pub fn is_empty(&self) -> bool {
         self.notifier.is_none() && self.mmu_faults.is_empty() && self.sm_errors.is_empty()
     }
+
+    /// Records that `source` could not be read.
+    pub fn note_unread(&mut self, source: &'static str, error: &crate::error::Error) {
+        self.unread.push((source, error.to_string()));
+    }
 }
 
 impl fmt::Display for FaultReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_empty() {
-            return write!(f, "channel stopped with no fault recorded");
-        }
         let mut sep = "";
+        if self.is_empty() {
+            write!(f, "channel stopped with no fault recorded")?;
+            sep = "; ";
+        }
         if let Some(n) = &self.notifier {
             match robust_channel_error_name(n.info32) {
                 Some(name) => write!(f, "channel error {name} ({})", n.info32)?,
@@ -226,6 +235,10 @@ impl fmt::Display for FaultReport {
             if s.esr_addr != 0 {
                 write!(f, " addr={:#x}", s.esr_addr)?;
             }
+            sep = "; ";
+        }
+        for (source, error) in &self.unread {
+            write!(f, "{sep}could not read {source}: {error}")?;
             sep = "; ";
         }
         Ok(())
@@ -296,6 +309,25 @@ mod tests {
         assert_eq!(
             FaultReport::default().to_string(),
             "channel stopped with no fault recorded"
+        );
+    }
+
+    #[test]
+    fn unread_sources_are_named_in_the_report() {
+        let mut r = FaultReport::default();
+        r.note_unread(
+            "SM error states",
+            &crate::error::Error::Rm {
+                op: "DEBUG_READ_ALL_SM_ERROR_STATES",
+                status: crate::rm::NvStatus::INVALID_ARGUMENT,
+            },
+        );
+        let msg = r.to_string();
+        assert!(
+            msg.starts_with(
+                "channel stopped with no fault recorded; could not read SM error states: "
+            ) && msg.contains("NV_ERR_INVALID_ARGUMENT"),
+            "{msg}"
         );
     }
 }

@@ -150,30 +150,33 @@ pub fn fb_info_request(indices: &[u32]) -> abi::Nv2080FbGetInfoV2 {
     p
 }
 
-fn gr_value(p: &abi::GrGetInfoV2, index: u32) -> Result<u32> {
-    let n = usize::try_from(p.gr_info_list_size).unwrap_or(usize::MAX);
-    p.gr_info_list
-        .iter()
+/// The value for `index` among the first `size` `(index, data)` entries of an RM info-list reply.
+fn info_value(
+    what: &'static str,
+    entries: impl IntoIterator<Item = (u32, u32)>,
+    size: u32,
+    index: u32,
+) -> Result<u32> {
+    let n = usize::try_from(size).unwrap_or(usize::MAX);
+    entries
+        .into_iter()
         .take(n)
-        .find(|e| e.index == index)
-        .map(|e| e.data)
+        .find(|&(i, _)| i == index)
+        .map(|(_, data)| data)
         .ok_or(Error::InvalidArgument {
-            what: "GR info reply",
+            what,
             detail: format!("index {index:#x} missing"),
         })
 }
 
+fn gr_value(p: &abi::GrGetInfoV2, index: u32) -> Result<u32> {
+    let entries = p.gr_info_list.iter().map(|e| (e.index, e.data));
+    info_value("GR info reply", entries, p.gr_info_list_size, index)
+}
+
 fn fb_value(p: &abi::Nv2080FbGetInfoV2, index: u32) -> Result<u32> {
-    let n = usize::try_from(p.fb_info_list_size).unwrap_or(usize::MAX);
-    p.fb_info_list
-        .iter()
-        .take(n)
-        .find(|e| e.index == index)
-        .map(|e| e.data)
-        .ok_or(Error::InvalidArgument {
-            what: "FB info reply",
-            detail: format!("index {index:#x} missing"),
-        })
+    let entries = p.fb_info_list.iter().map(|e| (e.index, e.data));
+    info_value("FB info reply", entries, p.fb_info_list_size, index)
 }
 
 /// `GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
@@ -375,13 +378,31 @@ mod tests {
     fn rejects_malformed_replies() {
         let (name, mut gid, arch, mut gr, fb, mut cl) = replies();
         cl.num_classes = 1000;
-        assert!(GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl).is_err());
+        assert!(matches!(
+            GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl),
+            Err(crate::error::Error::OutOfRange {
+                what: "class list length",
+                ..
+            })
+        ));
         cl.num_classes = 5;
         gid.length = 40;
-        assert!(GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl).is_err());
+        assert!(matches!(
+            GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl),
+            Err(crate::error::Error::InvalidArgument {
+                what: "GPU UUID reply",
+                ..
+            })
+        ));
         gid.length = 16;
         gr.gr_info_list_size = 1; // SM version only: the rest is missing
-        assert!(GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl).is_err());
+        assert!(matches!(
+            GpuInfo::decode(&name, &gid, &arch, &gr, &fb, &cl),
+            Err(crate::error::Error::InvalidArgument {
+                what: "GR info reply",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -406,7 +427,13 @@ mod tests {
         );
         let e = pick_class(&[class::TURING_COMPUTE_A], COMPUTE_CLASSES).unwrap_err();
         assert!(e.to_string().contains("compute"));
-        assert!(require_class(avail, class::ADA_COMPUTE_A, COMPUTE_CLASSES).is_err());
+        assert!(matches!(
+            require_class(avail, class::ADA_COMPUTE_A, COMPUTE_CLASSES),
+            Err(crate::error::Error::NoSupportedClass {
+                role: "compute",
+                ..
+            })
+        ));
         assert!(require_class(avail, class::HOPPER_COMPUTE_A, COMPUTE_CLASSES).is_ok());
     }
 }

@@ -179,8 +179,20 @@ mod tests {
         assert_eq!(round_to_pages(4096, PageSize::K4).unwrap(), 4096);
         assert_eq!(round_to_pages(65537, PageSize::K64).unwrap(), 131072);
         assert_eq!(round_to_pages(1, PageSize::M2).unwrap(), 2 << 20);
-        assert!(round_to_pages(0, PageSize::K4).is_err());
-        assert!(round_to_pages(u64::MAX, PageSize::M2).is_err());
+        assert!(matches!(
+            round_to_pages(0, PageSize::K4),
+            Err(crate::error::Error::InvalidArgument {
+                what: "allocation size",
+                ..
+            })
+        ));
+        assert!(matches!(
+            round_to_pages(u64::MAX, PageSize::M2),
+            Err(crate::error::Error::OutOfRange {
+                what: "allocation size",
+                ..
+            })
+        ));
         assert_eq!(PageSize::for_size(8 << 20), PageSize::M2);
         assert_eq!(PageSize::for_size(300 << 10), PageSize::K64);
         assert_eq!(PageSize::for_size(1), PageSize::K4);
@@ -205,9 +217,27 @@ mod tests {
             (p.size, p.limit, p.alignment),
             (2 << 20, (2 << 20) - 1, 2 << 20)
         );
-        assert!(alloc_params(0, 4096, PageSize::M2, Placement::Sysmem).is_err());
-        assert!(alloc_params(0, 0, PageSize::K4, Placement::Sysmem).is_err());
-        assert!(alloc_params(0, 4096, PageSize::K4, Placement::Host).is_err());
+        assert!(matches!(
+            alloc_params(0, 4096, PageSize::M2, Placement::Sysmem),
+            Err(crate::error::Error::InvalidArgument {
+                what: "allocation size",
+                ..
+            })
+        ));
+        assert!(matches!(
+            alloc_params(0, 0, PageSize::K4, Placement::Sysmem),
+            Err(crate::error::Error::InvalidArgument {
+                what: "allocation size",
+                ..
+            })
+        ));
+        assert!(matches!(
+            alloc_params(0, 4096, PageSize::K4, Placement::Host),
+            Err(crate::error::Error::InvalidArgument {
+                what: "allocation placement",
+                ..
+            })
+        ));
     }
 
     #[test]

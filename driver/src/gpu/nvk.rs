@@ -165,6 +165,19 @@ pub struct GpuMemory {
 struct MemoryParts {
     object: Object<kind::Memory>,
     cpu: Option<CpuMapping>,
+    /// `cpu` is the host memory an OS-descriptor `object` was registered over, which must stay
+    /// mapped until the object is freed; otherwise `cpu` is a CPU mapping *of* `object`, which
+    /// must be unmapped before the object is freed (SAFETY.md, "RM memory mappings").
+    cpu_backs_object: bool,
+}
+
+impl Drop for MemoryParts {
+    fn drop(&mut self) {
+        // The fields then drop in declaration order: the object, then whatever `cpu` is left.
+        if !self.cpu_backs_object {
+            drop(self.cpu.take());
+        }
+    }
 }
 
 impl GpuMemory {
@@ -299,6 +312,26 @@ fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
     })
 }
 
+/// Returns `va` to `alloc` at once (nothing submitted can still use it).
+fn free_va_now(alloc: &Mutex<VaAllocator>, va: u64) -> Result<()> {
+    let mut a = lock(alloc)?;
+    a.free_after(va, 0)?;
+    a.reclaim(0);
+    Ok(())
+}
+
+/// `original`, or, when undoing its partial effect (`cleanup`) failed too, both.
+fn after_cleanup(original: Error, what: &'static str, cleanup: Result<()>) -> Error {
+    match cleanup {
+        Ok(()) => original,
+        Err(source) => Error::CleanupAfterError {
+            what,
+            original: Box::new(original),
+            source: Box::new(source),
+        },
+    }
+}
+
 impl NvkGpu {
     /// Opens GPU `index` (in `NV_ESC_CARD_INFO` order) and builds the whole object graph.
     pub fn open(ctl: Arc<NvidiaCtl>, index: usize) -> Result<Arc<Self>> {
@@ -390,7 +423,15 @@ impl NvkGpu {
         let vaspace: Object<kind::VaSpace> = device.alloc(class::FERMI_VASPACE_A, &mut vas)?;
 
         ctl.uvm_register_gpu(info.uuid)?;
-        ctl.uvm_register_gpu_vaspace(info.uuid, client.handle(), vaspace.handle())?;
+        // From here `NvkGpu`'s drop unregisters both; until it exists, undo the GPU registration
+        // by hand so a later open in this process does not find it taken.
+        if let Err(e) = ctl.uvm_register_gpu_vaspace(info.uuid, client.handle(), vaspace.handle()) {
+            return Err(after_cleanup(
+                e,
+                "UVM_UNREGISTER_GPU after a failed VA space registration",
+                ctl.uvm_unregister_gpu(info.uuid),
+            ));
+        }
 
         let gpu = Arc::new(NvkGpu {
             info,
@@ -527,21 +568,30 @@ impl NvkGpu {
             work_submit_token: u32::MAX,
         };
         object.control::<controls::GpfifoGetWorkSubmitToken>(&mut tok)?;
+        // Everything that can fail comes before the UVM registration, which has no undo here.
+        let ring = GpfifoRing::new(GPFIFO_ENTRIES)?;
         let window = lock(&self.low_va)?.alloc(CHANNEL_UVM_WINDOW, 4096)?;
-        self.backend.uvm_register_channel(
+        if let Err(e) = self.backend.uvm_register_channel(
             self.info.uuid,
             self.client.handle(),
             object.handle(),
             window,
             CHANNEL_UVM_WINDOW,
-        )?;
+        ) {
+            // Give the window back so a retry does not lose VA space.
+            return Err(after_cleanup(
+                e,
+                "returning the channel's UVM window VA",
+                free_va_now(&self.low_va, window),
+            ));
+        }
         Ok(Channel {
             engine: engine_obj,
             object,
             area_offset: offset,
             token: tok.work_submit_token,
             notifier,
-            ring: GpfifoRing::new(GPFIFO_ENTRIES)?,
+            ring,
         })
     }
 
@@ -611,6 +661,13 @@ impl NvkGpu {
         placement: Placement,
     ) -> Result<GpuMemory> {
         let cpu_access = cpu.is_some();
+        // Built first so that every error path below drops object and CPU memory in the right
+        // order.
+        let parts = MemoryParts {
+            object,
+            cpu,
+            cpu_backs_object: placement == Placement::Host,
+        };
         let va = if cpu_access {
             lock(&self.low_va)?.alloc(size, page.bytes())?
         } else {
@@ -622,7 +679,7 @@ impl NvkGpu {
                 client: self.client.handle(),
                 device: self.device.handle(),
                 dma: self.virtmem.handle(),
-                memory: object.handle(),
+                memory: parts.object.handle(),
                 offset: 0,
                 length: size,
                 flags: memory::dma_map_flags(PageSize::K4),
@@ -642,20 +699,23 @@ impl NvkGpu {
                 self.backend.uvm_map_external_allocation(
                     self.info.uuid,
                     self.client.handle(),
-                    object.handle(),
+                    parts.object.handle(),
                     va,
                     size,
                 )
             }) {
-                let _ = self.backend.uvm_free(va, size);
-                return Err(e);
+                return Err(after_cleanup(
+                    e,
+                    "freeing the UVM range of a failed GPU mapping",
+                    self.backend.uvm_free(va, size),
+                ));
             }
-            Ok(cpu)
+            Ok(())
         })();
         match result {
-            Ok(cpu) => Ok(GpuMemory {
+            Ok(()) => Ok(GpuMemory {
                 gpu: Arc::downgrade(self),
-                inner: Some(MemoryParts { object, cpu }),
+                inner: Some(parts),
                 va,
                 size,
                 placement,
@@ -666,11 +726,11 @@ impl NvkGpu {
                 } else {
                     &self.high_va
                 };
-                if let Ok(mut a) = alloc.lock() {
-                    let _ = a.free_after(va, 0);
-                    a.reclaim(0);
-                }
-                Err(e)
+                Err(after_cleanup(
+                    e,
+                    "returning the VA range of a failed GPU mapping",
+                    free_va_now(alloc, va),
+                ))
             }
         }
     }
@@ -705,15 +765,20 @@ impl NvkGpu {
             st.pending = keep;
             ready.into_iter().map(|(_, f)| f).collect()
         };
+        // Every ready allocation is torn down even when one step fails; the first failure is
+        // returned. A VA range whose UVM range or DMA mapping could not be removed is not handed
+        // out again (a later mapping there would fail or alias).
+        let mut first_err = None;
         for f in ready {
-            let _ = self.backend.uvm_free(f.va, f.size);
-            let _ = self.backend.rm().unmap_dma(
-                self.client.handle(),
-                self.device.handle(),
-                self.virtmem.handle(),
-                f.parts.object.handle(),
-                f.va,
-            );
+            let unmapped = self.backend.uvm_free(f.va, f.size).and_then(|()| {
+                self.backend.rm().unmap_dma(
+                    self.client.handle(),
+                    self.device.handle(),
+                    self.virtmem.handle(),
+                    f.parts.object.handle(),
+                    f.va,
+                )
+            });
             let cpu_mapped = f.parts.cpu.is_some();
             drop(f.parts); // munmap + RM free
             let alloc = if cpu_mapped {
@@ -721,11 +786,12 @@ impl NvkGpu {
             } else {
                 &self.high_va
             };
-            let mut a = lock(alloc)?;
-            a.free_after(f.va, 0)?;
-            a.reclaim(0);
+            let step = unmapped.and_then(|()| free_va_now(alloc, f.va));
+            if let Err(e) = step {
+                first_err.get_or_insert(e);
+            }
         }
-        Ok(())
+        first_err.map_or(Ok(()), Err)
     }
 
     /// The last timeline value handed to a submission (0 before the first).
@@ -748,6 +814,35 @@ impl NvkGpu {
     ) -> Result<u64> {
         self.submit_with_data(engine, 0, |value, sem, _data_va, _data, words| {
             build(value, sem, words)
+        })
+    }
+
+    /// Reserves `bytes` of `arena` for the submission that will signal `value`. When the space is
+    /// still in use, waits (bounded; the caller holds the state lock, so nothing new is submitted
+    /// meanwhile) for everything submitted so far, reclaims, and tries once more.
+    fn arena_alloc(
+        &self,
+        arena: &mut PushArena,
+        bytes: u64,
+        value: u64,
+        wait_what: &'static str,
+        what: &'static str,
+    ) -> Result<u64> {
+        if let Some(o) = arena.alloc(bytes, value)? {
+            return Ok(o);
+        }
+        let last = self.last_submitted.load(Ordering::Acquire);
+        let done = Timeline::wait(
+            wait_what,
+            last,
+            Duration::from_secs(10),
+            || self.completed(),
+            || Ok(()),
+        )?;
+        arena.reclaim(done);
+        arena.alloc(bytes, value)?.ok_or(Error::InvalidArgument {
+            what,
+            detail: "no space after waiting for idle".into(),
         })
     }
 
@@ -792,35 +887,28 @@ impl NvkGpu {
         let data_off = if data_len_aligned == 0 {
             0
         } else {
-            match st.data_arena.alloc(data_len_aligned + DATA_ALIGN, value)? {
-                Some(o) => o
-                    .checked_add(DATA_ALIGN - 1)
-                    .map(|v| v & !(DATA_ALIGN - 1))
-                    .unwrap_or(o),
-                None => {
-                    // Data arena busy: wait (bounded, state lock held) for everything submitted so
-                    // far, then retry once.
-                    let last = self.last_submitted.load(Ordering::Acquire);
-                    let done = Timeline::wait(
-                        "data arena space",
-                        last,
-                        Duration::from_secs(10),
-                        || self.completed(),
-                        || Ok(()),
-                    )?;
-                    st.data_arena.reclaim(done);
-                    let o = st
-                        .data_arena
-                        .alloc(data_len_aligned + DATA_ALIGN, value)?
-                        .ok_or(Error::InvalidArgument {
-                            what: "data arena",
-                            detail: "no space after waiting for idle".into(),
-                        })?;
-                    o.checked_add(DATA_ALIGN - 1)
-                        .map(|v| v & !(DATA_ALIGN - 1))
-                        .unwrap_or(o)
-                }
-            }
+            // One alignment unit of slack, so the aligned start still fits.
+            let request = data_len_aligned
+                .checked_add(DATA_ALIGN)
+                .ok_or(Error::OutOfRange {
+                    what: "submission data",
+                    value: data_len,
+                    limit: DATA_ARENA_BYTES,
+                })?;
+            let o = self.arena_alloc(
+                &mut st.data_arena,
+                request,
+                value,
+                "data arena space",
+                "data arena",
+            )?;
+            o.checked_add(DATA_ALIGN - 1)
+                .map(|v| v & !(DATA_ALIGN - 1))
+                .ok_or(Error::OutOfRange {
+                    what: "data arena offset",
+                    value: o,
+                    limit: DATA_ARENA_BYTES,
+                })?
         };
         let mut data = vec![
             0u8;
@@ -849,28 +937,13 @@ impl NvkGpu {
         let bytes = u64::try_from(words.len())
             .unwrap_or(u64::MAX)
             .saturating_mul(4);
-        let offset = match st.arena.alloc(bytes, value)? {
-            Some(o) => o,
-            None => {
-                // Pushbuffer busy: wait (bounded, state lock held) for everything submitted so far,
-                // then retry once.
-                let last = self.last_submitted.load(Ordering::Acquire);
-                let done = Timeline::wait(
-                    "pushbuffer space",
-                    last,
-                    Duration::from_secs(10),
-                    || self.completed(),
-                    || Ok(()),
-                )?;
-                st.arena.reclaim(done);
-                st.arena
-                    .alloc(bytes, value)?
-                    .ok_or(Error::InvalidArgument {
-                        what: "pushbuffer",
-                        detail: "no space after waiting for idle".into(),
-                    })?
-            }
-        };
+        let offset = self.arena_alloc(
+            &mut st.arena,
+            bytes,
+            value,
+            "pushbuffer space",
+            "pushbuffer",
+        )?;
         let cpu = push.cpu_required()?;
         let off = usize::try_from(offset).map_err(|_| Error::OutOfRange {
             what: "pushbuffer offset",
@@ -957,25 +1030,28 @@ impl NvkGpu {
             notifier,
             ..Default::default()
         };
-        if let Ok(dbg) = self.debugger.lock() {
-            if let Some((debugger, channel)) = dbg.as_ref() {
-                let mut p = Box::new(abi::Nv83deReadAllSmErrorStates::zeroed());
-                p.h_target_channel = channel.0;
-                p.num_sms_to_read =
-                    u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
-                if debugger
-                    .control::<controls::DebugReadAllSmErrorStates>(&mut p)
-                    .is_ok()
-                    && r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL)
-                {
-                    let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
-                    if debugger
-                        .control::<controls::DebugReadMmuFaultInfo>(&mut m)
-                        .is_ok()
-                    {
-                        r.add_mmu_faults(&m);
+        let dbg = match lock(&self.debugger) {
+            Ok(dbg) => dbg,
+            Err(e) => {
+                r.note_unread("debugger object", &e);
+                return r;
+            }
+        };
+        if let Some((debugger, channel)) = dbg.as_ref() {
+            let mut p = Box::new(abi::Nv83deReadAllSmErrorStates::zeroed());
+            p.h_target_channel = channel.0;
+            p.num_sms_to_read = u32::try_from(abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL).unwrap_or(0);
+            match debugger.control::<controls::DebugReadAllSmErrorStates>(&mut p) {
+                Ok(()) => {
+                    if r.add_sm_states(&p, 0, abi::NV83DE_CTRL_DEBUG_MAX_SMS_PER_CALL) {
+                        let mut m = abi::Nv83deReadMmuFaultInfo::zeroed();
+                        match debugger.control::<controls::DebugReadMmuFaultInfo>(&mut m) {
+                            Ok(()) => r.add_mmu_faults(&m),
+                            Err(e) => r.note_unread("MMU fault info", &e),
+                        }
                     }
                 }
+                Err(e) => r.note_unread("SM error states", &e),
             }
         }
         r
@@ -1194,10 +1270,34 @@ mod tests {
             gp_entry(addr, 0x40).unwrap(),
             ((addr / 4) << 2) | (0x40 << 42) | (1 << 41)
         );
-        assert!(gp_entry(2, 1).is_err());
-        assert!(gp_entry(1 << 40, 1).is_err());
-        assert!(gp_entry(0, 0).is_err());
-        assert!(gp_entry(0, 1 << 21).is_err());
+        assert!(matches!(
+            gp_entry(2, 1),
+            Err(crate::error::Error::InvalidArgument {
+                what: "pushbuffer address",
+                ..
+            })
+        ));
+        assert!(matches!(
+            gp_entry(1 << 40, 1),
+            Err(crate::error::Error::InvalidArgument {
+                what: "pushbuffer address",
+                ..
+            })
+        ));
+        assert!(matches!(
+            gp_entry(0, 0),
+            Err(crate::error::Error::OutOfRange {
+                what: "pushbuffer dwords",
+                ..
+            })
+        ));
+        assert!(matches!(
+            gp_entry(0, 1 << 21),
+            Err(crate::error::Error::OutOfRange {
+                what: "pushbuffer dwords",
+                ..
+            })
+        ));
     }
 
     /// Host semaphore release of `value` at `sem` (clc56f.h: SEM_ADDR_LO 0x5c .. SEM_EXECUTE 0x6c,
@@ -1337,6 +1437,86 @@ mod tests {
         assert_eq!(sim.uvm_registered(), (false, false, 0));
     }
 
+    /// An allocation the (simulated) RM refuses comes back as its RM status and leaves no object
+    /// behind.
+    #[test]
+    fn refused_allocation_is_typed_and_leaves_nothing() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { crate::rm::ioctl::sim::SimGpu::new() };
+        let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
+        let live = sim.live_objects();
+        let e = gpu
+            .alloc(2 << 30, Placement::Vram { contiguous: false }, true)
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Rm { status, .. } if status == crate::rm::NvStatus::NO_MEMORY),
+            "{e}"
+        );
+        assert_eq!(sim.live_objects(), live);
+        let m = gpu
+            .alloc(4096, Placement::Vram { contiguous: false }, true)
+            .unwrap();
+        assert_eq!(sim.live_objects(), live + 1);
+        drop(m);
+        gpu.reclaim().unwrap();
+        assert_eq!(sim.live_objects(), live);
+        drop(gpu);
+        assert_eq!(sim.live_objects(), 0);
+    }
+
+    /// A data request near `u64::MAX` is a typed error (it overflowed the arena request before),
+    /// and one larger than the arena is refused without waiting.
+    #[test]
+    fn oversized_submission_data_is_a_typed_error() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { crate::rm::ioctl::sim::SimGpu::new() };
+        let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
+        let before = gpu.last_submitted();
+        for len in [u64::MAX - 300, u64::MAX, DATA_ARENA_BYTES + 1] {
+            let e = gpu
+                .submit_with_data(Engine::Compute, len, |_, _, _, _, _| Ok(()))
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::OutOfRange {
+                        what: "submission data" | "pushbuffer bytes",
+                        ..
+                    }
+                ),
+                "{len:#x}: {e}"
+            );
+        }
+        assert_eq!(gpu.last_submitted(), before, "nothing was submitted");
+    }
+
+    /// A failed UVM VA space registration while opening leaves the GPU unregistered and no RM
+    /// object behind, so the next open succeeds.
+    #[test]
+    fn failed_open_undoes_uvm_registration() {
+        // SAFETY: the simulator is used from this thread only.
+        let sim = unsafe { crate::rm::ioctl::sim::SimGpu::new() };
+        sim.refuse_uvm_vaspace(true).unwrap();
+        let e = NvkGpu::open_with(sim.clone(), 0).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Uvm {
+                    op: "REGISTER_GPU_VASPACE",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(sim.uvm_registered(), (false, false, 0));
+        assert_eq!(sim.live_objects(), 0);
+        sim.refuse_uvm_vaspace(false).unwrap();
+        let gpu = NvkGpu::open_with(sim.clone(), 0).unwrap();
+        assert_eq!(sim.uvm_registered(), (true, true, 2));
+        drop(gpu);
+        assert_eq!(sim.live_objects(), 0);
+    }
+
     #[test]
     fn local_memory_sizing() {
         // H100-like: 64 warps/SM, 2 SM/TPC, 9 TPC/GPC, 8 GPC; 0x240 bytes per thread.
@@ -1346,7 +1526,13 @@ mod tests {
         assert_eq!(total, 0x24_0000 * 72);
         let (pt, ..) = local_memory_size(1, 64, 2, 9, 8).unwrap();
         assert_eq!(pt, 32);
-        assert!(local_memory_size(u64::MAX, 64, 2, 9, 8).is_err());
+        assert!(matches!(
+            local_memory_size(u64::MAX, 64, 2, 9, 8),
+            Err(crate::error::Error::OutOfRange {
+                what: "local memory size",
+                ..
+            })
+        ));
         assert_eq!(local_memory_size(0, 64, 2, 9, 8).unwrap(), (0, 0, 0));
     }
 

@@ -147,12 +147,30 @@ mod tests {
         assert_eq!(r.push(0).unwrap(), (0, 1));
         assert_eq!(r.push(0).unwrap(), (1, 2));
         assert_eq!(r.push(0).unwrap(), (2, 3));
-        assert!(r.push(0).is_err(), "full: put+1 == get");
+        assert!(
+            matches!(
+                r.push(0),
+                Err(crate::error::Error::InvalidArgument {
+                    what: "GPFIFO push",
+                    ..
+                })
+            ),
+            "full: put+1 == get"
+        );
         assert_eq!(r.free_slots(3).unwrap(), 3);
         assert_eq!(r.push(3).unwrap(), (3, 0));
         assert_eq!(r.push(3).unwrap(), (0, 1));
-        assert!(r.free_slots(4).is_err());
-        assert!(GpfifoRing::new(1).is_err());
+        assert!(matches!(
+            r.free_slots(4),
+            Err(crate::error::Error::OutOfRange { what: "GP_GET", .. })
+        ));
+        assert!(matches!(
+            GpfifoRing::new(1),
+            Err(crate::error::Error::OutOfRange {
+                what: "GPFIFO entries",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -174,9 +192,33 @@ mod tests {
         );
         a.reclaim(3);
         assert_eq!(a.alloc(40, 4).unwrap(), Some(4));
-        assert!(a.alloc(65, 5).is_err());
-        assert!(a.alloc(0, 5).is_err());
-        assert!(a.alloc(u64::MAX, 5).is_err());
-        assert!(PushArena::new(6).is_err());
+        assert!(matches!(
+            a.alloc(65, 5),
+            Err(crate::error::Error::OutOfRange {
+                what: "pushbuffer bytes",
+                ..
+            })
+        ));
+        assert!(matches!(
+            a.alloc(0, 5),
+            Err(crate::error::Error::OutOfRange {
+                what: "pushbuffer bytes",
+                ..
+            })
+        ));
+        assert!(matches!(
+            a.alloc(u64::MAX, 5),
+            Err(crate::error::Error::OutOfRange {
+                what: "pushbuffer bytes",
+                ..
+            })
+        ));
+        assert!(matches!(
+            PushArena::new(6),
+            Err(crate::error::Error::InvalidArgument {
+                what: "pushbuffer arena",
+                ..
+            })
+        ));
     }
 }

@@ -121,7 +121,13 @@ mod tests {
         .unwrap_err();
         assert!(matches!(e, Error::InvalidArgument { .. }));
         let mut full = Timeline { last: u64::MAX };
-        assert!(full.next_value().is_err());
+        assert!(matches!(
+            full.next_value(),
+            Err(crate::error::Error::OutOfRange {
+                what: "timeline value",
+                ..
+            })
+        ));
         let mut t = Timeline::new();
         assert_eq!(t.peek_next().unwrap(), 1);
         assert_eq!(t.peek_next().unwrap(), 1, "peeking does not take the value");

@@ -164,12 +164,45 @@ mod tests {
             va.alloc(0x100_0000, 4096),
             Err(Error::VaExhausted { .. })
         ));
-        assert!(va.alloc(0, 4096).is_err());
-        assert!(va.alloc(4096, 3000).is_err());
-        assert!(va.alloc(u64::MAX, 4096).is_err());
-        assert!(VaAllocator::new(0, 0).is_err());
-        assert!(VaAllocator::new(0x10, 0x1000).is_err());
-        assert!(VaAllocator::new(u64::MAX - 0xfff, 0x2000).is_err());
+        assert!(matches!(
+            va.alloc(0, 4096),
+            Err(crate::error::Error::InvalidArgument {
+                what: "VA allocation",
+                ..
+            })
+        ));
+        assert!(matches!(
+            va.alloc(4096, 3000),
+            Err(crate::error::Error::InvalidArgument {
+                what: "VA alignment",
+                ..
+            })
+        ));
+        assert!(matches!(
+            va.alloc(u64::MAX, 4096),
+            Err(crate::error::Error::VaExhausted { align: 4096, .. })
+        ));
+        assert!(matches!(
+            VaAllocator::new(0, 0),
+            Err(crate::error::Error::InvalidArgument {
+                what: "VA range",
+                ..
+            })
+        ));
+        assert!(matches!(
+            VaAllocator::new(0x10, 0x1000),
+            Err(crate::error::Error::InvalidArgument {
+                what: "VA range",
+                ..
+            })
+        ));
+        assert!(matches!(
+            VaAllocator::new(u64::MAX - 0xfff, 0x2000),
+            Err(crate::error::Error::OutOfRange {
+                what: "VA range end",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -186,7 +219,13 @@ mod tests {
         va.reclaim(7);
         assert_eq!(va.deferred_count(), 0);
         assert_eq!(va.alloc(0x4000, 4096).unwrap(), 0);
-        assert!(va.free_after(0x1000, 0).is_err());
+        assert!(matches!(
+            va.free_after(0x1000, 0),
+            Err(crate::error::Error::InvalidArgument {
+                what: "VA free",
+                ..
+            })
+        ));
     }
 
     #[test]

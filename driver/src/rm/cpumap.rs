@@ -17,11 +17,14 @@ pub struct CpuMapping {
     unmap: Option<Unmap>,
 }
 
-// SAFETY: the mapping is plain memory shared with the device; all accesses go through `&self`
-// methods that do single volatile reads/writes or bounded copies, which is sound from any thread
-// (concurrent writers race on the GPU-visible contents, not on Rust-visible memory safety).
+// SAFETY: the mapping owns its range and its unmap closure is `Send`; a kernel `mmap` range lies
+// outside every Rust allocation, so the volatile accesses the methods make are externally
+// observable events, not Rust data races, from whichever thread (std `ptr::read_volatile` docs).
+// The one mapping kind backed by a Rust allocation, the simulator's, is confined to one thread
+// by `SimGpu::new`'s contract (SAFETY.md, "RM memory mappings", "Simulated GPU").
 unsafe impl Send for CpuMapping {}
-// SAFETY: as above; no method hands out references into the mapped range.
+// SAFETY: as above; every method takes `&self`, makes single volatile accesses or bounded copies,
+// and no method hands out references into the mapped range.
 unsafe impl Sync for CpuMapping {}
 
 impl fmt::Debug for CpuMapping {

@@ -289,24 +289,13 @@ impl<K: Kind> Object<K> {
     /// Allocates a child of kind `C` and class `class` with `params` (any [`Pod`] struct; use
     /// `()` for a class without parameters).
     pub fn alloc<C: Kind, P: Pod>(&self, class: u32, params: &mut P) -> Result<Object<C>> {
-        let rm = self.inner.rm.clone();
-        let handle = rm.alloc_raw(
+        let handle = self.inner.rm.alloc_raw(
             self.inner.client,
             self.inner.handle,
             class,
             params.as_bytes_mut(),
         )?;
-        Ok(Object {
-            inner: Arc::new(ObjectInner {
-                rm,
-                client: self.inner.client,
-                handle,
-                class,
-                parent: Some(self.inner.clone()),
-                freed: false,
-            }),
-            _kind: PhantomData,
-        })
+        Ok(self.adopt(handle, class))
     }
 
     /// Takes ownership of a child that was created outside [`Object::alloc`] (e.g. an OS

@@ -92,7 +92,7 @@ mod tests {
             NvStatus(0xdead_beef).to_string(),
             "unknown RM status 0xdeadbeef"
         );
-        assert!(NvStatus(7).check().is_err());
+        assert!(matches!(NvStatus(7).check(), Err(NvStatus(7))));
         assert!(NvStatus::OK.check().is_ok());
     }
 }

@@ -154,8 +154,26 @@ mod tests {
         // NVOS46_FLAGS_PAGE_SIZE is 11:8, _4KB = 1 (nvos.h).
         assert_eq!(field(11, 8, 1).unwrap(), 0x100);
         assert_eq!(field(31, 0, u32::MAX).unwrap(), u32::MAX);
-        assert!(field(11, 8, 16).is_err());
-        assert!(field(3, 8, 0).is_err());
-        assert!(field(32, 0, 0).is_err());
+        assert!(matches!(
+            field(11, 8, 16),
+            Err(crate::error::Error::OutOfRange {
+                what: "bit field value",
+                ..
+            })
+        ));
+        assert!(matches!(
+            field(3, 8, 0),
+            Err(crate::error::Error::InvalidArgument {
+                what: "bit field",
+                ..
+            })
+        ));
+        assert!(matches!(
+            field(32, 0, 0),
+            Err(crate::error::Error::InvalidArgument {
+                what: "bit field",
+                ..
+            })
+        ));
     }
 }

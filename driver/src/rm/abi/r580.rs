@@ -670,18 +670,49 @@ pub struct Nv83deReadMmuFaultInfo {
 // UVM (kernel-open/nvidia-uvm/uvm_ioctl.h, uvm_linux_ioctl.h, uvm_types.h). On Linux the request
 // number is the plain command number (`UVM_IOCTL_BASE(i)` is `i`).
 
-pub const UVM_INITIALIZE: u32 = 0x3000_0001;
+/// A UVM command number tied to the parameter struct UVM reads and writes for it. UVM's request
+/// numbers carry no size, so this pairing is what keeps the kernel's copies inside the struct:
+/// `rm::ioctl::uvm` takes the struct type from the command (SAFETY.md, "nvidia.ko ioctls").
+pub struct UvmCmd<P> {
+    /// The plain command number (the `ioctl` request on Linux).
+    pub nr: u32,
+    _params: std::marker::PhantomData<fn() -> P>,
+}
+
+impl<P> UvmCmd<P> {
+    const fn new(nr: u32) -> Self {
+        UvmCmd {
+            nr,
+            _params: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<P> Clone for UvmCmd<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P> Copy for UvmCmd<P> {}
+impl<P> std::fmt::Debug for UvmCmd<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UvmCmd({:#x})", self.nr)
+    }
+}
+
+pub const UVM_INITIALIZE: UvmCmd<UvmInitialize> = UvmCmd::new(0x3000_0001);
+/// Takes no parameters.
 pub const UVM_DEINITIALIZE: u32 = 0x3000_0002;
-pub const UVM_REGISTER_GPU_VASPACE: u32 = 25;
-pub const UVM_UNREGISTER_GPU_VASPACE: u32 = 26;
-pub const UVM_REGISTER_CHANNEL: u32 = 27;
-pub const UVM_UNREGISTER_CHANNEL: u32 = 28;
-pub const UVM_MAP_EXTERNAL_ALLOCATION: u32 = 33;
-pub const UVM_FREE: u32 = 34;
-pub const UVM_REGISTER_GPU: u32 = 37;
-pub const UVM_UNREGISTER_GPU: u32 = 38;
-pub const UVM_CREATE_EXTERNAL_RANGE: u32 = 73;
-pub const UVM_MM_INITIALIZE: u32 = 75;
+pub const UVM_REGISTER_GPU_VASPACE: UvmCmd<UvmRegisterGpuVaSpace> = UvmCmd::new(25);
+pub const UVM_UNREGISTER_GPU_VASPACE: UvmCmd<UvmUnregisterGpu> = UvmCmd::new(26);
+pub const UVM_REGISTER_CHANNEL: UvmCmd<UvmRegisterChannel> = UvmCmd::new(27);
+pub const UVM_UNREGISTER_CHANNEL: UvmCmd<UvmUnregisterChannel> = UvmCmd::new(28);
+pub const UVM_MAP_EXTERNAL_ALLOCATION: UvmCmd<UvmMapExternalAllocation> = UvmCmd::new(33);
+pub const UVM_FREE: UvmCmd<UvmRange> = UvmCmd::new(34);
+pub const UVM_REGISTER_GPU: UvmCmd<UvmRegisterGpu> = UvmCmd::new(37);
+pub const UVM_UNREGISTER_GPU: UvmCmd<UvmUnregisterGpu> = UvmCmd::new(38);
+pub const UVM_CREATE_EXTERNAL_RANGE: UvmCmd<UvmRange> = UvmCmd::new(73);
+pub const UVM_MM_INITIALIZE: UvmCmd<UvmMmInitialize> = UvmCmd::new(75);
 /// `UVM_MAX_GPUS` = `NV_MAX_DEVICES * UVM_PARENT_ID_MAX_SUB_PROCESSORS` (32 * 8).
 pub const UVM_MAX_GPUS: usize = 256;
 

@@ -349,6 +349,12 @@ impl NvidiaCtl {
             MapVia::GpuNode => self.open_gpu_node(self.minor_of(device)?)?,
             MapVia::Control => open_node(NVIDIACTL)?,
         };
+        // The unmap closure needs its own control fd; take it before RM creates the mapping so a
+        // failure here leaves nothing to undo.
+        let ctl = self.ctl.try_clone().map_err(|source| Error::OpenNode {
+            path: NVIDIACTL.into(),
+            source,
+        })?;
         let mut p = abi::Nvos33WithFd::zeroed();
         p.params.h_client = client.0;
         p.params.h_device = device.0;
@@ -366,10 +372,27 @@ impl NvidiaCtl {
         )?;
         rm_status("map_cpu", p.params.status)?;
         let linear = p.params.p_linear_address;
+        // Undoes RM_MAP_MEMORY (RM keeps the mapping record until told): on drop, and also when
+        // the mmap below fails, so that failure does not leave RM's record behind.
+        let rm_unmap = move |ctl: &File| {
+            let mut u = abi::Nvos34::zeroed();
+            u.h_client = client.0;
+            u.h_device = device.0;
+            u.h_memory = memory.0;
+            u.p_linear_address = linear;
+            nv_ioctl(
+                ctl.as_fd(),
+                abi::NV_ESC_RM_UNMAP_MEMORY,
+                &mut u,
+                "RM_UNMAP_MEMORY",
+                NVIDIACTL,
+            )
+            .and_then(|()| rm_status("RM_UNMAP_MEMORY", u.status))
+        };
         let prot = nix::sys::mman::ProtFlags::PROT_READ | nix::sys::mman::ProtFlags::PROT_WRITE;
         // SAFETY: maps the RM memory object prepared by RM_MAP_MEMORY on `node` at a kernel-chosen
         // address (no MAP_FIXED, so nothing existing is replaced); see SAFETY.md "RM memory mappings".
-        let ptr = unsafe {
+        let mapped = unsafe {
             nix::sys::mman::mmap(
                 None,
                 len,
@@ -378,31 +401,32 @@ impl NvidiaCtl {
                 &node,
                 0,
             )
-        }
-        .map_err(|source| Error::Mmap {
-            what: "mapping GPU memory into the CPU address space",
-            len: len.get(),
-            source,
-        })?;
-        let ctl = self.ctl.try_clone().map_err(|source| Error::OpenNode {
-            path: NVIDIACTL.into(),
-            source,
-        })?;
+        };
+        let ptr = match mapped {
+            Ok(ptr) => ptr,
+            Err(source) => {
+                let err = Error::Mmap {
+                    what: "mapping GPU memory into the CPU address space",
+                    len: len.get(),
+                    source,
+                };
+                // The mmap error is the one to report; a failing RM_UNMAP_MEMORY on top of it
+                // would only leave RM's record until the client is freed (which frees it too).
+                return match rm_unmap(&ctl) {
+                    Ok(()) => Err(err),
+                    Err(cleanup) => Err(Error::CleanupAfterError {
+                        what: "RM_UNMAP_MEMORY after a failed mmap",
+                        original: Box::new(err),
+                        source: Box::new(cleanup),
+                    }),
+                };
+            }
+        };
         let unmap = move |p: std::ptr::NonNull<u8>, l: usize| {
             // SAFETY: `p`/`l` are exactly the range returned by the mmap above, unmapped once.
             let _ = unsafe { nix::sys::mman::munmap(p.cast(), l) };
-            let mut u = abi::Nvos34::zeroed();
-            u.h_client = client.0;
-            u.h_device = device.0;
-            u.h_memory = memory.0;
-            u.p_linear_address = linear;
-            let _ = nv_ioctl(
-                ctl.as_fd(),
-                abi::NV_ESC_RM_UNMAP_MEMORY,
-                &mut u,
-                "RM_UNMAP_MEMORY",
-                NVIDIACTL,
-            );
+            // Drop cannot report: RM frees the record with the memory object or client anyway.
+            let _ = rm_unmap(&ctl);
             drop(node);
         };
         // SAFETY: `ptr..ptr+len` is the fresh shared mapping created above; only `unmap` unmaps it.
@@ -458,16 +482,18 @@ pub enum MapVia {
     Control,
 }
 
-fn slice_ptr(params: &mut [u8]) -> (u64, u32) {
+/// Address and length of a parameter buffer for `NVOS64.pAllocParms`/`NVOS54.params`; a buffer
+/// longer than RM's 32-bit size field is refused rather than passed with a cut length.
+fn slice_ptr(params: &mut [u8]) -> Result<(u64, u32)> {
     if params.is_empty() {
-        (0, 0)
-    } else {
-        // Parameter structs are at most a few KiB (Pod types in abi::r580), far below u32::MAX.
-        (
-            params.as_mut_ptr() as u64,
-            u32::try_from(params.len()).unwrap_or(u32::MAX),
-        )
+        return Ok((0, 0));
     }
+    let len = u32::try_from(params.len()).map_err(|_| Error::OutOfRange {
+        what: "RM parameter buffer length",
+        value: params.len() as u64,
+        limit: u64::from(u32::MAX),
+    })?;
+    Ok((params.as_mut_ptr() as u64, len))
 }
 
 impl Rm for NvidiaCtl {
@@ -478,7 +504,7 @@ impl Rm for NvidiaCtl {
         class: u32,
         params: &mut [u8],
     ) -> Result<Handle> {
-        let (ptr, size) = slice_ptr(params);
+        let (ptr, size) = slice_ptr(params)?;
         let mut p = abi::Nvos64::zeroed();
         p.h_root = client.0;
         p.h_object_parent = parent.0;
@@ -533,7 +559,7 @@ impl Rm for NvidiaCtl {
         name: &'static str,
         params: &mut [u8],
     ) -> Result<()> {
-        let (ptr, size) = slice_ptr(params);
+        let (ptr, size) = slice_ptr(params)?;
         let mut p = abi::Nvos54 {
             h_client: client.0,
             h_object: object.0,

@@ -72,6 +72,9 @@ struct SimState {
     next_handle: u32,
     objects: Vec<SimObject>,
     memory: HashMap<Handle, Backing>,
+    /// Live CPU mappings per memory object (RM refuses nothing here, but nvbare must unmap
+    /// before it frees, so the simulator checks that order).
+    cpu_mappings: HashMap<Handle, usize>,
     /// (va, length, memory) from fixed-VA DMA mappings.
     va_map: Vec<(u64, u64, Handle)>,
     uvm_ranges: Vec<(u64, u64)>,
@@ -84,6 +87,8 @@ struct SimState {
     clock_ns: u64,
     /// MMU fault the debugger object reports (address, fault type, access type).
     mmu_fault: Option<(u64, u32, u32)>,
+    /// Whether `UVM_REGISTER_GPU_VASPACE` fails (error-path tests).
+    refuse_uvm_vaspace: bool,
 }
 
 /// The simulated kernel driver and GPU. See the module docs.
@@ -95,15 +100,20 @@ pub struct SimGpu {
 
 const GPU_UUID: Uuid = [0x5a; 16];
 const TOKEN_BASE: u32 = 0x100;
+/// Framebuffer size the simulated card reports.
+const SIM_FB_SIZE: u64 = 128 << 20;
+/// Most backing storage (all memory objects together) the simulator hands out; a larger request
+/// fails with `NV_ERR_NO_MEMORY` as RM would, instead of aborting the process on allocation.
+const SIM_MEMORY_LIMIT: u64 = 1 << 30;
 
 impl SimGpu {
     /// A simulated H100-like GPU.
     ///
     /// # Safety
-    /// Memory handed out by the simulator is shared between the CPU mappings it returns and the
-    /// simulated GPU, which runs inside doorbell writes. The caller must not access those
-    /// mappings from one thread while another thread submits work (rings a doorbell): use it from
-    /// one thread at a time, as the tests do.
+    /// Memory handed out by the simulator is a Rust allocation shared between the CPU mappings it
+    /// returns and the simulated GPU, which runs inside doorbell writes. The caller must not
+    /// access those mappings from two threads at once, nor from one thread while another rings a
+    /// doorbell: use the simulator and its mappings from one thread at a time, as the tests do.
     pub unsafe fn new() -> Arc<Self> {
         Arc::new_cyclic(|me| SimGpu {
             state: Mutex::new(SimState {
@@ -166,6 +176,13 @@ impl SimGpu {
             .ok_or_else(|| sim_err("no channel".into()))?;
         st.set_mem_u32(n, 8, code)?;
         st.set_mem_u32(n, 12, if code == 0 { 0 } else { 0xffff_0000 })?;
+        Ok(())
+    }
+
+    /// Makes `UVM_REGISTER_GPU_VASPACE` fail with `NV_ERR_INSUFFICIENT_RESOURCES` (`true`) or
+    /// succeed again (`false`), to test the error path of opening a GPU.
+    pub fn refuse_uvm_vaspace(&self, refuse: bool) -> Result<()> {
+        self.st()?.refuse_uvm_vaspace = refuse;
         Ok(())
     }
 
@@ -351,6 +368,12 @@ impl SimState {
             .cloned()
             .ok_or_else(|| sim_err("channel".into()))?;
         let put = self.mem_u32(c.userd, c.userd_offset + 0x8c)?;
+        if put >= c.entries {
+            return Err(sim_err(format!(
+                "GP_PUT {put} outside the {}-entry GPFIFO",
+                c.entries
+            )));
+        }
         let mut get = c.get;
         let mut progress = false;
         while get != put {
@@ -440,13 +463,24 @@ impl Rm for SimGpu {
                 status: NvStatus(0x1e),
             });
         }
-        st.next_handle += 1;
+        st.next_handle = st.next_handle.checked_add(1).ok_or(Error::Rm {
+            op: "alloc",
+            status: NvStatus(0x1a), // NV_ERR_INSUFFICIENT_RESOURCES: handle space used up
+        })?;
         let h = Handle(st.next_handle);
         match class {
             class::NV01_MEMORY_LOCAL_USER | class::NV01_MEMORY_SYSTEM => {
                 let p: abi::MemoryAlloc = from_bytes(params);
-                let words =
-                    usize::try_from(p.size.div_ceil(8)).map_err(|_| sim_err("size".into()))?;
+                let in_use: u64 = st.memory.values().map(|b| b.len() as u64 * 8).sum();
+                let words = p
+                    .size
+                    .checked_add(in_use)
+                    .filter(|&total| total <= SIM_MEMORY_LIMIT)
+                    .and_then(|_| usize::try_from(p.size.div_ceil(8)).ok())
+                    .ok_or(Error::Rm {
+                        op: "alloc",
+                        status: NvStatus::NO_MEMORY,
+                    })?;
                 st.memory
                     .insert(h, (0..words).map(|_| AtomicU64::new(0)).collect());
             }
@@ -456,6 +490,12 @@ impl Rm for SimGpu {
             }
             class::HOPPER_CHANNEL_GPFIFO_A => {
                 let p: abi::ChannelAlloc = from_bytes(params);
+                if p.gp_fifo_entries == 0 {
+                    return Err(Error::Rm {
+                        op: "alloc",
+                        status: NvStatus::INVALID_ARGUMENT,
+                    });
+                }
                 let token = TOKEN_BASE + u32::try_from(st.channels.len()).unwrap_or(0);
                 st.channels.push(SimChannel {
                     handle: h,
@@ -490,6 +530,11 @@ impl Rm for SimGpu {
                 "free of {object:?} while it still has children"
             )));
         }
+        if st.cpu_mappings.get(&object).is_some_and(|&n| n > 0) {
+            return Err(sim_err(format!(
+                "free of memory {object:?} while it is still CPU-mapped"
+            )));
+        }
         let before = st.objects.len();
         st.objects
             .retain(|o| !(o.handle == object && o.parent == parent));
@@ -500,6 +545,7 @@ impl Rm for SimGpu {
             });
         }
         st.memory.remove(&object);
+        st.cpu_mappings.remove(&object);
         st.va_map.retain(|&(_, _, m)| m != object);
         st.channels.retain(|c| c.handle != object);
         Ok(())
@@ -567,8 +613,12 @@ impl Rm for SimGpu {
                     class::HOPPER_USERMODE_A,
                     class::TURING_USERMODE_A,
                 ];
-                p.class_list[..list.len()].copy_from_slice(&list);
-                p.num_classes = u32::try_from(list.len()).unwrap_or(0);
+                let mut n = 0u32;
+                for (slot, &c) in p.class_list.iter_mut().zip(&list) {
+                    *slot = c;
+                    n += 1;
+                }
+                p.num_classes = n;
             }),
             controls::GpfifoGetWorkSubmitToken::CMD => {
                 let t =
@@ -665,10 +715,22 @@ impl Rm for SimGpu {
         let ptr = NonNull::new(unsafe { base.add(usize::try_from(offset).unwrap_or(0)) })
             .ok_or_else(|| sim_err("null".into()))?;
         let keep = b.clone();
-        // SAFETY: as above; the closure only drops its `Arc`.
+        let len = usize::try_from(length).map_err(|_| sim_err("mapping length".into()))?;
+        let mut st = st;
+        *st.cpu_mappings.entry(memory).or_insert(0) += 1;
+        drop(st);
+        let sim = self.me.clone();
+        // SAFETY: as above; the closure drops its `Arc` and counts the unmap.
         Ok(unsafe {
-            CpuMapping::from_raw(ptr, usize::try_from(length).unwrap_or(0), move |_, _| {
-                drop(keep)
+            CpuMapping::from_raw(ptr, len, move |_, _| {
+                drop(keep);
+                if let Some(sim) = sim.upgrade() {
+                    if let Ok(mut st) = sim.state.lock() {
+                        if let Some(n) = st.cpu_mappings.get_mut(&memory) {
+                            *n = n.saturating_sub(1);
+                        }
+                    }
+                }
             })
         })
     }
@@ -692,7 +754,7 @@ impl NvkBackend for SimGpu {
             vendor_id: 0x10de,
             device_id: 0x2330,
             reg_size: 16 << 20,
-            fb_size: 128 << 20,
+            fb_size: SIM_FB_SIZE,
         }])
     }
     fn note_device(&self, _device: Handle, _minor: u32) {}
@@ -739,6 +801,12 @@ impl NvkBackend for SimGpu {
         vaspace: Handle,
     ) -> Result<()> {
         let mut st = self.st()?;
+        if st.refuse_uvm_vaspace {
+            return Err(Error::Uvm {
+                op: "REGISTER_GPU_VASPACE",
+                status: NvStatus(0x1a),
+            });
+        }
         if !st.uvm_gpu
             || !st
                 .objects
@@ -839,7 +907,15 @@ impl NvkBackend for SimGpu {
             return Err(sim_err(format!("doorbell with unknown token {token:#x}")));
         }
         // Run every channel until none makes progress (cross-channel acquires resolve in order).
-        loop {
+        // Each pass with progress consumes at least one GPFIFO entry, so with GP_PUT fixed there
+        // are at most as many passes as entries; more means the work moved a GP_PUT itself.
+        let max_passes = st
+            .channels
+            .iter()
+            .map(|c| u64::from(c.entries))
+            .sum::<u64>()
+            .saturating_add(1);
+        for _ in 0..max_passes {
             let mut progress = false;
             for ch in 0..st.channels.len() {
                 progress |= st.run_channel(ch)?;
@@ -848,6 +924,10 @@ impl NvkBackend for SimGpu {
                 return Ok(());
             }
         }
+        Err(sim_err(format!(
+            "doorbell {token:#x}: channels still progressing after {max_passes} passes \
+             (submitted work rewrote a GP_PUT)"
+        )))
     }
 }
 

@@ -18,17 +18,17 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 fn uvm_ioctl<P: Pod>(
     fd: BorrowedFd<'_>,
-    cmd: u32,
+    cmd: abi::UvmCmd<P>,
     params: &mut P,
     op: &'static str,
     status: impl Fn(&P) -> u32,
 ) -> Result<()> {
     let ptr: *mut P = params;
     // The request is UVM's plain command number; UVM reads `sizeof(params)` for that command.
-    let req = nix::sys::ioctl::ioctl_num_type::from(cmd);
-    // SAFETY: `ptr` points to a live, exclusively borrowed `P` whose layout is UVM's struct for
-    // `cmd` (size-tested in abi::r580); `P: Pod` makes whatever UVM writes back valid
-    // (SAFETY.md, "nvidia.ko ioctls").
+    let req = nix::sys::ioctl::ioctl_num_type::from(cmd.nr);
+    // SAFETY: `ptr` points to a live, exclusively borrowed `P`, and `cmd: UvmCmd<P>` ties the
+    // command to exactly that struct, whose layout is UVM's (size-tested in abi::r580); `P: Pod`
+    // makes whatever UVM writes back valid (SAFETY.md, "nvidia.ko ioctls").
     let ret = unsafe { libc::ioctl(fd.as_raw_fd(), req, ptr) };
     if ret < 0 {
         return Err(Error::Ioctl {
