@@ -53,8 +53,14 @@ apt_private_download() {
             -o "Debug::NoLocking=1"
             -o "APT::Sandbox::User=root"
         )
-        echo "apt-private: updating $suite ($components) lists from $mirror" >&2
-        apt-get "${opts[@]}" -qq update >&2 || { echo "apt-private: apt-get update for $suite failed" >&2; return 1; }
+        # One update per run of the calling script ($$ is the script's PID, also inside the subshells that
+        # command substitution creates), however many downloads it asks for.
+        local stamp="$root/.updated" key="$$ $mirror $suite $components"
+        if [[ ! -f "$stamp" || "$(<"$stamp")" != "$key" ]]; then
+            echo "apt-private: updating $suite ($components) lists from $mirror" >&2
+            apt-get "${opts[@]}" -qq update >&2 || { echo "apt-private: apt-get update for $suite failed" >&2; return 1; }
+            printf '%s\n' "$key" >"$stamp"
+        fi
         (cd "$dest" && apt-get "${opts[@]}" -qq download "${missing[@]}" >&2) ||
             { echo "apt-private: download of ${missing[*]} from $suite failed" >&2; return 1; }
     fi
