@@ -18,18 +18,13 @@ use std::borrow::Cow;
 /// Every input kind cubin-info understands goes through here: a CUBIN ELF is used as it is; a fatbin (raw, or
 /// inside a host object/executable) gives the SASS image chosen for `sm` when one is named, else every SASS image.
 fn parse_input(data: &[u8], sm: Option<u32>) -> nvbare::Result<Vec<Cow<'_, [u8]>>> {
-    let cubin_err = match Cubin::parse(data) {
-        Ok(_) => return Ok(vec![Cow::Borrowed(data)]),
-        Err(e) => e,
-    };
-    let Ok(fatbin) = Fatbin::parse(data) else {
-        // Neither: report the CUBIN parser's reason for ELF input, the fatbin parser's otherwise.
-        return if data.starts_with(b"\x7fELF") {
-            Err(cubin_err)
-        } else {
-            Fatbin::parse(data).map(|_| Vec::new())
-        };
-    };
+    // A CUDA ELF (e_machine EM_CUDA = 190) is a CUBIN, parsed (and its errors reported) by the caller; anything
+    // else must be a fatbin or a host ELF holding one.
+    let e_machine = data.get(18..20).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    if data.starts_with(b"\x7fELF") && e_machine == Some(190) {
+        return Ok(vec![Cow::Borrowed(data)]);
+    }
+    let fatbin = Fatbin::parse(data)?;
     match sm {
         Some(sm) => Ok(vec![cubin_for(
             &fatbin,
